@@ -1,0 +1,369 @@
+/**
+ * The test cluster's object store: an in-memory etcd plus the generic registry logic of the API server.
+ *
+ * Factory (stable):
+ *
+ *   createStore(options?: { admission?: AdmissionHook[] }): Store
+ *
+ * `Store` implements `ClusterStore` from types.ts, plus a few extras for the HTTP layer
+ * (`admission` is a mutable array: hooks pushed later, e.g. the simulation's, run on every later write;
+ * `resourceVersion()`, `select()`, and `{ dryRun }` options on writes).
+ *
+ * Semantics worth knowing:
+ * - get/list/create/update/... return deep copies; mutating them never changes the store.
+ * - One global resourceVersion counter; every write (and every delete) takes the next number.
+ * - Built-in admission runs first (Secret stringData -> data, Service clusterIP/nodePort allocation),
+ *   then the hooks in `admission`, in order.
+ * - update() keeps the stored .status for resources that have a status subresource (as the real PUT does);
+ *   write status with updateStatus().
+ * - delete() of an object with metadata.finalizers only sets deletionTimestamp; the object goes away when an
+ *   update() removes the last finalizer. Cascading (Background/Foreground) happens synchronously when the
+ *   object is actually removed; Orphan strips the ownerReferences of dependents instead.
+ * - Deleting a namespace removes everything in it.
+ * - Listeners run synchronously after each change, in order; changes made from inside a listener are queued
+ *   and delivered after the current event has reached every listener.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { serviceAdmission } from './admission-service.js'
+import { alreadyExists, conflict, invalid, notFound, requiredValue, type FieldError } from './errors.js'
+import { asObject, clone, deepEqual, isObject, timestamp } from './json.js'
+import { apiVersionOf, resourceInfo, RESOURCES, type ResourceInfo } from './resources.js'
+import type {
+  AdmissionHook,
+  ClusterStore,
+  KubeObject,
+  PropagationPolicy,
+  ResourceName,
+  StoreEvent
+} from './types.js'
+
+export interface WriteOptions {
+  /** Validate and admit, but store nothing (dryRun=All). */
+  dryRun?: boolean
+}
+
+export interface Store extends ClusterStore {
+  readonly admission: AdmissionHook[]
+  /** The newest resourceVersion handed out, as lists report it. */
+  resourceVersion(): string
+  /** Copies of the objects matching `filter` (cheaper than list() + filter for large resources). */
+  select(
+    resource: ResourceName,
+    namespace: string | undefined,
+    filter: (object: KubeObject) => boolean
+  ): KubeObject[]
+  create(resource: ResourceName, object: KubeObject, options?: WriteOptions): KubeObject
+  update(resource: ResourceName, object: KubeObject, options?: WriteOptions): KubeObject
+  delete(
+    resource: ResourceName,
+    namespace: string | undefined,
+    name: string,
+    propagation?: PropagationPolicy,
+    options?: WriteOptions
+  ): KubeObject
+}
+
+export interface StoreOptions {
+  admission?: AdmissionHook[]
+}
+
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
+
+function randomSuffix(length = 5): string {
+  const bytes = randomBytes(length)
+  let out = ''
+  for (const byte of bytes) out += GENERATE_NAME_ALPHABET[byte % GENERATE_NAME_ALPHABET.length] ?? 'x'
+  return out
+}
+
+function keyOf(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`
+}
+
+/** Everything outside metadata and status: a change here bumps metadata.generation. */
+function specPart(object: KubeObject): Record<string, unknown> {
+  const { metadata: _metadata, status: _status, apiVersion: _apiVersion, kind: _kind, ...rest } = object
+  return rest
+}
+
+function compareObjects(a: KubeObject, b: KubeObject): number {
+  const an = a.metadata.namespace ?? ''
+  const bn = b.metadata.namespace ?? ''
+  if (an !== bn) return an < bn ? -1 : 1
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0
+}
+
+/** Secrets: stringData is write-only and merges into data as base64. */
+const secretAdmission: AdmissionHook = (_operation, resource, object) => {
+  if (resource !== 'secrets') return
+  const stringData = asObject(object.stringData)
+  if (stringData) {
+    const data = { ...(asObject(object.data) ?? {}) }
+    for (const [key, value] of Object.entries(stringData)) {
+      data[key] = Buffer.from(typeof value === 'string' ? value : String(value), 'utf8').toString('base64')
+    }
+    object.data = data
+    delete object.stringData
+  }
+  if (object.type === undefined || object.type === '') object.type = 'Opaque'
+}
+
+export function createStore(options: StoreOptions = {}): Store {
+  const objects = new Map<ResourceName, Map<string, KubeObject>>(RESOURCES.map(r => [r.resource, new Map()]))
+  const listeners = new Set<(event: StoreEvent) => void>()
+  const admission: AdmissionHook[] = [...(options.admission ?? [])]
+  const builtInAdmission: AdmissionHook[] = [secretAdmission, serviceAdmission]
+  const pending: StoreEvent[] = []
+  let dispatching = false
+  let counter = 1
+
+  function table(resource: ResourceName): Map<string, KubeObject> {
+    const found = objects.get(resource)
+    if (!found) throw new Error(`unknown resource ${resource}`)
+    return found
+  }
+
+  function nextVersion(): string {
+    counter += 1
+    return String(counter)
+  }
+
+  function emit(event: StoreEvent): void {
+    pending.push(event)
+    if (dispatching) return
+    dispatching = true
+    try {
+      for (let next = pending.shift(); next; next = pending.shift()) {
+        for (const listener of [...listeners]) {
+          try {
+            listener(next)
+          } catch (error) {
+            // A failing listener must not break the write that triggered it, nor the other listeners.
+            console.error('test cluster: store listener failed:', error)
+          }
+        }
+      }
+    } finally {
+      dispatching = false
+    }
+  }
+
+  function lookup(r: ResourceInfo, namespace: string | undefined, name: string): KubeObject | undefined {
+    return table(r.resource).get(keyOf(r.namespaced ? namespace : undefined, name))
+  }
+
+  function runAdmission(operation: 'create' | 'update', r: ResourceInfo, object: KubeObject): void {
+    for (const hook of [...builtInAdmission, ...admission]) hook(operation, r.resource, object, store)
+  }
+
+  function normalize(r: ResourceInfo, input: KubeObject): KubeObject {
+    const object = clone(input)
+    object.apiVersion = apiVersionOf(r)
+    object.kind = r.kind
+    if (!isObject(object.metadata)) object.metadata = { name: '' }
+    if (!r.namespaced) delete object.metadata.namespace
+    return object
+  }
+
+  function validateMeta(r: ResourceInfo, object: KubeObject): void {
+    const errors: FieldError[] = []
+    if (!object.metadata.name) errors.push(requiredValue('metadata.name', 'name or generateName is required'))
+    if (r.namespaced && !object.metadata.namespace) errors.push(requiredValue('metadata.namespace', ''))
+    if (errors.length) throw invalid(r, object.metadata.name ?? '', errors)
+  }
+
+  function ensureNamespace(r: ResourceInfo, object: KubeObject): void {
+    if (!r.namespaced || !object.metadata.namespace) return
+    if (!table('namespaces').has(keyOf(undefined, object.metadata.namespace))) {
+      throw notFound(resourceInfo('namespaces'), object.metadata.namespace)
+    }
+  }
+
+  function dependentsOf(owner: KubeObject): { resource: ResourceName; object: KubeObject }[] {
+    const uid = owner.metadata.uid
+    const found: { resource: ResourceName; object: KubeObject }[] = []
+    if (!uid) return found
+    for (const [resource, byKey] of objects) {
+      for (const object of byKey.values()) {
+        if (object.metadata.ownerReferences?.some(ref => ref.uid === uid)) found.push({ resource, object })
+      }
+    }
+    return found
+  }
+
+  /** Takes an object out of the store for good, then garbage-collects what it owned. */
+  function remove(r: ResourceInfo, stored: KubeObject, propagation: PropagationPolicy): KubeObject {
+    const key = keyOf(stored.metadata.namespace, stored.metadata.name)
+    if (propagation === 'Orphan') orphanDependents(stored)
+    else if (propagation === 'Foreground') cascade(stored)
+    if (r.resource === 'namespaces') removeNamespaceContents(stored.metadata.name)
+    table(r.resource).delete(key)
+    stored.metadata.resourceVersion = nextVersion()
+    const last = clone(stored)
+    emit({ type: 'DELETED', resource: r.resource, object: clone(last) })
+    if (propagation === 'Background') cascade(stored)
+    return last
+  }
+
+  function cascade(owner: KubeObject): void {
+    for (const { resource, object } of dependentsOf(owner)) {
+      const r = resourceInfo(resource)
+      if (!lookup(r, object.metadata.namespace, object.metadata.name)) continue
+      deleteStored(r, object, 'Background')
+    }
+  }
+
+  function orphanDependents(owner: KubeObject): void {
+    for (const { resource, object } of dependentsOf(owner)) {
+      object.metadata.ownerReferences = object.metadata.ownerReferences?.filter(
+        ref => ref.uid !== owner.metadata.uid
+      )
+      if (object.metadata.ownerReferences?.length === 0) delete object.metadata.ownerReferences
+      object.metadata.resourceVersion = nextVersion()
+      emit({ type: 'MODIFIED', resource, object: clone(object) })
+    }
+  }
+
+  function removeNamespaceContents(namespace: string): void {
+    for (const r of RESOURCES) {
+      if (!r.namespaced) continue
+      for (const object of [...table(r.resource).values()]) {
+        if (object.metadata.namespace !== namespace) continue
+        if (!table(r.resource).has(keyOf(namespace, object.metadata.name))) continue
+        remove(r, object, 'Background')
+      }
+    }
+  }
+
+  /** Deletion of a stored object: immediate, or just marked while finalizers remain. */
+  function deleteStored(r: ResourceInfo, stored: KubeObject, propagation: PropagationPolicy): KubeObject {
+    if (stored.metadata.finalizers?.length) {
+      if (!stored.metadata.deletionTimestamp) {
+        stored.metadata.deletionTimestamp = timestamp()
+        stored.metadata.resourceVersion = nextVersion()
+        emit({ type: 'MODIFIED', resource: r.resource, object: clone(stored) })
+      }
+      return clone(stored)
+    }
+    return remove(r, stored, propagation)
+  }
+
+  const store: Store = {
+    admission,
+
+    resourceVersion: () => String(counter),
+
+    get(resource, namespace, name) {
+      const found = lookup(resourceInfo(resource), namespace, name)
+      return found ? clone(found) : undefined
+    },
+
+    list(resource, namespace) {
+      return store.select(resource, namespace, () => true)
+    },
+
+    select(resource, namespace, filter) {
+      const r = resourceInfo(resource)
+      const out: KubeObject[] = []
+      for (const object of table(resource).values()) {
+        if (r.namespaced && namespace !== undefined && object.metadata.namespace !== namespace) continue
+        if (filter(object)) out.push(clone(object))
+      }
+      return out.sort(compareObjects)
+    },
+
+    create(resource, input, writeOptions = {}) {
+      const r = resourceInfo(resource)
+      const object = normalize(r, input)
+      const meta = object.metadata
+      if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`
+      validateMeta(r, object)
+      ensureNamespace(r, object)
+      if (lookup(r, meta.namespace, meta.name)) throw alreadyExists(r, meta.name)
+      meta.uid = randomUUID()
+      meta.creationTimestamp = timestamp()
+      meta.generation = 1
+      delete meta.resourceVersion
+      delete meta.deletionTimestamp
+      if (resource === 'namespaces') {
+        meta.labels = { ...meta.labels, 'kubernetes.io/metadata.name': meta.name }
+        object.spec = { finalizers: ['kubernetes'], ...asObject(object.spec) }
+        object.status = { phase: 'Active' }
+      }
+      runAdmission('create', r, object)
+      validateMeta(r, object)
+      if (writeOptions.dryRun) return clone(object)
+      if (lookup(r, meta.namespace, meta.name)) throw alreadyExists(r, meta.name)
+      meta.resourceVersion = nextVersion()
+      table(resource).set(keyOf(meta.namespace, meta.name), object)
+      emit({ type: 'ADDED', resource, object: clone(object) })
+      return clone(object)
+    },
+
+    update(resource, input, writeOptions = {}) {
+      const r = resourceInfo(resource)
+      const object = normalize(r, input)
+      const meta = object.metadata
+      const stored = lookup(r, meta.namespace, meta.name)
+      if (!stored) throw notFound(r, meta.name)
+      if (meta.resourceVersion && meta.resourceVersion !== stored.metadata.resourceVersion) {
+        throw conflict(r, meta.name)
+      }
+      if (meta.uid && meta.uid !== stored.metadata.uid) throw conflict(r, meta.name)
+      meta.uid = stored.metadata.uid
+      meta.creationTimestamp = stored.metadata.creationTimestamp
+      meta.generation = stored.metadata.generation ?? 1
+      if (stored.metadata.deletionTimestamp) meta.deletionTimestamp = stored.metadata.deletionTimestamp
+      else delete meta.deletionTimestamp
+      if (meta.managedFields === undefined && stored.metadata.managedFields) {
+        meta.managedFields = stored.metadata.managedFields
+      }
+      if (r.hasStatus) {
+        if (stored.status === undefined) delete object.status
+        else object.status = clone(stored.status)
+      }
+      if (resource === 'namespaces') {
+        meta.labels = { ...meta.labels, 'kubernetes.io/metadata.name': meta.name }
+      }
+      runAdmission('update', r, object)
+      if (!deepEqual(specPart(object), specPart(stored))) meta.generation += 1
+      if (writeOptions.dryRun) return clone(object)
+      meta.resourceVersion = nextVersion()
+      table(resource).set(keyOf(meta.namespace, meta.name), object)
+      emit({ type: 'MODIFIED', resource, object: clone(object) })
+      if (meta.deletionTimestamp && !meta.finalizers?.length) return remove(r, object, 'Background')
+      return clone(object)
+    },
+
+    updateStatus(resource, input) {
+      const r = resourceInfo(resource)
+      const stored = lookup(r, input.metadata.namespace, input.metadata.name)
+      if (!stored) throw notFound(r, input.metadata.name)
+      const rv = input.metadata.resourceVersion
+      if (rv && rv !== stored.metadata.resourceVersion) throw conflict(r, input.metadata.name)
+      const object = clone(stored)
+      if (input.status === undefined) delete object.status
+      else object.status = clone(input.status)
+      object.metadata.resourceVersion = nextVersion()
+      table(resource).set(keyOf(object.metadata.namespace, object.metadata.name), object)
+      emit({ type: 'MODIFIED', resource, object: clone(object) })
+      return clone(object)
+    },
+
+    delete(resource, namespace, name, propagation = 'Background', writeOptions = {}) {
+      const r = resourceInfo(resource)
+      const stored = lookup(r, namespace, name)
+      if (!stored) throw notFound(r, name)
+      if (writeOptions.dryRun) return clone(stored)
+      return deleteStored(r, stored, propagation)
+    },
+
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    }
+  }
+  return store
+}
