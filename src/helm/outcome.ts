@@ -104,16 +104,21 @@ export function liveRevision(history: readonly HistoryEntry[]): number | undefin
   return live
 }
 
-const HELM_LOG_LINE = /^(?:level=\w+ |\S+\.go:\d+: \[\w+\]|WARNING: |Flag --\S+ has been deprecated)/
+const HELM_LOG_LINE = /^(?:level=\w+ |\w+\.go:\d+: |WARNING: |Flag --\S+ has been deprecated)/
 const ATOMIC_WRAPPER =
   /^release \S+ failed, and has been (uninstalled|rolled back) due to (?:atomic|rollback-on-failure) being set: /
 const ROLLBACK_FAILED = 'an error occurred while rolling back the release. original upgrade error: '
 const UNINSTALL_FAILED = 'an error occurred while uninstalling the release. original install error: '
 const NO_GOOD_REVISION =
   'unable to find a previously successful release when attempting to rollback. original upgrade error: '
-/** How a rollback's or atomic uninstall's own error starts, to split it from the original error. */
-const CLEANUP_ERROR_START =
-  /^(?:release \S+ failed|Rollback "|Release "|uninstall|failed to delete|\d+ errors? occurred|(?:pre|post)-(?:rollback|delete)|resource \S+ not ready|context (?:canceled|deadline exceeded))/
+/**
+ * How a rollback's or atomic uninstall's own error starts, to split it from the original error:
+ * the release-level wordings first, then hook and multierror ones, which an original error may contain too.
+ */
+const CLEANUP_ERROR_STARTS = [
+  /^(?:release \S+ failed|Rollback "|Release "|uninstall|failed to delete)/,
+  /^(?:\d+ errors? occurred|(?:pre|post)-(?:rollback|delete))/
+]
 
 interface ParsedError {
   /** Root cause of the deploy failure. */
@@ -176,10 +181,10 @@ function parseHelmError(stderr: string): ParsedError | undefined {
  * split at the first `: ` followed by something that reads like a cleanup error.
  */
 function splitCleanupError(text: string): [string, string] {
-  let at = text.indexOf(': ')
-  while (at >= 0) {
-    if (CLEANUP_ERROR_START.test(text.slice(at + 2))) return [text.slice(0, at), text.slice(at + 2)]
-    at = text.indexOf(': ', at + 2)
+  for (const start of CLEANUP_ERROR_STARTS) {
+    for (let at = text.indexOf(': '); at >= 0; at = text.indexOf(': ', at + 2)) {
+      if (start.test(text.slice(at + 2))) return [text.slice(0, at), text.slice(at + 2)]
+    }
   }
   return [text, '']
 }
