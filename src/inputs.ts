@@ -141,7 +141,9 @@ export function readInputs(): Inputs {
 }
 
 export function parseInputs(raw: Record<string, string>, env: InputEnvironment): ParseResult {
-  const errors: string[] = []
+  const problems = new Map<InputName, string[]>(INPUT_NAMES.map(name => [name, []]))
+  // Helpers append to the list of the input they check; the lists are joined in action.yml order.
+  const at = (name: InputName): string[] => problems.get(name) ?? []
   const secrets = new Set<string>()
   const text = (name: InputName): string => {
     const value = (raw[name] ?? '').trim()
@@ -149,60 +151,63 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
   }
 
   const release = text('release')
-  if (release === '') errors.push('release: is required')
+  if (release === '') at('release').push('release: is required')
   else if (release.length > 53 || !RELEASE_NAME.test(release)) {
-    errors.push(
+    at('release').push(
       `release: "${release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
     )
   }
 
-  const mode = oneOf(text('mode'), MODES, 'mode', errors)
+  const mode = oneOf(text('mode'), MODES, 'mode', at('mode'))
 
   const chart = text('chart')
-  if (chart === '' && mode !== 'uninstall') errors.push('chart: is required unless mode is uninstall')
+  if (chart === '' && mode !== 'uninstall') at('chart').push('chart: is required unless mode is uninstall')
 
   const namespace = text('namespace')
   if (namespace !== '' && (namespace.length > 63 || !NAMESPACE_NAME.test(namespace))) {
-    errors.push(
+    at('namespace').push(
       `namespace: "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`
     )
   }
 
   const valuesFiles = lines(text('values-files'))
   for (const file of valuesFiles) {
-    if (!env.fileExists(file)) errors.push(`values-files: "${file}" does not exist`)
+    if (!env.fileExists(file)) at('values-files').push(`values-files: "${file}" does not exist`)
   }
 
-  const values = parseInlineValues(text('values'), errors)
+  const values = parseInlineValues(text('values'), at('values'))
 
-  const set = keyValues(text('set'), 'set', errors, false)
-  const setString = keyValues(text('set-string'), 'set-string', errors, false)
-  const setSecret = keyValues(text('set-secret'), 'set-secret', errors, true)
+  const set = keyValues(text('set'), 'set', at('set'), false)
+  const setString = keyValues(text('set-string'), 'set-string', at('set-string'), false)
+  const setSecret = keyValues(text('set-secret'), 'set-secret', at('set-secret'), true)
   for (const { value } of setSecret) if (value !== '') secrets.add(value)
 
   const timeout = text('timeout')
   const timeoutMs = parseGoDuration(timeout)
   if (timeoutMs === undefined) {
-    errors.push(`timeout: "${timeout}" is not a Go duration such as 5m0s, 90s or 1h30m`)
+    at('timeout').push(`timeout: "${timeout}" is not a Go duration such as 5m0s, 90s or 1h30m`)
   } else if (timeoutMs <= 0) {
-    errors.push(`timeout: "${timeout}" must be greater than zero`)
+    at('timeout').push(`timeout: "${timeout}" must be greater than zero`)
   }
 
-  const helmVersion = parseHelmVersion(text('helm-version'), errors)
-  const helmMirror = mirrorUrl(text('helm-mirror'), 'helm-mirror', errors)
+  const helmVersion = parseHelmVersion(text('helm-version'), at('helm-version'))
+  const helmMirror = mirrorUrl(text('helm-mirror'), 'helm-mirror', at('helm-mirror'))
   const helmSha256 = text('helm-sha256')
   if (helmSha256 !== '' && !SHA256.test(helmSha256)) {
-    errors.push(`helm-sha256: "${helmSha256}" is not a sha256 (64 hexadecimal characters)`)
+    at('helm-sha256').push(`helm-sha256: "${helmSha256}" is not a sha256 (64 hexadecimal characters)`)
   }
 
   let kubectlVersion = text('kubectl-version')
   if (kubectlVersion !== 'auto') {
     if (SEMVER.test(kubectlVersion)) kubectlVersion = withV(kubectlVersion)
-    else errors.push(`kubectl-version: "${kubectlVersion}" is not auto or a version such as v1.32.0`)
+    else
+      at('kubectl-version').push(
+        `kubectl-version: "${kubectlVersion}" is not auto or a version such as v1.32.0`
+      )
   }
-  const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', errors)
+  const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', at('kubectl-mirror'))
 
-  const kubeconfig = parseKubeconfig(text('kubeconfig'), errors, secrets)
+  const kubeconfig = parseKubeconfig(text('kubeconfig'), at('kubeconfig'), secrets)
 
   const githubToken = text('github-token')
   if (githubToken !== '') secrets.add(githubToken)
@@ -210,7 +215,7 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
   const extraArgs = lines(text('extra-args'))
   for (const arg of extraArgs) {
     const problem = controlledFlagProblem(arg)
-    if (problem) errors.push(`extra-args: ${problem}`)
+    if (problem) at('extra-args').push(`extra-args: ${problem}`)
   }
 
   const inputs: Inputs = {
@@ -219,7 +224,7 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
     chartVersion: text('chart-version'),
     repoUrl: text('repo-url'),
     namespace,
-    createNamespace: boolean(text('create-namespace'), 'create-namespace', errors),
+    createNamespace: boolean(text('create-namespace'), 'create-namespace', at('create-namespace')),
     valuesFiles,
     values,
     set,
@@ -227,8 +232,8 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
     setSecret,
     timeout,
     timeoutMs: timeoutMs ?? 0,
-    atomic: boolean(text('atomic'), 'atomic', errors),
-    waitForJobs: boolean(text('wait-for-jobs'), 'wait-for-jobs', errors),
+    atomic: boolean(text('atomic'), 'atomic', at('atomic')),
+    waitForJobs: boolean(text('wait-for-jobs'), 'wait-for-jobs', at('wait-for-jobs')),
     mode: mode ?? 'upgrade-install',
     helmVersion,
     helmMirror,
@@ -237,17 +242,24 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
     kubectlMirror,
     kubeconfig,
     kubeContext: text('kube-context'),
-    failFast: boolean(text('fail-fast'), 'fail-fast', errors),
-    failFastRestarts: integer(text('fail-fast-restarts'), 'fail-fast-restarts', 1, undefined, errors),
-    recoverPending: boolean(text('recover-pending'), 'recover-pending', errors),
+    failFast: boolean(text('fail-fast'), 'fail-fast', at('fail-fast')),
+    failFastRestarts: integer(
+      text('fail-fast-restarts'),
+      'fail-fast-restarts',
+      1,
+      undefined,
+      at('fail-fast-restarts')
+    ),
+    recoverPending: boolean(text('recover-pending'), 'recover-pending', at('recover-pending')),
     environment: text('environment'),
-    summary: oneOf(text('summary'), SUMMARY_WHEN, 'summary', errors) ?? 'always',
-    comment: oneOf(text('comment'), COMMENT_WHEN, 'comment', errors) ?? 'failure',
+    summary: oneOf(text('summary'), SUMMARY_WHEN, 'summary', at('summary')) ?? 'always',
+    comment: oneOf(text('comment'), COMMENT_WHEN, 'comment', at('comment')) ?? 'failure',
     githubToken,
-    logLines: integer(text('log-lines'), 'log-lines', 1, 10000, errors),
+    logLines: integer(text('log-lines'), 'log-lines', 1, 10000, at('log-lines')),
     extraArgs,
     secrets: [...secrets]
   }
+  const errors = INPUT_NAMES.flatMap(name => at(name))
   return errors.length > 0 ? { errors, secrets: inputs.secrets } : { inputs, errors, secrets: inputs.secrets }
 }
 

@@ -1,10 +1,195 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as core from '@actions/core'
+import { deploy, recoverAbandonedRelease } from './deploy.js'
+import { HelmClient } from './helm/client.js'
+import { readInputs, type Inputs } from './inputs.js'
+import { installTool, resolveHelmVersion, resolveKubectl } from './install/installer.js'
+import { redactData } from './report/redact.js'
+import { buildReport, type DeployReport } from './report/report.js'
+
+const STATE_PHASE = 'phase'
+const STATE_FINISHED = 'finished'
+const STATE_HELM_PATH = 'helm-path'
+
+interface Session {
+  inputs: Inputs
+  tempDir: string
+  /** Environment for helm and kubectl: KUBECONFIG from the kubeconfig input when given. */
+  env: NodeJS.ProcessEnv
+  cleanup(): Promise<void>
+}
+
+async function openSession(inputs: Inputs): Promise<Session> {
+  const tempDir = process.env.RUNNER_TEMP || tmpdir()
+  await mkdir(tempDir, { recursive: true })
+  if (inputs.kubeconfig === '') return { inputs, tempDir, env: { ...process.env }, cleanup: async () => {} }
+  const dir = await mkdtemp(join(tempDir, 'helm-atomic-deploy-kube-'))
+  const kubeconfigPath = join(dir, 'config')
+  await writeFile(kubeconfigPath, inputs.kubeconfig, { mode: 0o600 })
+  return {
+    inputs,
+    tempDir,
+    env: { ...process.env, KUBECONFIG: kubeconfigPath },
+    cleanup: () => rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function writeReport(
+  tempDir: string,
+  report: DeployReport,
+  secrets: readonly string[]
+): Promise<string> {
+  const dir = join(tempDir, 'helm-atomic-deploy')
+  await mkdir(dir, { recursive: true })
+  const suffix = report.namespace ? `.${report.namespace}` : ''
+  const path = join(dir, `${report.release}${suffix}-${Date.now()}.json`)
+  await writeFile(path, JSON.stringify(redactData(report, secrets), null, 2) + '\n', { mode: 0o600 })
+  return path
+}
+
+function setDeployOutputs(report: DeployReport, reportPath: string): void {
+  core.setOutput('status', report.status)
+  core.setOutput('revision', report.revision ?? '')
+  core.setOutput('previous-revision', report.previousRevision ?? '')
+  core.setOutput('rolled-back', String(report.rolledBack))
+  core.setOutput('failure-reason', report.failureReason ?? '')
+  core.setOutput('report-path', reportPath)
+}
+
+/** The main step: inputs → install → deploy → report, failing once at the end. */
+async function runMain(): Promise<void> {
+  core.saveState(STATE_PHASE, 'main')
+  let session: Session | undefined
+  let helm: HelmClient | undefined
+  let cancelledBy: string | undefined
+  // Forward the workflow's cancellation to helm at once, so it cancels its wait and runs its own atomic cleanup.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const first = cancelledBy === undefined
+    cancelledBy ??= signal
+    const sent = helm?.signalAll('SIGINT') ?? 0
+    if (first)
+      core.warning(
+        `received ${signal}: ${sent ? 'asked helm to cancel and clean up' : 'stopping before helm starts'}`
+      )
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    const inputs = readInputs()
+    session = await openSession(inputs)
+    const started = Date.now()
+    const startedAt = new Date(started).toISOString()
+
+    const helmVersion = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror)
+    const helmTool = await installTool({
+      tool: 'helm',
+      version: helmVersion,
+      mirror: inputs.helmMirror,
+      expectedSha256: inputs.helmSha256 || undefined,
+      tempDir: session.tempDir
+    })
+    core.setOutput('helm-version', helmTool.version)
+    core.setOutput('helm-path', helmTool.path)
+    core.saveState(STATE_HELM_PATH, helmTool.path)
+    const kubectl = await resolveKubectl(inputs.kubectlVersion, version =>
+      installTool({
+        tool: 'kubectl',
+        version,
+        mirror: inputs.kubectlMirror,
+        tempDir: session?.tempDir ?? tmpdir()
+      })
+    )
+    core.setOutput('kubectl-path', kubectl.path)
+    const installMs = Date.now() - started
+
+    helm = new HelmClient({ path: helmTool.path, env: session.env, secrets: inputs.secrets })
+    const { version, major } = await helm.version()
+    core.info(`helm ${version} (major ${major}), ${inputs.mode} of release ${inputs.release}`)
+
+    const result = await deploy({
+      inputs,
+      helm,
+      major,
+      tempDir: session.tempDir,
+      log: line => core.info(line),
+      isCancelled: () => cancelledBy !== undefined
+    })
+    const { outcome } = result
+    const report = buildReport({
+      release: inputs.release,
+      namespace: inputs.namespace,
+      environment: inputs.environment,
+      kubeContext: inputs.kubeContext,
+      mode: inputs.mode,
+      chart: inputs.chart,
+      chartVersion: inputs.chartVersion,
+      helmVersion: version,
+      helmPath: helmTool.path,
+      kubectlPath: kubectl.path,
+      status: outcome.status,
+      revision: outcome.revision,
+      previousRevision: outcome.previousRevision,
+      rolledBack: outcome.rolledBack,
+      failureReason: outcome.failureReason,
+      detail: outcome.detail,
+      recoveries: result.recoveries,
+      history: result.historyAfter,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      installMs,
+      helmMs: result.helmDurationMs
+    })
+    const reportPath = await writeReport(session.tempDir, report, inputs.secrets)
+    setDeployOutputs(report, reportPath)
+    core.saveState(STATE_FINISHED, 'true')
+    core.info(
+      `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
+        (report.detail ? `; ${report.detail}` : '')
+    )
+    if (report.status !== 'deployed' && report.status !== 'uninstalled') {
+      core.setFailed(`${inputs.release}: ${report.status}: ${report.failureReason ?? 'see the log'}`)
+    }
+  } catch (error) {
+    core.saveState(STATE_FINISHED, 'true')
+    core.setFailed(error instanceof Error ? error.message : String(error))
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await session?.cleanup()
+  }
+}
+
+/**
+ * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
+ * own cleanup), repair a release left pending, so the next run is not locked out.
+ */
+async function runPost(): Promise<void> {
+  if (core.getState(STATE_FINISHED) === 'true') return
+  const helmPath = core.getState(STATE_HELM_PATH)
+  if (!helmPath) return
+  let session: Session | undefined
+  try {
+    const inputs = readInputs()
+    if (inputs.mode === 'uninstall') return
+    session = await openSession(inputs)
+    const helm = new HelmClient({ path: helmPath, env: session.env, secrets: inputs.secrets })
+    const { major } = await helm.version()
+    const action = await recoverAbandonedRelease({ inputs, helm, major, log: line => core.info(line) })
+    if (action) core.warning(`the main step did not finish; ${action.message}`)
+    else
+      core.info(`the main step did not finish; release ${inputs.release} is not pending, nothing to repair`)
+  } catch (error) {
+    core.warning(
+      `post step could not repair the release: ${error instanceof Error ? error.message : String(error)}`
+    )
+  } finally {
+    await session?.cleanup()
+  }
+}
 
 export async function run(): Promise<void> {
-  try {
-    await Promise.resolve()
-    throw new Error('not implemented yet')
-  } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
-  }
+  if (core.getState(STATE_PHASE) === 'main') await runPost()
+  else await runMain()
 }
