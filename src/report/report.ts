@@ -1,5 +1,6 @@
 import type { RecoveryAction } from '../deploy.js'
 import type { HistoryEntry, OutcomeStatus } from '../helm/outcome.js'
+import type { Diagnostics } from '../kube/diagnostics.js'
 
 export const REPORT_SCHEMA = 'helm-atomic-deploy/report@1'
 
@@ -58,6 +59,7 @@ export interface ReportFacts {
   finishedAt: string
   installMs: number
   helmMs?: number
+  diagnostics?: Diagnostics
 }
 
 export function buildReport(facts: ReportFacts): DeployReport {
@@ -86,6 +88,7 @@ export function buildReport(facts: ReportFacts): DeployReport {
       durationMs: Date.parse(facts.finishedAt) - Date.parse(facts.startedAt),
       installMs: facts.installMs,
       helmMs: facts.helmMs ?? null
-    }
+    },
+    ...(facts.diagnostics ? { diagnostics: facts.diagnostics } : {})
   }
 }
