@@ -1,0 +1,621 @@
+/** The HTTP half of the test cluster's API server: routing, content negotiation, verbs and errors. */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { parse as parseYaml } from 'yaml'
+import {
+  aggregatedDiscovery,
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiGroupVersion,
+  openApiRoot,
+  versionInfo,
+  wantsAggregated
+} from './discovery.js'
+import { badRequest, notFound } from './errors.js'
+import type { FaultAction, Faults, RequestLog, RequestLogEntry } from './faults.js'
+import { asArray, asObject, asString, deepEqual, isObject, type JsonObject } from './json.js'
+import { applyObject, jsonMergePatch, jsonPatch, strategicMerge } from './patch.js'
+import { decodeProtobuf, isProtobuf, UnsupportedMediaType } from './protobuf.js'
+import { apiVersionOf, findResource, qualifiedName, type ResourceInfo } from './resources.js'
+import { parseFieldSelector, parseLabelSelector, type Matcher } from './selectors.js'
+import type { Store } from './store.js'
+import { toTable, wantsTable } from './table.js'
+import { type KubeObject, type LogRequest, type PropagationPolicy, StatusError } from './types.js'
+import type { WatchHub } from './watch.js'
+
+export interface ApiServerOptions {
+  store: Store
+  hub: WatchHub
+  faults: Faults
+  requestLog: RequestLog
+  readLog: (namespace: string, pod: string, request: LogRequest) => string
+  /** host:port the server is reachable at, for legacy discovery's serverAddressByClientCIDRs. */
+  serverAddress: () => string
+}
+
+interface ResourceRoute {
+  info: ResourceInfo
+  namespace: string | undefined
+  name: string | undefined
+  subresource: string | undefined
+  watchPrefix: boolean
+}
+
+interface Call {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+  body: Buffer
+  entry: RequestLogEntry
+}
+
+const JSON_TYPE = 'application/json'
+
+function sendJson(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
+  const text = JSON.stringify(body)
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+function statusBody(error: StatusError): JsonObject {
+  const body: JsonObject = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: error.message,
+    reason: error.reason,
+    code: error.code
+  }
+  const details = Object.fromEntries(Object.entries(error.details).filter(([, v]) => v !== undefined))
+  if (Object.keys(details).length) body.details = details
+  return body
+}
+
+function sendStatus(res: ServerResponse, error: StatusError, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(statusBody(error))
+  res.writeHead(error.code, {
+    'Content-Type': JSON_TYPE,
+    'Content-Length': Buffer.byteLength(text),
+    ...headers
+  })
+  res.end(text)
+}
+
+function pathNotFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {})
+}
+
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+}
+
+function parseBody(req: IncomingMessage, body: Buffer): unknown {
+  if (body.length === 0) return undefined
+  if (isProtobuf(req.headers['content-type'])) return decodeProtobuf(body)
+  const text = body.toString('utf8')
+  const type = mediaType(req)
+  try {
+    if (type.includes('yaml')) return parseYaml(text) as unknown
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`)
+  }
+}
+
+function parseRoute(pathname: string): ResourceRoute | undefined {
+  const segments = pathname
+    .split('/')
+    .filter(s => s !== '')
+    .map(s => decodeURIComponent(s))
+  let group: string
+  let version: string | undefined
+  let rest: string[]
+  if (segments[0] === 'api') {
+    group = ''
+    version = segments[1]
+    rest = segments.slice(2)
+  } else if (segments[0] === 'apis') {
+    group = segments[1] ?? ''
+    version = segments[2]
+    rest = segments.slice(3)
+  } else return undefined
+  if (!version) return undefined
+  let watchPrefix = false
+  if (rest[0] === 'watch') {
+    watchPrefix = true
+    rest = rest.slice(1)
+  }
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const info = findResource(group, version, rest[2] ?? '')
+    if (info?.namespaced && rest.length <= 5) {
+      return { info, namespace: rest[1], name: rest[3], subresource: rest[4], watchPrefix }
+    }
+  }
+  const info = findResource(group, version, rest[0] ?? '')
+  if (!info || rest.length > 3) return undefined
+  if (info.namespaced && rest.length > 1) return undefined
+  return { info, namespace: undefined, name: rest[1], subresource: rest[2], watchPrefix }
+}
+
+function isTrue(value: string | null): boolean {
+  return value === 'true' || value === '1'
+}
+
+function isDryRun(url: URL, options?: JsonObject): boolean {
+  return url.searchParams.getAll('dryRun').includes('All') || asArray(options?.dryRun).includes('All')
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function listKind(info: ResourceInfo): string {
+  return `${info.kind}List`
+}
+
+export function createApiHandler(options: ApiServerOptions): RequestListener {
+  const { store, hub, faults, requestLog } = options
+  /** Last configuration each field manager applied, per object (uid), for pruning on the next apply. */
+  const lastApplied = new Map<string, { uid: string; applied: JsonObject }>()
+  store.subscribe(event => {
+    if (event.type !== 'DELETED') return
+    const prefix = `${event.resource}/${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}/`
+    for (const key of lastApplied.keys()) if (key.startsWith(prefix)) lastApplied.delete(key)
+  })
+
+  function injectFault(call: Call, fault: FaultAction): void {
+    const { req, res } = call
+    if (fault === 'drop') {
+      req.socket.destroy()
+      return
+    }
+    if (fault === 'hang') return
+    if (fault.status === 500) {
+      sendStatus(res, new StatusError(500, 'InternalError', 'Internal error occurred: injected fault'))
+    } else if (fault.status === 429) {
+      sendStatus(
+        res,
+        new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', {
+          causes: [{ reason: 'TooManyRequests', message: 'injected fault' }]
+        }),
+        { 'Retry-After': String(fault.retryAfterSeconds) }
+      )
+    } else {
+      const route = parseRoute(call.url.pathname)
+      const what = route ? `${qualifiedName(route.info)} "${route.name ?? ''}"` : 'the object'
+      sendStatus(
+        res,
+        new StatusError(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`
+        )
+      )
+    }
+  }
+
+  function handleNonResource(call: Call): boolean {
+    const { req, res, url } = call
+    const path = url.pathname.replace(/\/+$/, '') || '/'
+    const accept = req.headers.accept
+    if (req.method !== 'GET') return false
+    switch (path) {
+      case '/version':
+        sendJson(res, 200, versionInfo())
+        return true
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' })
+        res.end('ok')
+        return true
+      case '/api':
+        if (wantsAggregated(accept))
+          sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_DISCOVERY_CONTENT_TYPE)
+        else sendJson(res, 200, apiVersions(options.serverAddress()))
+        return true
+      case '/apis':
+        if (wantsAggregated(accept))
+          sendJson(res, 200, aggregatedDiscovery(false), AGGREGATED_DISCOVERY_CONTENT_TYPE)
+        else sendJson(res, 200, apiGroupList())
+        return true
+      case '/openapi/v3':
+        sendJson(res, 200, openApiRoot())
+        return true
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiGroupVersion(path.slice('/openapi/v3/'.length))
+      if (!doc) return false
+      res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(doc) })
+      res.end(doc)
+      return true
+    }
+    const groupVersion = /^\/api\/(v1)$/.exec(path) ?? /^\/apis\/([^/]+\/[^/]+)$/.exec(path)
+    if (groupVersion?.[1]) {
+      const [group, version] = groupVersion[1].includes('/')
+        ? groupVersion[1].split('/')
+        : ['', groupVersion[1]]
+      const list = apiResourceList(group ?? '', version ?? '')
+      if (!list) return false
+      sendJson(res, 200, list)
+      return true
+    }
+    return false
+  }
+
+  function selectors(url: URL): Matcher {
+    const labels = parseLabelSelector(url.searchParams.get('labelSelector'))
+    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'))
+    return object => labels(object) && fields(object)
+  }
+
+  function renderer(call: Call, info: ResourceInfo): (object: KubeObject) => unknown {
+    if (!wantsTable(call.req.headers.accept)) return object => object
+    const include = call.url.searchParams.get('includeObject')
+    const mode = include === 'None' || include === 'Object' ? include : 'Metadata'
+    return object => toTable(info, [object], store.resourceVersion(), mode)
+  }
+
+  function handleCollectionGet(call: Call, route: ResourceRoute): void {
+    const { url, res } = call
+    const matches = selectors(url)
+    if (route.watchPrefix || isTrue(url.searchParams.get('watch'))) {
+      const timeout = Number(url.searchParams.get('timeoutSeconds'))
+      hub.serve(
+        {
+          resource: route.info,
+          namespace: route.namespace,
+          matches,
+          resourceVersion: url.searchParams.get('resourceVersion') ?? '',
+          sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
+          allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),
+          timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+          render: renderer(call, route.info)
+        },
+        res
+      )
+      call.entry.status = 200
+      return
+    }
+    const resourceVersion = store.resourceVersion()
+    const items = store.select(route.info.resource, route.namespace, matches)
+    if (wantsTable(call.req.headers.accept)) {
+      const include = url.searchParams.get('includeObject')
+      sendJson(
+        res,
+        200,
+        toTable(
+          route.info,
+          items,
+          resourceVersion,
+          include === 'None' || include === 'Object' ? include : 'Metadata'
+        )
+      )
+      return
+    }
+    sendJson(res, 200, {
+      kind: listKind(route.info),
+      apiVersion: apiVersionOf(route.info),
+      metadata: { resourceVersion },
+      items
+    })
+  }
+
+  function requireObject(value: unknown): KubeObject {
+    if (!isObject(value)) throw badRequest('the body of the request was empty or not an object')
+    if (!isObject(value.metadata)) value.metadata = {}
+    return value as KubeObject
+  }
+
+  function scopeToRoute(object: KubeObject, route: ResourceRoute): void {
+    object.apiVersion = apiVersionOf(route.info)
+    object.kind = route.info.kind
+    if (route.info.namespaced) {
+      if (object.metadata.namespace && object.metadata.namespace !== route.namespace) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request'
+        )
+      }
+      object.metadata.namespace = route.namespace
+    }
+    if (route.name !== undefined) {
+      if (object.metadata.name && object.metadata.name !== route.name) {
+        throw badRequest(
+          `the name of the object (${object.metadata.name}) does not match the name on the URL (${route.name})`
+        )
+      }
+      object.metadata.name = route.name
+    }
+  }
+
+  function handleCreate(call: Call, route: ResourceRoute): void {
+    if (route.info.namespaced && route.namespace === undefined) throw pathNotFound()
+    const object = requireObject(parseBody(call.req, call.body))
+    scopeToRoute(object, { ...route, name: undefined })
+    const created = store.create(route.info.resource, object, { dryRun: isDryRun(call.url) })
+    sendJson(call.res, 201, created)
+  }
+
+  function getExisting(route: ResourceRoute, name: string): KubeObject {
+    const found = store.get(route.info.resource, route.namespace, name)
+    if (!found) throw notFound(route.info, name)
+    return found
+  }
+
+  function handleUpdate(call: Call, route: ResourceRoute, name: string): void {
+    const object = requireObject(parseBody(call.req, call.body))
+    scopeToRoute(object, route)
+    const dryRun = isDryRun(call.url)
+    if (route.subresource === 'status') {
+      const current = getExisting(route, name)
+      if (dryRun) {
+        sendJson(call.res, 200, { ...current, status: object.status })
+        return
+      }
+      sendJson(call.res, 200, store.updateStatus(route.info.resource, object))
+      return
+    }
+    sendJson(call.res, 200, store.update(route.info.resource, object, { dryRun }))
+  }
+
+  function handleApply(call: Call, route: ResourceRoute, name: string): void {
+    const applied = requireObject(parseBody(call.req, call.body))
+    const manager = call.url.searchParams.get('fieldManager')
+    if (!manager) {
+      throw new StatusError(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+          causes: [
+            {
+              reason: 'FieldValueRequired',
+              message: 'Required value: is required for apply patch',
+              field: 'fieldManager'
+            }
+          ]
+        }
+      )
+    }
+    if (!applied.apiVersion || !applied.kind) {
+      throw badRequest('error decoding YAML: apiVersion and kind must be set in an apply configuration')
+    }
+    scopeToRoute(applied, route)
+    const dryRun = isDryRun(call.url)
+    const key = `${route.info.resource}/${route.namespace ?? ''}/${name}/${manager}`
+    const current = store.get(route.info.resource, route.namespace, name)
+    if (!current) {
+      const created = store.create(route.info.resource, structuredClone(applied), { dryRun })
+      if (!dryRun && created.metadata.uid) lastApplied.set(key, { uid: created.metadata.uid, applied })
+      sendJson(call.res, 201, created)
+      return
+    }
+    const previous = lastApplied.get(key)
+    const merged = applyObject(
+      current,
+      previous && previous.uid === current.metadata.uid ? previous.applied : undefined,
+      applied
+    ) as KubeObject
+    merged.metadata.resourceVersion =
+      asString(applied.metadata.resourceVersion) ?? current.metadata.resourceVersion
+    const result = deepEqual(merged, current)
+      ? current
+      : store.update(route.info.resource, merged, { dryRun })
+    if (!dryRun && current.metadata.uid) lastApplied.set(key, { uid: current.metadata.uid, applied })
+    sendJson(call.res, 200, result)
+  }
+
+  function handlePatch(call: Call, route: ResourceRoute, name: string): void {
+    const type = mediaType(call.req)
+    if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
+      if (route.subresource) throw badRequest('apply is not supported on subresources by the test cluster')
+      handleApply(call, route, name)
+      return
+    }
+    const patch = parseBody(call.req, call.body)
+    const current = getExisting(route, name)
+    let patched: unknown
+    if (type === 'application/merge-patch+json') patched = jsonMergePatch(current, patch)
+    else if (type === 'application/json-patch+json') patched = jsonPatch(current, patch)
+    else if (type === 'application/strategic-merge-patch+json') {
+      if (!isObject(patch)) throw badRequest('strategic merge patch must be a JSON object')
+      patched = strategicMerge(current, patch)
+    } else {
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
+      )
+    }
+    const object = requireObject(patched)
+    if (
+      object.metadata.name !== current.metadata.name ||
+      object.metadata.namespace !== current.metadata.namespace
+    ) {
+      throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch')
+    }
+    const dryRun = isDryRun(call.url)
+    if (route.subresource === 'status') {
+      sendJson(call.res, 200, dryRun ? object : store.updateStatus(route.info.resource, object))
+      return
+    }
+    const result = deepEqual(object, current)
+      ? current
+      : store.update(route.info.resource, object, { dryRun })
+    sendJson(call.res, 200, result)
+  }
+
+  function deleteOptions(call: Call): { policy: PropagationPolicy | undefined; dryRun: boolean } {
+    const body = asObject(parseBody(call.req, call.body))
+    const fromQuery = call.url.searchParams.get('propagationPolicy')
+    const fromBody = asString(body?.propagationPolicy)
+    let policy = (fromQuery ?? fromBody) as PropagationPolicy | undefined
+    if (
+      !policy &&
+      (body?.orphanDependents === true || call.url.searchParams.get('orphanDependents') === 'true')
+    ) {
+      policy = 'Orphan'
+    }
+    if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
+      throw badRequest(
+        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}"`
+      )
+    }
+    return { policy, dryRun: isDryRun(call.url, body) }
+  }
+
+  function handleDelete(call: Call, route: ResourceRoute): void {
+    const { policy, dryRun } = deleteOptions(call)
+    if (route.name === undefined) {
+      const matches = selectors(call.url)
+      const victims = store.select(route.info.resource, route.namespace, matches)
+      const deleted = victims.map(v =>
+        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, { dryRun })
+      )
+      sendJson(call.res, 200, {
+        kind: listKind(route.info),
+        apiVersion: apiVersionOf(route.info),
+        metadata: { resourceVersion: store.resourceVersion() },
+        items: deleted
+      })
+      return
+    }
+    sendJson(
+      call.res,
+      200,
+      store.delete(route.info.resource, route.namespace, route.name, policy, { dryRun })
+    )
+  }
+
+  function handleLog(call: Call, route: ResourceRoute, name: string): void {
+    const pod = getExisting(route, name)
+    const params = call.url.searchParams
+    const tail = params.get('tailLines')
+    const request: LogRequest = { previous: isTrue(params.get('previous')) }
+    const container = params.get('container')
+    if (container) request.container = container
+    if (tail !== null && /^\d+$/.test(tail)) request.tailLines = Number(tail)
+    const text = options.readLog(route.namespace ?? '', pod.metadata.name, request)
+    call.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) })
+    call.res.end(text)
+  }
+
+  function handleResource(call: Call, route: ResourceRoute): void {
+    const method = call.req.method ?? 'GET'
+    const name = route.name
+    if (
+      route.subresource &&
+      route.subresource !== 'status' &&
+      !(route.subresource === 'log' && route.info.resource === 'pods')
+    ) {
+      throw pathNotFound()
+    }
+    if (name === undefined) {
+      if (method === 'GET') handleCollectionGet(call, route)
+      else if (method === 'POST') handleCreate(call, route)
+      else if (method === 'DELETE') handleDelete(call, route)
+      else
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`
+        )
+      return
+    }
+    if (route.subresource === 'log') {
+      if (method !== 'GET')
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource'
+        )
+      handleLog(call, route, name)
+      return
+    }
+    switch (method) {
+      case 'GET': {
+        const object = getExisting(route, name)
+        if (wantsTable(call.req.headers.accept))
+          sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
+        else sendJson(call.res, 200, object)
+        return
+      }
+      case 'PUT':
+        handleUpdate(call, route, name)
+        return
+      case 'PATCH':
+        handlePatch(call, route, name)
+        return
+      case 'DELETE':
+        if (route.subresource)
+          throw new StatusError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource'
+          )
+        handleDelete(call, route)
+        return
+      default:
+        throw new StatusError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource'
+        )
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const entry: RequestLogEntry = {
+      time: Date.now(),
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      userAgent: req.headers['user-agent'] ?? '',
+      status: 0
+    }
+    requestLog.push(entry)
+    const settle = (): void => {
+      if (res.headersSent) entry.status = res.statusCode
+    }
+    res.on('finish', settle)
+    res.on('close', settle)
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const call: Call = { req, res, url, body: Buffer.alloc(0), entry }
+    const fault = faults.take(entry.method, entry.path)
+    if (fault) {
+      injectFault(call, fault)
+      return
+    }
+    try {
+      call.body = await readBody(req)
+      if (handleNonResource(call)) return
+      const route = parseRoute(url.pathname)
+      if (!route) throw pathNotFound()
+      handleResource(call, route)
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      if (error instanceof StatusError) sendStatus(res, error)
+      else if (error instanceof UnsupportedMediaType)
+        sendStatus(res, new StatusError(415, 'UnsupportedMediaType', error.message))
+      else {
+        console.error('test cluster: request failed:', error)
+        sendStatus(res, new StatusError(500, 'InternalError', `Internal error occurred: ${String(error)}`))
+      }
+    }
+  }
+
+  return (req, res) => {
+    void handle(req, res)
+  }
+}

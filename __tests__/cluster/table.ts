@@ -1,0 +1,717 @@
+/**
+ * meta.k8s.io/v1 Table responses, with the columns and cell values the real API server's printers produce,
+ * so kubectl's default output looks as it does against a real cluster.
+ */
+import { asArray, asNumber, asObject, asString, isObject, type JsonObject } from './json.js'
+import type { ResourceInfo } from './resources.js'
+import { selectorText } from './selectors.js'
+import type { KubeObject } from './types.js'
+
+interface Column {
+  name: string
+  type: 'string' | 'integer' | 'date'
+  format?: string
+  priority?: number
+  description?: string
+}
+
+interface Printer {
+  columns: Column[]
+  cells(object: KubeObject, now: number): unknown[]
+}
+
+/** Kubernetes' duration.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000)
+  if (seconds < -1) return '<invalid>'
+  if (seconds < 0) return '0s'
+  if (seconds < 120) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 10) {
+    const s = seconds % 60
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`
+  }
+  if (minutes < 180) return `${minutes}m`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 8) {
+    const m = minutes % 60
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`
+  }
+  if (hours < 48) return `${hours}h`
+  if (hours < 24 * 8) {
+    const h = hours % 24
+    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`
+  }
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365
+    const years = Math.floor(hours / 24 / 365)
+    return days === 0 ? `${years}y` : `${years}y${days}d`
+  }
+  return `${Math.floor(hours / 24 / 365)}y`
+}
+
+function since(time: unknown, now: number): string {
+  const text = asString(time)
+  if (!text) return '<unknown>'
+  return humanDuration(now - Date.parse(text))
+}
+
+function age(object: KubeObject, now: number): string {
+  return since(object.metadata.creationTimestamp, now)
+}
+
+const NAME: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.'
+}
+const AGE: Column = { name: 'Age', type: 'string', description: 'CreationTimestamp' }
+
+function spec(object: KubeObject): JsonObject {
+  return asObject(object.spec) ?? {}
+}
+
+function status(object: KubeObject): JsonObject {
+  return asObject(object.status) ?? {}
+}
+
+function objects(value: unknown): JsonObject[] {
+  return asArray(value).filter(isObject)
+}
+
+function containersOf(podSpec: JsonObject): { names: string; images: string } {
+  const containers = objects(podSpec.containers)
+  return {
+    names: containers.map(c => asString(c.name) ?? '').join(','),
+    images: containers.map(c => asString(c.image) ?? '').join(',')
+  }
+}
+
+function hasCondition(object: KubeObject, type: string, value = 'True'): boolean {
+  return objects(status(object).conditions).some(c => c.type === type && c.status === value)
+}
+
+/** The STATUS column of `kubectl get pods`, computed like the API server's pod printer. */
+export function podStatusReason(pod: KubeObject): {
+  reason: string
+  ready: number
+  total: number
+  restarts: number
+  lastRestart?: number
+} {
+  const podStatus = status(pod)
+  const podSpec = spec(pod)
+  let reason = asString(podStatus.reason) || asString(podStatus.phase) || 'Pending'
+  const total = objects(podSpec.containers).length
+  let ready = 0
+  let restarts = 0
+  let lastRestart: number | undefined
+  const noteRestart = (containerStatus: JsonObject): void => {
+    const finished = asString(asObject(asObject(containerStatus.lastState)?.terminated)?.finishedAt)
+    if (finished) lastRestart = Math.max(lastRestart ?? 0, Date.parse(finished))
+  }
+  if (objects(podStatus.conditions).some(c => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) {
+    reason = 'SchedulingGated'
+  }
+  const initStatuses = objects(podStatus.initContainerStatuses)
+  const initCount = objects(podSpec.initContainers).length
+  let initializing = false
+  for (const [index, container] of initStatuses.entries()) {
+    restarts += asNumber(container.restartCount) ?? 0
+    noteRestart(container)
+    const state = asObject(container.state) ?? {}
+    const terminated = asObject(state.terminated)
+    const waiting = asObject(state.waiting)
+    if (terminated && asNumber(terminated.exitCode) === 0) continue
+    if (terminated) {
+      const why = asString(terminated.reason)
+      if (why) reason = `Init:${why}`
+      else if (asNumber(terminated.signal)) reason = `Init:Signal:${asNumber(terminated.signal)}`
+      else reason = `Init:ExitCode:${asNumber(terminated.exitCode) ?? 0}`
+    } else if (waiting && asString(waiting.reason) && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${asString(waiting.reason)}`
+    } else {
+      reason = `Init:${index}/${initCount}`
+    }
+    initializing = true
+    break
+  }
+  if (!initializing || hasCondition(pod, 'Initialized')) {
+    restarts = 0
+    let hasRunning = false
+    const statuses = objects(podStatus.containerStatuses)
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const container = statuses[i] ?? {}
+      restarts += asNumber(container.restartCount) ?? 0
+      noteRestart(container)
+      const state = asObject(container.state) ?? {}
+      const waiting = asObject(state.waiting)
+      const terminated = asObject(state.terminated)
+      if (waiting && asString(waiting.reason)) reason = asString(waiting.reason) ?? reason
+      else if (terminated && asString(terminated.reason)) reason = asString(terminated.reason) ?? reason
+      else if (terminated) {
+        const signal = asNumber(terminated.signal)
+        reason = signal ? `Signal:${signal}` : `ExitCode:${asNumber(terminated.exitCode) ?? 0}`
+      } else if (container.ready === true && state.running) {
+        hasRunning = true
+        ready++
+      }
+    }
+    if (reason === 'Completed' && hasRunning) reason = hasCondition(pod, 'Ready') ? 'Running' : 'NotReady'
+  }
+  if (pod.metadata.deletionTimestamp) reason = podStatus.reason === 'NodeLost' ? 'Unknown' : 'Terminating'
+  return { reason, ready, total, restarts, lastRestart }
+}
+
+const pods: Printer = {
+  columns: [
+    NAME,
+    {
+      name: 'Ready',
+      type: 'string',
+      description: 'The aggregate readiness state of this pod for accepting traffic.'
+    },
+    { name: 'Status', type: 'string', description: 'The aggregate status of the containers in this pod.' },
+    {
+      name: 'Restarts',
+      type: 'string',
+      description:
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'
+    },
+    AGE,
+    { name: 'IP', type: 'string', priority: 1, description: 'IP address allocated to the pod.' },
+    { name: 'Node', type: 'string', priority: 1, description: 'Name of the node this pod is assigned to.' },
+    {
+      name: 'Nominated Node',
+      type: 'string',
+      priority: 1,
+      description: 'Name of the node this pod is nominated to.'
+    },
+    { name: 'Readiness Gates', type: 'string', priority: 1, description: 'The readiness gates of this pod.' }
+  ],
+  cells(pod, now) {
+    const { reason, ready, total, restarts, lastRestart } = podStatusReason(pod)
+    const restartText =
+      lastRestart !== undefined && restarts > 0
+        ? `${restarts} (${humanDuration(now - lastRestart)} ago)`
+        : String(restarts)
+    const gates = objects(spec(pod).readinessGates)
+    const gateText = gates.length
+      ? `${gates.filter(g => hasCondition(pod, asString(g.conditionType) ?? '')).length}/${gates.length}`
+      : '<none>'
+    return [
+      pod.metadata.name,
+      `${ready}/${total}`,
+      reason,
+      restartText,
+      age(pod, now),
+      asString(status(pod).podIP) || '<none>',
+      asString(spec(pod).nodeName) || '<none>',
+      asString(status(pod).nominatedNodeName) || '<none>',
+      gateText
+    ]
+  }
+}
+
+const CONTAINERS: Column = {
+  name: 'Containers',
+  type: 'string',
+  priority: 1,
+  description: 'Names of each container in the template.'
+}
+const IMAGES: Column = {
+  name: 'Images',
+  type: 'string',
+  priority: 1,
+  description: 'Images referenced by each container in the template.'
+}
+const SELECTOR: Column = {
+  name: 'Selector',
+  type: 'string',
+  priority: 1,
+  description: 'Label selector for pods.'
+}
+
+function templateSpec(object: KubeObject): JsonObject {
+  return asObject(asObject(spec(object).template)?.spec) ?? {}
+}
+
+const deployments: Printer = {
+  columns: [
+    NAME,
+    { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' },
+    {
+      name: 'Up-to-date',
+      type: 'integer',
+      description:
+        'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'
+    },
+    {
+      name: 'Available',
+      type: 'integer',
+      description:
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'
+    },
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(d, now) {
+    const st = status(d)
+    const { names, images } = containersOf(templateSpec(d))
+    return [
+      d.metadata.name,
+      `${asNumber(st.readyReplicas) ?? 0}/${asNumber(spec(d).replicas) ?? 1}`,
+      asNumber(st.updatedReplicas) ?? 0,
+      asNumber(st.availableReplicas) ?? 0,
+      age(d, now),
+      names,
+      images,
+      selectorText(spec(d).selector)
+    ]
+  }
+}
+
+const replicasets: Printer = {
+  columns: [
+    NAME,
+    { name: 'Desired', type: 'integer', description: 'Number of desired pods.' },
+    { name: 'Current', type: 'integer', description: 'Number of actual replicas.' },
+    { name: 'Ready', type: 'integer', description: 'The number of ready replicas.' },
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(rs, now) {
+    const st = status(rs)
+    const { names, images } = containersOf(templateSpec(rs))
+    return [
+      rs.metadata.name,
+      asNumber(spec(rs).replicas) ?? 1,
+      asNumber(st.replicas) ?? 0,
+      asNumber(st.readyReplicas) ?? 0,
+      age(rs, now),
+      names,
+      images,
+      selectorText(spec(rs).selector)
+    ]
+  }
+}
+
+const statefulsets: Printer = {
+  columns: [
+    NAME,
+    { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' },
+    AGE,
+    CONTAINERS,
+    IMAGES
+  ],
+  cells(s, now) {
+    const { names, images } = containersOf(templateSpec(s))
+    return [
+      s.metadata.name,
+      `${asNumber(status(s).readyReplicas) ?? 0}/${asNumber(spec(s).replicas) ?? 1}`,
+      age(s, now),
+      names,
+      images
+    ]
+  }
+}
+
+const daemonsets: Printer = {
+  columns: [
+    NAME,
+    { name: 'Desired', type: 'integer' },
+    { name: 'Current', type: 'integer' },
+    { name: 'Ready', type: 'integer' },
+    { name: 'Up-to-date', type: 'integer' },
+    { name: 'Available', type: 'integer' },
+    { name: 'Node Selector', type: 'string' },
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(ds, now) {
+    const st = status(ds)
+    const nodeSelector = asObject(templateSpec(ds).nodeSelector)
+    const { names, images } = containersOf(templateSpec(ds))
+    return [
+      ds.metadata.name,
+      asNumber(st.desiredNumberScheduled) ?? 0,
+      asNumber(st.currentNumberScheduled) ?? 0,
+      asNumber(st.numberReady) ?? 0,
+      asNumber(st.updatedNumberScheduled) ?? 0,
+      asNumber(st.numberAvailable) ?? 0,
+      nodeSelector
+        ? Object.entries(nodeSelector)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(',')
+        : '<none>',
+      age(ds, now),
+      names,
+      images,
+      selectorText(spec(ds).selector)
+    ]
+  }
+}
+
+function servicePorts(svc: KubeObject): string {
+  const ports = objects(spec(svc).ports)
+  if (!ports.length) return '<none>'
+  return ports
+    .map(p => {
+      const protocol = asString(p.protocol) ?? 'TCP'
+      const nodePort = asNumber(p.nodePort)
+      return nodePort ? `${String(p.port)}:${nodePort}/${protocol}` : `${String(p.port)}/${protocol}`
+    })
+    .join(',')
+}
+
+const services: Printer = {
+  columns: [
+    NAME,
+    { name: 'Type', type: 'string', description: 'type determines how the Service is exposed.' },
+    { name: 'Cluster-IP', type: 'string', description: 'clusterIP is the IP address of the service.' },
+    {
+      name: 'External-IP',
+      type: 'string',
+      description:
+        'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'
+    },
+    { name: 'Port(s)', type: 'string', description: 'The list of ports that are exposed by this service.' },
+    AGE,
+    {
+      name: 'Selector',
+      type: 'string',
+      priority: 1,
+      description: 'Route service traffic to pods with label keys and values matching this selector.'
+    }
+  ],
+  cells(svc, now) {
+    const s = spec(svc)
+    const type = asString(s.type) ?? 'ClusterIP'
+    const externalIPs = asArray(s.externalIPs).map(String)
+    const ingress = objects(asObject(status(svc).loadBalancer)?.ingress).map(
+      i => asString(i.ip) ?? asString(i.hostname) ?? ''
+    )
+    let external = externalIPs.length ? externalIPs.join(',') : '<none>'
+    if (type === 'LoadBalancer') external = [...ingress, ...externalIPs].join(',') || '<pending>'
+    if (type === 'ExternalName') external = asString(s.externalName) ?? '<none>'
+    const selector = asObject(s.selector)
+    return [
+      svc.metadata.name,
+      type,
+      asString(s.clusterIP) || '<none>',
+      external,
+      servicePorts(svc),
+      age(svc, now),
+      selector
+        ? Object.entries(selector)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(',')
+        : '<none>'
+    ]
+  }
+}
+
+function jobStatus(job: KubeObject): string {
+  if (job.metadata.deletionTimestamp) return 'Terminating'
+  if (hasCondition(job, 'Complete')) return 'Complete'
+  if (hasCondition(job, 'Failed')) return 'Failed'
+  if (hasCondition(job, 'FailureTarget')) return 'FailureTarget'
+  if (hasCondition(job, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet'
+  if (hasCondition(job, 'Suspended')) return 'Suspended'
+  return 'Running'
+}
+
+const jobs: Printer = {
+  columns: [
+    NAME,
+    { name: 'Status', type: 'string', description: 'Status of the job.' },
+    {
+      name: 'Completions',
+      type: 'string',
+      description: 'The desired number of successfully finished pods the job should be run with.'
+    },
+    { name: 'Duration', type: 'string', description: 'Time required to complete the job.' },
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(job, now) {
+    const st = status(job)
+    const completions = asNumber(spec(job).completions)
+    const parallelism = asNumber(spec(job).parallelism) ?? 1
+    const succeeded = asNumber(st.succeeded) ?? 0
+    const completionText =
+      completions !== undefined
+        ? `${succeeded}/${completions}`
+        : parallelism > 1
+          ? `${succeeded}/1 of ${parallelism}`
+          : `${succeeded}/1`
+    const start = asString(st.startTime)
+    const end = asString(st.completionTime)
+    const duration = start ? humanDuration((end ? Date.parse(end) : now) - Date.parse(start)) : ''
+    const { names, images } = containersOf(templateSpec(job))
+    return [
+      job.metadata.name,
+      jobStatus(job),
+      completionText,
+      duration,
+      age(job, now),
+      names,
+      images,
+      selectorText(spec(job).selector)
+    ]
+  }
+}
+
+const events: Printer = {
+  columns: [
+    { name: 'Last Seen', type: 'string', description: 'Time when last event occurred' },
+    {
+      name: 'Type',
+      type: 'string',
+      description: 'Type of this event (Normal, Warning), new types could be added in the future.'
+    },
+    {
+      name: 'Reason',
+      type: 'string',
+      description:
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."
+    },
+    { name: 'Object', type: 'string', description: 'The object that this event is about.' },
+    { name: 'Subobject', type: 'string', priority: 1, description: 'The subobject this event is about.' },
+    { name: 'Source', type: 'string', priority: 1, description: 'The component reporting this event.' },
+    {
+      name: 'Message',
+      type: 'string',
+      description: 'A human-readable description of the status of this operation.'
+    },
+    {
+      name: 'First Seen',
+      type: 'string',
+      priority: 1,
+      description: 'The time at which the event was first recorded.'
+    },
+    {
+      name: 'Count',
+      type: 'string',
+      priority: 1,
+      description: 'The number of times this event has occurred.'
+    },
+    {
+      name: 'Name',
+      type: 'string',
+      priority: 1,
+      format: 'name',
+      description: 'Name must be unique within a namespace.'
+    }
+  ],
+  cells(event, now) {
+    const involved = asObject(event.involvedObject) ?? {}
+    const source = asObject(event.source) ?? {}
+    const first =
+      asString(event.firstTimestamp) || asString(event.eventTime) || event.metadata.creationTimestamp
+    const last = asString(event.lastTimestamp) || asString(asObject(event.series)?.lastObservedTime) || first
+    const count = asNumber(event.count) ?? 1
+    const lastSeen =
+      count > 1 ? `${since(last, now)} (x${count} over ${since(first, now)})` : since(last, now)
+    const sourceText =
+      [asString(source.component), asString(source.host)].filter(Boolean).join(', ') ||
+      asString(event.reportingComponent) ||
+      ''
+    return [
+      lastSeen,
+      asString(event.type) ?? '',
+      asString(event.reason) ?? '',
+      `${(asString(involved.kind) ?? '').toLowerCase()}/${asString(involved.name) ?? ''}`,
+      asString(involved.fieldPath) ?? '',
+      sourceText,
+      (asString(event.message) ?? '').trim(),
+      since(first, now),
+      String(count),
+      event.metadata.name
+    ]
+  }
+}
+
+const configmaps: Printer = {
+  columns: [
+    NAME,
+    { name: 'Data', type: 'integer', description: 'Data contains the configuration data.' },
+    AGE
+  ],
+  cells(cm, now) {
+    const count =
+      Object.keys(asObject(cm.data) ?? {}).length + Object.keys(asObject(cm.binaryData) ?? {}).length
+    return [cm.metadata.name, count, age(cm, now)]
+  }
+}
+
+const secrets: Printer = {
+  columns: [
+    NAME,
+    { name: 'Type', type: 'string', description: 'Used to facilitate programmatic handling of secret data.' },
+    { name: 'Data', type: 'integer', description: 'Data contains the secret data.' },
+    AGE
+  ],
+  cells(secret, now) {
+    return [
+      secret.metadata.name,
+      asString(secret.type) ?? 'Opaque',
+      Object.keys(asObject(secret.data) ?? {}).length,
+      age(secret, now)
+    ]
+  }
+}
+
+const namespaces: Printer = {
+  columns: [NAME, { name: 'Status', type: 'string', description: 'The status of the namespace' }, AGE],
+  cells(ns, now) {
+    return [ns.metadata.name, asString(status(ns).phase) ?? 'Active', age(ns, now)]
+  }
+}
+
+const nodes: Printer = {
+  columns: [
+    NAME,
+    { name: 'Status', type: 'string', description: 'The status of the node' },
+    { name: 'Roles', type: 'string', description: 'The roles of the node' },
+    AGE,
+    { name: 'Version', type: 'string', description: 'Kubelet Version reported by the node.' }
+  ],
+  cells(node, now) {
+    const ready = hasCondition(node, 'Ready') ? 'Ready' : 'NotReady'
+    const roles = Object.keys(node.metadata.labels ?? {})
+      .filter(l => l.startsWith('node-role.kubernetes.io/'))
+      .map(l => l.slice('node-role.kubernetes.io/'.length))
+    const nodeInfo = asObject(status(node).nodeInfo)
+    return [
+      node.metadata.name,
+      ready,
+      roles.join(',') || '<none>',
+      age(node, now),
+      asString(nodeInfo?.kubeletVersion) ?? ''
+    ]
+  }
+}
+
+const serviceaccounts: Printer = {
+  columns: [
+    NAME,
+    {
+      name: 'Secrets',
+      type: 'integer',
+      description:
+        'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'
+    },
+    AGE
+  ],
+  cells(sa, now) {
+    return [sa.metadata.name, asArray(sa.secrets).length, age(sa, now)]
+  }
+}
+
+const persistentvolumeclaims: Printer = {
+  columns: [
+    NAME,
+    { name: 'Status', type: 'string' },
+    { name: 'Volume', type: 'string' },
+    { name: 'Capacity', type: 'string' },
+    { name: 'Access Modes', type: 'string' },
+    { name: 'StorageClass', type: 'string' },
+    { name: 'VolumeAttributesClass', type: 'string' },
+    AGE,
+    { name: 'VolumeMode', type: 'string', priority: 1 }
+  ],
+  cells(pvc, now) {
+    const s = spec(pvc)
+    const st = status(pvc)
+    const modes = asArray(st.accessModes).length ? asArray(st.accessModes) : []
+    const shortModes = modes.map(
+      m =>
+        ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[
+          String(m)
+        ] ?? String(m)
+    )
+    return [
+      pvc.metadata.name,
+      asString(st.phase) ?? 'Pending',
+      asString(s.volumeName) ?? '',
+      asString(asObject(st.capacity)?.storage) ?? '',
+      shortModes.join(','),
+      asString(s.storageClassName) ?? '<unset>',
+      asString(s.volumeAttributesClassName) ?? '<unset>',
+      age(pvc, now),
+      asString(s.volumeMode) ?? 'Filesystem'
+    ]
+  }
+}
+
+const generic: Printer = {
+  columns: [NAME, AGE],
+  cells(object, now) {
+    return [object.metadata.name, age(object, now)]
+  }
+}
+
+const PRINTERS: Partial<Record<string, Printer>> = {
+  pods,
+  deployments,
+  replicasets,
+  statefulsets,
+  daemonsets,
+  services,
+  jobs,
+  events,
+  configmaps,
+  secrets,
+  namespaces,
+  nodes,
+  serviceaccounts,
+  persistentvolumeclaims
+}
+
+/** Whether the Accept header asks for a meta.k8s.io Table. */
+export function wantsTable(accept: string | undefined): boolean {
+  return /as=Table/.test(accept ?? '')
+}
+
+function partialMetadata(object: KubeObject): Record<string, unknown> {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata }
+}
+
+export function toTable(
+  r: ResourceInfo,
+  items: KubeObject[],
+  resourceVersion: string,
+  includeObject: 'None' | 'Metadata' | 'Object' = 'Metadata'
+): Record<string, unknown> {
+  const printer = PRINTERS[r.resource] ?? generic
+  const now = Date.now()
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion },
+    columnDefinitions: printer.columns.map(c => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0
+    })),
+    rows: items.map(item => {
+      const row: Record<string, unknown> = { cells: printer.cells(item, now) }
+      if (includeObject === 'Metadata') row.object = partialMetadata(item)
+      else if (includeObject === 'Object') row.object = item
+      return row
+    })
+  }
+}
