@@ -17,7 +17,7 @@ function fixture(name: string): string {
 }
 
 function history(name: string): HistoryEntry[] {
-  return parseHistory(fixture(`history-${name}.json`))
+  return parseHistory(fixture(`history-${name}.stdout`))
 }
 
 function entry(revision: number, status: string, description: string, updated = ''): HistoryEntry {
@@ -59,7 +59,7 @@ describe('parseHistory', () => {
   })
 
   it('tolerates the cancel notice helm prints on stdout before the JSON', () => {
-    const stdout = `${fixture('h3-install-cancelled.stdout')}${fixture('history-deployed-v1.json')}`
+    const stdout = `${fixture('h3-install-cancelled.stdout')}${fixture('history-deployed-v1.stdout')}`
     expect(parseHistory(stdout).map(e => [e.revision, e.status])).toEqual([[1, 'deployed']])
   })
 
@@ -514,6 +514,19 @@ describe('pendingLockDecision', () => {
       kind: 'refuse',
       message:
         'another operation is in progress on release r1 (pending-install since an unknown time); not stale until its age is known'
+    })
+  })
+
+  it('recovers any pending revision, even of unknown age, when the holder is known to be gone (now = Infinity)', () => {
+    const gone = { ...options, now: Number.POSITIVE_INFINITY }
+    expect(pendingLockDecision(history('h4-zero-updated'), gone)).toEqual({
+      kind: 'recover',
+      action: 'uninstall'
+    })
+    expect(pendingLockDecision(history('pending-upgrade'), gone)).toEqual({
+      kind: 'recover',
+      action: 'rollback',
+      toRevision: 2
     })
   })
 })

@@ -307,10 +307,12 @@ export function pendingLockDecision(
   if (!newest || !PENDING_STATUSES.has(newest.status)) return { kind: 'none' }
 
   const since = parseHelmTimestamp(newest.updated)
-  const staleAt = since === undefined ? undefined : since + options.timeoutMs + options.marginMs
+  // A lock of unknown age is stale only for a caller that knows its holder is gone (now = +Infinity).
+  const staleAt =
+    since === undefined ? Number.POSITIVE_INFINITY : since + options.timeoutMs + options.marginMs
   const sinceText = since === undefined ? 'an unknown time' : new Date(since).toISOString()
-  if (staleAt === undefined || options.now < staleAt) {
-    const until = staleAt === undefined ? 'its age is known' : new Date(staleAt).toISOString()
+  if (options.now < staleAt) {
+    const until = since === undefined ? 'its age is known' : new Date(staleAt).toISOString()
     return {
       kind: 'refuse',
       message: `another operation is in progress on release ${options.release} (${newest.status} since ${sinceText}); not stale until ${until}`

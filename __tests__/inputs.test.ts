@@ -1,0 +1,570 @@
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+const core = vi.hoisted(() => {
+  const state: { inputs: Record<string, string>; secrets: string[] } = { inputs: {}, secrets: [] }
+  return state
+})
+vi.mock('@actions/core', () => ({
+  getInput: (name: string) => core.inputs[name] ?? '',
+  setSecret: (secret: string) => {
+    core.secrets.push(secret)
+  }
+}))
+
+import {
+  INPUT_DEFAULTS,
+  InputError,
+  parseGoDuration,
+  parseInputs,
+  readInputs,
+  type Inputs
+} from '../src/inputs.js'
+
+const existing = new Set(['values/base.yaml', 'values/prod.yaml'])
+const env = { fileExists: (path: string) => existing.has(path) }
+
+const base: Record<string, string> = { release: 'web', chart: './chart' }
+
+function errorsFor(raw: Record<string, string>): string[] {
+  return parseInputs({ ...base, ...raw }, env).errors
+}
+
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://k8s.example.com
+contexts:
+- name: ci
+  context: {cluster: c, user: token-user}
+current-context: ci
+users:
+- name: token-user
+  user:
+    token: tok-abcdef123456
+- name: cert-user
+  user:
+    client-certificate-data: Y2VydGlmaWNhdGUtZGF0YQ==
+    client-key-data: a2V5LWRhdGEtc2VjcmV0
+- name: basic-user
+  user:
+    username: admin
+    password: pa55w0rd-basic
+- name: oidc-user
+  user:
+    auth-provider:
+      name: oidc
+      config:
+        id-token: oidc-id-token-value
+        refresh-token: oidc-refresh-token-value
+- name: exec-user
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: aws
+      env:
+      - name: AWS_SECRET_ACCESS_KEY
+        value: aws-secret-value-1
+`
+
+describe('parseInputs: valid input', () => {
+  it('applies action.yml defaults to a minimal input', () => {
+    const { inputs, errors } = parseInputs(base, env)
+    expect(errors).toEqual([])
+    expect(inputs).toEqual<Inputs>({
+      release: 'web',
+      chart: './chart',
+      chartVersion: '',
+      repoUrl: '',
+      namespace: '',
+      createNamespace: false,
+      valuesFiles: [],
+      values: '',
+      set: [],
+      setString: [],
+      setSecret: [],
+      timeout: '5m0s',
+      timeoutMs: 300_000,
+      atomic: true,
+      waitForJobs: false,
+      mode: 'upgrade-install',
+      helmVersion: 'v4.1.4',
+      helmMirror: 'https://get.helm.sh',
+      helmSha256: '',
+      kubectlVersion: 'auto',
+      kubectlMirror: 'https://dl.k8s.io',
+      kubeconfig: '',
+      kubeContext: '',
+      failFast: true,
+      failFastRestarts: 2,
+      recoverPending: true,
+      environment: '',
+      summary: 'always',
+      comment: 'failure',
+      githubToken: '',
+      logLines: 50,
+      extraArgs: [],
+      secrets: []
+    })
+  })
+
+  it('keeps INPUT_DEFAULTS in step with action.yml', () => {
+    const action = parseYaml(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+      inputs: Record<string, { default?: string }>
+    }
+    const fromAction = Object.fromEntries(
+      Object.entries(action.inputs).map(([name, spec]) => [
+        name,
+        name === 'github-token' ? '' : String(spec.default ?? '')
+      ])
+    )
+    expect(INPUT_DEFAULTS).toEqual(fromAction)
+  })
+
+  it('types and normalises a full input', () => {
+    const sha = 'A'.repeat(64)
+    const { inputs, errors } = parseInputs(
+      {
+        release: 'web-app-1',
+        chart: 'demo',
+        'chart-version': '^1.2.0',
+        'repo-url': 'https://charts.example.com',
+        namespace: 'prod-eu',
+        'create-namespace': 'True',
+        'values-files': 'values/base.yaml\n\n# overrides\n  values/prod.yaml  \n',
+        values: 'replicas: 2\nimage:\n  tag: v2\n',
+        set: 'image.tag=v2\nurl=https://x/?a=b\n# comment\nempty=',
+        'set-string': 'build=0123',
+        'set-secret': 'db.password=hunter2\napi.key = k=v',
+        timeout: '1h2m3.5s',
+        atomic: 'FALSE',
+        'wait-for-jobs': 'true',
+        mode: 'install',
+        'helm-version': '3.17.1',
+        'helm-mirror': 'https://mirror.example.com/helm/',
+        'helm-sha256': sha,
+        'kubectl-version': '1.32.0',
+        'kubectl-mirror': 'http://dl.example.com',
+        kubeconfig: KUBECONFIG,
+        'kube-context': 'ci',
+        'fail-fast': 'false',
+        'fail-fast-restarts': '5',
+        'recover-pending': 'false',
+        environment: 'production',
+        summary: 'failure',
+        comment: 'always',
+        'github-token': 'ghs_token123',
+        'log-lines': '10000',
+        'extra-args': '--history-max=5\n--description\ndeployed by CI\n'
+      },
+      env
+    )
+    expect(errors).toEqual([])
+    expect(inputs).toMatchObject({
+      release: 'web-app-1',
+      chart: 'demo',
+      chartVersion: '^1.2.0',
+      repoUrl: 'https://charts.example.com',
+      namespace: 'prod-eu',
+      createNamespace: true,
+      valuesFiles: ['values/base.yaml', 'values/prod.yaml'],
+      values: 'replicas: 2\nimage:\n  tag: v2',
+      set: [
+        { key: 'image.tag', value: 'v2' },
+        { key: 'url', value: 'https://x/?a=b' },
+        { key: 'empty', value: '' }
+      ],
+      setString: [{ key: 'build', value: '0123' }],
+      setSecret: [
+        { key: 'db.password', value: 'hunter2' },
+        { key: 'api.key', value: ' k=v' }
+      ],
+      timeout: '1h2m3.5s',
+      timeoutMs: 3_723_500,
+      atomic: false,
+      waitForJobs: true,
+      mode: 'install',
+      helmVersion: 'v3.17.1',
+      helmMirror: 'https://mirror.example.com/helm',
+      helmSha256: 'a'.repeat(64),
+      kubectlVersion: 'v1.32.0',
+      kubectlMirror: 'http://dl.example.com',
+      kubeconfig: KUBECONFIG.trim(),
+      kubeContext: 'ci',
+      failFast: false,
+      failFastRestarts: 5,
+      recoverPending: false,
+      environment: 'production',
+      summary: 'failure',
+      comment: 'always',
+      githubToken: 'ghs_token123',
+      logLines: 10000,
+      extraArgs: ['--history-max=5', '--description', 'deployed by CI']
+    })
+  })
+
+  it.each(['3.x', '4.x', 'latest', 'v4.1.4'])('accepts helm-version %s', version => {
+    expect(parseInputs({ ...base, 'helm-version': version }, env).inputs?.helmVersion).toBe(version)
+  })
+
+  it('does not require a chart to uninstall', () => {
+    const { inputs, errors } = parseInputs({ release: 'web', mode: 'uninstall' }, env)
+    expect(errors).toEqual([])
+    expect(inputs?.mode).toBe('uninstall')
+  })
+
+  it('treats empty values and an empty mapping as no inline values', () => {
+    for (const values of ['', '# nothing here', '{}']) {
+      expect(parseInputs({ ...base, values }, env).inputs?.values).toBe('')
+    }
+  })
+
+  it('accepts a 53-character release and a 63-character namespace', () => {
+    const { errors } = parseInputs({ ...base, release: 'a'.repeat(53), namespace: 'n'.repeat(63) }, env)
+    expect(errors).toEqual([])
+  })
+
+  it('allows extra args that only look like controlled flags', () => {
+    expect(
+      errorsFor({ 'extra-args': '--waiting-room\n--history-max=3\n-l\nteam=web\n--description=--atomic' })
+    ).toEqual([])
+  })
+})
+
+describe('parseInputs: every invalid input names itself', () => {
+  it.each<[string, Record<string, string>, string]>([
+    ['release missing', { release: '' }, 'release: is required'],
+    [
+      'release with uppercase and underscore',
+      { release: 'My_App' },
+      `release: "My_App" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
+    ],
+    [
+      'release too long',
+      { release: 'a'.repeat(54) },
+      `release: "${'a'.repeat(54)}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
+    ],
+    [
+      'release ending in -',
+      { release: 'web-' },
+      `release: "web-" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
+    ],
+    ['chart missing', { chart: '' }, 'chart: is required unless mode is uninstall'],
+    [
+      'namespace too long',
+      { namespace: 'n'.repeat(64) },
+      `namespace: "${'n'.repeat(64)}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`
+    ],
+    [
+      'namespace with a dot',
+      { namespace: 'team.prod' },
+      `namespace: "team.prod" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`
+    ],
+    [
+      'create-namespace not boolean',
+      { 'create-namespace': 'yes' },
+      'create-namespace: "yes" is not a boolean (true or false)'
+    ],
+    ['atomic not boolean', { atomic: 'on' }, 'atomic: "on" is not a boolean (true or false)'],
+    [
+      'wait-for-jobs not boolean',
+      { 'wait-for-jobs': '1' },
+      'wait-for-jobs: "1" is not a boolean (true or false)'
+    ],
+    ['fail-fast not boolean', { 'fail-fast': 'tRUE' }, 'fail-fast: "tRUE" is not a boolean (true or false)'],
+    [
+      'recover-pending not boolean',
+      { 'recover-pending': 'no' },
+      'recover-pending: "no" is not a boolean (true or false)'
+    ],
+    [
+      'values-files missing file',
+      { 'values-files': 'values/base.yaml\nmissing.yaml' },
+      'values-files: "missing.yaml" does not exist'
+    ],
+    ['values not YAML', { values: 'a: [1, 2' }, 'values: is not valid YAML: '],
+    ['values a list', { values: '- a\n- b' }, 'values: is not a YAML mapping (key: value)'],
+    ['values a scalar', { values: 'just text' }, 'values: is not a YAML mapping (key: value)'],
+    ['set without =', { set: 'image.tag' }, 'set: "image.tag" is not key=value with a non-empty key'],
+    ['set with empty key', { set: '=v' }, 'set: "=v" is not key=value with a non-empty key'],
+    [
+      'set-string without =',
+      { 'set-string': 'a=1\nb' },
+      'set-string: "b" is not key=value with a non-empty key'
+    ],
+    [
+      'set-secret without = is not echoed',
+      { 'set-secret': 'a=1\n# skip\nhunter2' },
+      'set-secret: line 2 is not key=value with a non-empty key'
+    ],
+    [
+      'timeout without unit',
+      { timeout: '300' },
+      'timeout: "300" is not a Go duration such as 5m0s, 90s or 1h30m'
+    ],
+    ['timeout zero', { timeout: '0s' }, 'timeout: "0s" must be greater than zero'],
+    ['timeout negative', { timeout: '-5m' }, 'timeout: "-5m" must be greater than zero'],
+    [
+      'mode unknown',
+      { mode: 'deploy' },
+      'mode: "deploy" is not one of upgrade-install, install, upgrade, uninstall'
+    ],
+    [
+      'helm-version v-less channel',
+      { 'helm-version': 'v3.x' },
+      'helm-version: "v3.x" is not vX.Y.Z, X.Y.Z, 3.x, 4.x or latest'
+    ],
+    [
+      'helm-version prerelease',
+      { 'helm-version': 'v4.0.0-rc.1' },
+      'helm-version: "v4.0.0-rc.1" is not vX.Y.Z, X.Y.Z, 3.x, 4.x or latest'
+    ],
+    ['helm-version Helm 2', { 'helm-version': 'v2.17.0' }, 'helm-version: "v2.17.0" is not Helm 3 or 4'],
+    [
+      'helm-mirror not http',
+      { 'helm-mirror': 'ftp://get.helm.sh' },
+      'helm-mirror: "ftp://get.helm.sh" is not an http(s) URL'
+    ],
+    [
+      'helm-mirror not a URL',
+      { 'helm-mirror': 'get.helm.sh' },
+      'helm-mirror: "get.helm.sh" is not an http(s) URL'
+    ],
+    [
+      'helm-sha256 short',
+      { 'helm-sha256': 'abc123' },
+      'helm-sha256: "abc123" is not a sha256 (64 hexadecimal characters)'
+    ],
+    [
+      'helm-sha256 not hex',
+      { 'helm-sha256': 'g'.repeat(64) },
+      `helm-sha256: "${'g'.repeat(64)}" is not a sha256 (64 hexadecimal characters)`
+    ],
+    [
+      'kubectl-version bad',
+      { 'kubectl-version': 'latest' },
+      'kubectl-version: "latest" is not auto or a version such as v1.32.0'
+    ],
+    [
+      'kubectl-mirror bad',
+      { 'kubectl-mirror': 'file:///tmp' },
+      'kubectl-mirror: "file:///tmp" is not an http(s) URL'
+    ],
+    [
+      'kubeconfig a mapping without clusters',
+      { kubeconfig: 'apiVersion: v1\nkind: Config\n' },
+      'kubeconfig: is neither kubeconfig YAML (a mapping with clusters) nor base64 of it'
+    ],
+    [
+      'kubeconfig base64 of something else',
+      { kubeconfig: Buffer.from('hello: world\n').toString('base64') },
+      'kubeconfig: is neither kubeconfig YAML (a mapping with clusters) nor base64 of it'
+    ],
+    ['summary bad', { summary: 'sometimes' }, 'summary: "sometimes" is not one of always, failure, never'],
+    ['comment bad', { comment: 'success' }, 'comment: "success" is not one of failure, always, never'],
+    [
+      'fail-fast-restarts zero',
+      { 'fail-fast-restarts': '0' },
+      'fail-fast-restarts: "0" is not an integer at least 1'
+    ],
+    [
+      'fail-fast-restarts fraction',
+      { 'fail-fast-restarts': '1.5' },
+      'fail-fast-restarts: "1.5" is not an integer at least 1'
+    ],
+    ['log-lines zero', { 'log-lines': '0' }, 'log-lines: "0" is not an integer from 1 to 10000'],
+    ['log-lines too many', { 'log-lines': '10001' }, 'log-lines: "10001" is not an integer from 1 to 10000'],
+    ['log-lines not a number', { 'log-lines': 'all' }, 'log-lines: "all" is not an integer from 1 to 10000']
+  ])('%s', (_name, raw, message) => {
+    const errors = errorsFor(raw)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.startsWith(message)).toBe(true)
+    expect(parseInputs({ ...base, ...raw }, env).inputs).toBeUndefined()
+  })
+})
+
+describe('parseInputs: extra-args that override controlled flags', () => {
+  it.each<[string, string]>([
+    ['--atomic', '--atomic overrides a flag this action sets; use the atomic input'],
+    [
+      '--rollback-on-failure',
+      '--rollback-on-failure overrides a flag this action sets; use the atomic input'
+    ],
+    ['--wait', '--wait overrides a flag this action sets; use the atomic input'],
+    ['--wait=legacy', '--wait overrides a flag this action sets; use the atomic input'],
+    ['--timeout=10m', '--timeout overrides a flag this action sets; use the timeout input'],
+    ['--timeout 10m', '--timeout overrides a flag this action sets; use the timeout input'],
+    ['-n', '-n overrides a flag this action sets; use the namespace input'],
+    ['-nprod', '-n overrides a flag this action sets; use the namespace input'],
+    ['--namespace=prod', '--namespace overrides a flag this action sets; use the namespace input'],
+    [
+      '--create-namespace',
+      '--create-namespace overrides a flag this action sets; use the create-namespace input'
+    ],
+    ['--kube-context=x', '--kube-context overrides a flag this action sets; use the kube-context input'],
+    ['--kubeconfig=/k', '--kubeconfig overrides a flag this action sets; use the kubeconfig input'],
+    ['--version=1.0.0', '--version overrides a flag this action sets; use the chart-version input'],
+    ['--repo=https://x', '--repo overrides a flag this action sets; use the repo-url input'],
+    ['-f', '-f overrides a flag this action sets; use the values-files or values input'],
+    ['--values=x.yaml', '--values overrides a flag this action sets; use the values-files or values input'],
+    ['--set', '--set overrides a flag this action sets; use the set, set-string or set-secret input'],
+    [
+      '--set-file=a=b',
+      '--set-file overrides a flag this action sets; use the set, set-string or set-secret input'
+    ],
+    [
+      '--set-json',
+      '--set-json overrides a flag this action sets; use the set, set-string or set-secret input'
+    ],
+    ['--wait-for-jobs', '--wait-for-jobs overrides a flag this action sets; use the wait-for-jobs input'],
+    ['--install', '--install overrides a flag this action sets; use the mode input'],
+    ['-i', '-i overrides a flag this action sets; use the mode input'],
+    ['-o', '-o overrides a flag this action sets; the action reads helm output itself'],
+    ['-ojson', '-o overrides a flag this action sets; the action reads helm output itself'],
+    ['--output=json', '--output overrides a flag this action sets; the action reads helm output itself']
+  ])('%s', (arg, message) => {
+    expect(errorsFor({ 'extra-args': arg })).toEqual([`extra-args: ${message}`])
+  })
+
+  it('never echoes the value of a --set extra arg', () => {
+    const [error] = errorsFor({ 'extra-args': '--set=password=hunter2' })
+    expect(error).not.toContain('hunter2')
+  })
+})
+
+describe('parseInputs: several problems at once', () => {
+  it('lists every problem, in input order', () => {
+    const { inputs, errors } = parseInputs(
+      {
+        release: 'Bad_Name',
+        chart: '',
+        atomic: 'maybe',
+        timeout: 'soon',
+        'log-lines': '0',
+        'extra-args': '--atomic'
+      },
+      env
+    )
+    expect(inputs).toBeUndefined()
+    expect(errors).toEqual([
+      `release: "Bad_Name" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`,
+      'chart: is required unless mode is uninstall',
+      'timeout: "soon" is not a Go duration such as 5m0s, 90s or 1h30m',
+      'atomic: "maybe" is not a boolean (true or false)',
+      'log-lines: "0" is not an integer from 1 to 10000',
+      'extra-args: --atomic overrides a flag this action sets; use the atomic input'
+    ])
+  })
+})
+
+describe('parseInputs: kubeconfig and secrets', () => {
+  const credentials = [
+    'tok-abcdef123456',
+    'Y2VydGlmaWNhdGUtZGF0YQ==',
+    'a2V5LWRhdGEtc2VjcmV0',
+    'pa55w0rd-basic',
+    'oidc-id-token-value',
+    'oidc-refresh-token-value',
+    'aws-secret-value-1'
+  ]
+
+  it('collects credentials and both forms of raw kubeconfig YAML', () => {
+    const { inputs } = parseInputs({ ...base, kubeconfig: KUBECONFIG }, env)
+    const secrets = inputs?.secrets ?? []
+    expect(secrets).toEqual(expect.arrayContaining(credentials))
+    expect(secrets).toContain(KUBECONFIG.trim())
+    expect(secrets).toContain(Buffer.from(KUBECONFIG.trim()).toString('base64'))
+    expect(secrets).not.toContain('admin')
+  })
+
+  it('decodes base64 (also wrapped) and keeps the decoded YAML', () => {
+    const encoded = Buffer.from(KUBECONFIG).toString('base64')
+    const wrapped = encoded.replace(/(.{76})/g, '$1\n')
+    for (const form of [encoded, wrapped]) {
+      const { inputs, errors } = parseInputs({ ...base, kubeconfig: form }, env)
+      expect(errors).toEqual([])
+      expect(inputs?.kubeconfig).toBe(KUBECONFIG)
+      expect(inputs?.secrets).toEqual(expect.arrayContaining([...credentials, encoded, KUBECONFIG.trim()]))
+    }
+  })
+
+  it('lists set-secret values and the github token, and nothing else', () => {
+    const { inputs } = parseInputs(
+      { ...base, set: 'public=visible', 'set-secret': 'a=hunter2\nb=p=q', 'github-token': 'ghs_abc' },
+      env
+    )
+    expect(inputs?.secrets).toEqual(['hunter2', 'p=q', 'ghs_abc'])
+  })
+
+  it('returns the secrets even when other inputs are invalid', () => {
+    const result = parseInputs(
+      { ...base, release: '', 'set-secret': 'a=hunter2', kubeconfig: KUBECONFIG },
+      env
+    )
+    expect(result.inputs).toBeUndefined()
+    expect(result.secrets).toEqual(expect.arrayContaining(['hunter2', 'tok-abcdef123456']))
+  })
+
+  it('masks the raw kubeconfig input even when it is invalid', () => {
+    const result = parseInputs({ ...base, kubeconfig: 'token: abc123' }, env)
+    expect(result.secrets).toEqual(['token: abc123'])
+  })
+})
+
+describe('parseGoDuration', () => {
+  it.each<[string, number | undefined]>([
+    ['5m0s', 300_000],
+    ['90s', 90_000],
+    ['1h2m3.5s', 3_723_500],
+    ['300ms', 300],
+    ['1.5h', 5_400_000],
+    ['.5s', 500],
+    ['1m30s', 90_000],
+    ['2h45m', 9_900_000],
+    ['500us', 0.5],
+    ['1000000ns', 1],
+    ['-1m', -60_000],
+    ['0', 0],
+    ['300', undefined],
+    ['', undefined],
+    ['5 m', undefined],
+    ['5d', undefined],
+    ['m5', undefined],
+    ['1h-2m', undefined],
+    ['.s', undefined]
+  ])('%j → %s', (input, expected) => {
+    expect(parseGoDuration(input)).toBe(expected)
+  })
+})
+
+describe('readInputs', () => {
+  beforeEach(() => {
+    core.inputs = {}
+    core.secrets = []
+  })
+
+  it('reads through @actions/core and masks secrets', () => {
+    core.inputs = { release: 'web', chart: './chart', 'set-secret': 'db.password=hunter2' }
+    const inputs = readInputs()
+    expect(inputs.release).toBe('web')
+    expect(core.secrets).toEqual(['hunter2'])
+  })
+
+  it('masks secrets before throwing an InputError that lists every problem', () => {
+    core.inputs = { release: 'Bad', chart: '', 'set-secret': 'db.password=hunter2' }
+    let thrown: unknown
+    try {
+      readInputs()
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(InputError)
+    const inputError = thrown as InputError
+    expect(inputError.problems).toHaveLength(2)
+    expect(inputError.message.split('\n').slice(1)).toEqual(inputError.problems)
+    expect(core.secrets).toEqual(['hunter2'])
+  })
+})
