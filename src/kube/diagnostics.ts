@@ -7,6 +7,10 @@ export interface WorkloadState {
   ready: number
   /** e.g. `Progressing=False ProgressDeadlineExceeded: ...`, or a Job's Failed condition. */
   conditions: string[]
+  /** A condition that will not heal: a Job's Failed, a Deployment's ProgressDeadlineExceeded. */
+  failure?: { reason: string; message: string }
+  /** Helm hook Jobs carry their hook, e.g. `pre-upgrade`. */
+  hook?: string
 }
 
 export interface ContainerDiagnosis {
@@ -31,12 +35,15 @@ export interface PodDiagnosis {
   /** Conditions that are not True, e.g. `PodScheduled=False Unschedulable: 0/1 nodes ...`. */
   conditions: string[]
   containers: ContainerDiagnosis[]
+  /** The scheduler's message while the pod cannot be scheduled. */
+  unschedulable?: string
   /** Whether the pod still existed at the end (helm's rollback may have deleted it). */
   deleted: boolean
 }
 
 export interface EventRecord {
-  type: 'Normal' | 'Warning' | string
+  /** Normal or Warning. */
+  type: string
   reason: string
   /** `Pod/web-7d9f-abcde`. */
   object: string
