@@ -1,0 +1,879 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestCluster, type TestCluster } from './index.js'
+import { podStatusReason } from './table.js'
+import type { KubeObject } from './types.js'
+
+let cluster: TestCluster
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ timeScale: 0.05 })
+})
+
+afterAll(async () => {
+  await cluster.stop()
+})
+
+interface Reply {
+  status: number
+  headers: Headers
+  text: string
+  json: Record<string, unknown>
+}
+
+async function api(
+  method: string,
+  path: string,
+  options: { body?: unknown; contentType?: string; accept?: string; raw?: Buffer } = {}
+): Promise<Reply> {
+  const headers: Record<string, string> = { 'User-Agent': 'server-test/1.0' }
+  if (options.accept) headers.Accept = options.accept
+  let body: string | Buffer | undefined
+  if (options.raw) {
+    body = options.raw
+    headers['Content-Type'] = options.contentType ?? 'application/vnd.kubernetes.protobuf'
+  } else if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    headers['Content-Type'] = options.contentType ?? 'application/json'
+  }
+  const response = await fetch(`${cluster.url}${path}`, { method, headers, body })
+  const text = await response.text()
+  let json: Record<string, unknown> = {}
+  try {
+    json = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    // not JSON (logs, health)
+  }
+  return { status: response.status, headers: response.headers, text, json }
+}
+
+function items(reply: Reply): KubeObject[] {
+  return reply.json.items as KubeObject[]
+}
+
+function names(reply: Reply): string[] {
+  return items(reply).map(i => i.metadata.name)
+}
+
+async function namespace(name: string): Promise<void> {
+  const reply = await api('POST', '/api/v1/namespaces', {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }
+  })
+  expect(reply.status).toBe(201)
+}
+
+function configMap(name: string, extra: Partial<KubeObject> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' }, ...extra }
+}
+
+/** Reads newline-delimited watch events until `count` arrived or the stream ended. */
+function watchEvents(
+  path: string,
+  count: number,
+  onOpen?: () => void
+): Promise<{ type: string; object: KubeObject }[]> {
+  return new Promise((resolve, reject) => {
+    const events: { type: string; object: KubeObject }[] = []
+    let buffered = ''
+    const req = httpRequest(`${cluster.url}${path}`, res => {
+      onOpen?.()
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buffered += chunk
+        let newline = buffered.indexOf('\n')
+        while (newline >= 0) {
+          events.push(JSON.parse(buffered.slice(0, newline)) as { type: string; object: KubeObject })
+          buffered = buffered.slice(newline + 1)
+          newline = buffered.indexOf('\n')
+        }
+        if (events.length >= count) {
+          req.destroy()
+          resolve(events)
+        }
+      })
+      res.on('end', () => resolve(events))
+      res.on('error', () => resolve(events))
+    })
+    req.on('error', error => (events.length ? resolve(events) : reject(error)))
+    req.end()
+  })
+}
+
+// --- protobuf encoding, the way client-go's protobuf serializer writes a Secret ---------------------------
+
+function varint(n: number): Buffer {
+  const bytes: number[] = []
+  while (n > 127) {
+    bytes.push((n % 128) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  bytes.push(n)
+  return Buffer.from(bytes)
+}
+
+function field(number: number, value: Buffer | string | number): Buffer {
+  if (typeof value === 'number') return Buffer.concat([varint(number * 8), varint(value)])
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value
+  return Buffer.concat([varint(number * 8 + 2), varint(bytes.length), bytes])
+}
+
+function mapEntries(number: number, entries: Record<string, string | Buffer>): Buffer {
+  return Buffer.concat(
+    Object.entries(entries).map(([k, v]) => field(number, Buffer.concat([field(1, k), field(2, v)])))
+  )
+}
+
+function protobufEnvelope(kind: string, raw: Buffer): Buffer {
+  const typeMeta = Buffer.concat([field(1, 'v1'), field(2, kind)])
+  return Buffer.concat([
+    Buffer.from('k8s\0', 'binary'),
+    field(1, typeMeta),
+    field(2, raw),
+    field(3, ''),
+    field(4, '')
+  ])
+}
+
+describe('discovery and openapi', () => {
+  it('serves /version, aggregated discovery with its exact content type, and legacy discovery', async () => {
+    expect((await api('GET', '/version')).json.gitVersion).toMatch(/^v1\.35\./)
+    const aggregated = await api('GET', '/apis', {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json'
+    })
+    expect(aggregated.headers.get('content-type')).toBe(
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+    )
+    const groups = (aggregated.json.items as { metadata: { name: string } }[]).map(g => g.metadata.name)
+    expect(groups).toEqual(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io'])
+    const legacy = await api('GET', '/apis', { accept: 'application/json' })
+    expect(legacy.json.kind).toBe('APIGroupList')
+    const core = await api('GET', '/api/v1')
+    const resources = (core.json.resources as { name: string }[]).map(r => r.name)
+    expect(resources).toEqual(expect.arrayContaining(['pods', 'pods/log', 'secrets', 'events', 'namespaces']))
+  })
+
+  it('serves an openapi v3 stub that declares fieldValidation on PATCH for every kind', async () => {
+    const root = await api('GET', '/openapi/v3')
+    const paths = root.json.paths as Record<string, { serverRelativeURL: string }>
+    const apps = paths['apis/apps/v1']
+    expect(apps?.serverRelativeURL).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=/)
+    const doc = await api('GET', apps?.serverRelativeURL ?? '')
+    const deployment = (doc.json.paths as Record<string, { patch: Record<string, unknown> }>)[
+      '/apis/apps/v1/namespaces/{namespace}/deployments/{name}'
+    ]
+    expect(deployment?.patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment'
+    })
+    expect(JSON.stringify(deployment?.patch.parameters)).toContain('"fieldValidation"')
+  })
+})
+
+describe('CRUD and errors', () => {
+  beforeAll(async () => namespace('crud'))
+
+  it('creates, names from generateName, and refuses duplicates with AlreadyExists', async () => {
+    const created = await api('POST', '/api/v1/namespaces/crud/configmaps', { body: configMap('one') })
+    expect(created.status).toBe(201)
+    const meta = created.json.metadata as Record<string, unknown>
+    expect(meta.resourceVersion).toMatch(/^\d+$/)
+    expect(meta.uid).toBeTruthy()
+    const again = await api('POST', '/api/v1/namespaces/crud/configmaps', { body: configMap('one') })
+    expect(again.status).toBe(409)
+    expect(again.json).toMatchObject({
+      kind: 'Status',
+      reason: 'AlreadyExists',
+      message: 'configmaps "one" already exists'
+    })
+    const generated = await api('POST', '/api/v1/namespaces/crud/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } }
+    })
+    expect((generated.json.metadata as { name: string }).name).toMatch(/^gen-[a-z0-9]{5}$/)
+  })
+
+  it('answers NotFound with the real wording and details', async () => {
+    const missing = await api('GET', '/apis/apps/v1/namespaces/crud/deployments/nope')
+    expect(missing.status).toBe(404)
+    expect(missing.json).toMatchObject({
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: 'deployments.apps "nope" not found',
+      details: { name: 'nope', group: 'apps', kind: 'deployments' }
+    })
+    const noNamespace = await api('POST', '/api/v1/namespaces/absent/configmaps', { body: configMap('x') })
+    expect(noNamespace.json.message).toBe('namespaces "absent" not found')
+    expect((await api('GET', '/apis/nothing/v1/things')).status).toBe(404)
+  })
+
+  it('rejects a stale resourceVersion with Conflict, and bumps generation only for spec changes', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'gen' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'gen' } },
+        template: { metadata: { labels: { app: 'gen' } }, spec: { containers: [{ name: 'c', image: 'x' }] } }
+      }
+    }
+    const created = (await api('POST', '/apis/apps/v1/namespaces/crud/deployments', { body: deployment }))
+      .json as KubeObject
+    const labelled = await api('PATCH', '/apis/apps/v1/namespaces/crud/deployments/gen', {
+      body: { metadata: { labels: { x: 'y' } } },
+      contentType: 'application/merge-patch+json'
+    })
+    expect((labelled.json as KubeObject).metadata.generation).toBe(created.metadata.generation)
+    const scaled = await api('PATCH', '/apis/apps/v1/namespaces/crud/deployments/gen', {
+      body: { spec: { replicas: 0, paused: true } },
+      contentType: 'application/merge-patch+json'
+    })
+    expect((scaled.json as KubeObject).metadata.generation).toBe((created.metadata.generation ?? 0) + 1)
+    const stale = await api('PUT', '/apis/apps/v1/namespaces/crud/deployments/gen', { body: created })
+    expect(stale.status).toBe(409)
+    expect(stale.json.message).toBe(
+      'Operation cannot be fulfilled on deployments.apps "gen": the object has been modified; please apply your changes to the latest version and try again'
+    )
+  })
+
+  it('does not persist dryRun=All writes', async () => {
+    const dry = await api('POST', '/api/v1/namespaces/crud/configmaps?dryRun=All', { body: configMap('dry') })
+    expect(dry.status).toBe(201)
+    expect((await api('GET', '/api/v1/namespaces/crud/configmaps/dry')).status).toBe(404)
+    await api('DELETE', '/api/v1/namespaces/crud/configmaps/one?dryRun=All')
+    expect((await api('GET', '/api/v1/namespaces/crud/configmaps/one')).status).toBe(200)
+  })
+
+  it('turns Secret stringData into base64 data', async () => {
+    const secret = await api('POST', '/api/v1/namespaces/crud/secrets', {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' } }
+    })
+    expect(secret.json.data).toEqual({ password: Buffer.from('hunter2').toString('base64') })
+    expect(secret.json.stringData).toBeUndefined()
+    expect(secret.json.type).toBe('Opaque')
+  })
+})
+
+describe('protobuf request bodies', () => {
+  beforeAll(async () => namespace('proto'))
+
+  it('decodes Secrets as helm release storage sends them, and protobuf DeleteOptions', async () => {
+    const meta = Buffer.concat([
+      field(1, 'sh.helm.release.v1.demo.v1'),
+      field(3, 'proto'),
+      field(8, Buffer.alloc(0)),
+      mapEntries(11, { owner: 'helm', name: 'demo', status: 'deployed', version: '1' })
+    ])
+    const release = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff])
+    const secret = Buffer.concat([field(1, meta), mapEntries(2, { release }), field(3, 'helm.sh/release.v1')])
+    const created = await api('POST', '/api/v1/namespaces/proto/secrets', {
+      raw: protobufEnvelope('Secret', secret)
+    })
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({
+      type: 'helm.sh/release.v1',
+      data: { release: release.toString('base64') },
+      metadata: { name: 'sh.helm.release.v1.demo.v1', labels: { owner: 'helm', status: 'deployed' } }
+    })
+    expect((created.json.metadata as Record<string, unknown>).creationTimestamp).toMatch(/^20\d\d-/)
+    const listed = await api('GET', '/api/v1/secrets?labelSelector=owner%3Dhelm,name%3Ddemo')
+    expect(names(listed)).toEqual(['sh.helm.release.v1.demo.v1'])
+    const deleteOptions = protobufEnvelope('DeleteOptions', field(4, 'Background'))
+    const deleted = await api('DELETE', '/api/v1/namespaces/proto/secrets/sh.helm.release.v1.demo.v1', {
+      raw: deleteOptions
+    })
+    expect(deleted.status).toBe(200)
+    expect((await api('GET', '/api/v1/namespaces/proto/secrets/sh.helm.release.v1.demo.v1')).status).toBe(404)
+  })
+
+  it('answers 415 for protobuf kinds it cannot decode', async () => {
+    const reply = await api('POST', '/api/v1/namespaces/proto/pods', {
+      raw: protobufEnvelope('Pod', Buffer.alloc(0))
+    })
+    expect(reply.status).toBe(415)
+  })
+})
+
+describe('patches', () => {
+  beforeAll(async () => namespace('patch'))
+
+  const pod = (name: string): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: 'web',
+              image: 'web:1',
+              env: [
+                { name: 'A', value: '1' },
+                { name: 'EXTRA', value: 'x' }
+              ],
+              ports: [{ containerPort: 8080, name: 'http' }],
+              volumeMounts: [{ name: 'data', mountPath: '/data' }]
+            },
+            { name: 'side', image: 'side:1' }
+          ],
+          finalizersLike: ['keep'],
+          strategyLike: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } }
+        }
+      }
+    }
+  })
+
+  it('applies strategic merge patches with merge keys and directives, as helm 3 sends them', async () => {
+    await api('POST', '/apis/apps/v1/namespaces/patch/deployments', { body: pod('smp') })
+    const patch = {
+      spec: {
+        template: {
+          spec: {
+            '$setElementOrder/containers': [{ name: 'side' }, { name: 'web' }],
+            containers: [
+              {
+                name: 'web',
+                image: 'web:2',
+                '$setElementOrder/env': [{ name: 'B' }, { name: 'A' }],
+                env: [
+                  { name: 'B', value: '2' },
+                  { $patch: 'delete', name: 'EXTRA' }
+                ],
+                ports: [{ containerPort: 8080, protocol: 'TCP' }]
+              }
+            ],
+            strategyLike: { $retainKeys: ['type'], type: 'Recreate' }
+          }
+        }
+      }
+    }
+    const reply = await api('PATCH', '/apis/apps/v1/namespaces/patch/deployments/smp', {
+      body: patch,
+      contentType: 'application/strategic-merge-patch+json'
+    })
+    expect(reply.status).toBe(200)
+    const podSpec = (
+      (reply.json.spec as Record<string, unknown>).template as { spec: Record<string, unknown> }
+    ).spec
+    const containers = podSpec.containers as Record<string, unknown>[]
+    expect(containers.map(c => c.name)).toEqual(['side', 'web'])
+    const web = containers[1] ?? {}
+    expect(web.image).toBe('web:2')
+    expect(web.env).toEqual([
+      { name: 'B', value: '2' },
+      { name: 'A', value: '1' }
+    ])
+    expect(web.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }])
+    expect(web.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }])
+    expect(podSpec.strategyLike).toEqual({ type: 'Recreate' })
+  })
+
+  it('supports $patch: replace, $deleteFromPrimitiveList and service ports merged on port', async () => {
+    await api('POST', '/api/v1/namespaces/patch/services', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'svc', finalizers: ['a/one', 'a/two'] },
+        spec: {
+          ports: [
+            { name: 'http', port: 80 },
+            { name: 'metrics', port: 9090 }
+          ],
+          selector: { app: 'x', tier: 'web' }
+        }
+      }
+    })
+    const reply = await api('PATCH', '/api/v1/namespaces/patch/services/svc', {
+      contentType: 'application/strategic-merge-patch+json',
+      body: {
+        metadata: { '$deleteFromPrimitiveList/finalizers': ['a/one'] },
+        spec: { ports: [{ port: 9090, name: 'prom' }], selector: { $patch: 'replace', app: 'y' } }
+      }
+    })
+    const spec = reply.json.spec as { ports: { name: string; port: number }[]; selector: unknown }
+    expect(spec.ports.map(p => `${p.name}:${p.port}`)).toEqual(['http:80', 'prom:9090'])
+    expect(spec.selector).toEqual({ app: 'y' })
+    expect((reply.json.metadata as { finalizers: string[] }).finalizers).toEqual(['a/two'])
+    await api('PATCH', '/api/v1/namespaces/patch/services/svc', {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { finalizers: null } }
+    })
+  })
+
+  it('applies JSON patches and JSON merge patches', async () => {
+    await api('POST', '/api/v1/namespaces/patch/configmaps', {
+      body: configMap('jp', { data: { a: '1', b: '2' } })
+    })
+    const patched = await api('PATCH', '/api/v1/namespaces/patch/configmaps/jp', {
+      contentType: 'application/json-patch+json',
+      body: [
+        { op: 'test', path: '/data/a', value: '1' },
+        { op: 'replace', path: '/data/a', value: '10' },
+        { op: 'remove', path: '/data/b' },
+        { op: 'add', path: '/metadata/labels', value: { 'x/y': 'z' } }
+      ]
+    })
+    expect(patched.json.data).toEqual({ a: '10' })
+    expect((patched.json.metadata as KubeObject['metadata']).labels).toEqual({ 'x/y': 'z' })
+    const failed = await api('PATCH', '/api/v1/namespaces/patch/configmaps/jp', {
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'test', path: '/data/a', value: 'nope' }]
+    })
+    expect(failed.status).toBe(422)
+    const merged = await api('PATCH', '/api/v1/namespaces/patch/configmaps/jp', {
+      contentType: 'application/merge-patch+json',
+      body: { data: { a: null, c: '3' } }
+    })
+    expect(merged.json.data).toEqual({ c: '3' })
+  })
+
+  it('server-side apply creates with 201 and prunes what the same manager stopped applying', async () => {
+    const path =
+      '/api/v1/namespaces/patch/configmaps/ssa?fieldManager=helm&fieldValidation=Strict&force=false'
+    const first = await api('PATCH', path, {
+      contentType: 'application/apply-patch+yaml',
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'ssa', labels: { a: '1', b: '2' } },
+        data: { x: '1', y: '2' }
+      }
+    })
+    expect(first.status).toBe(201)
+    await api('PATCH', '/api/v1/namespaces/patch/configmaps/ssa', {
+      contentType: 'application/merge-patch+json',
+      body: { data: { other: 'kept' } }
+    })
+    const second = await api('PATCH', path, {
+      contentType: 'application/apply-patch+yaml',
+      body: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  labels:\n    a: "1"\ndata:\n  x: "1"\n'
+    })
+    expect(second.status).toBe(200)
+    expect(second.json.data).toEqual({ x: '1', other: 'kept' })
+    expect((second.json.metadata as KubeObject['metadata']).labels).toEqual({ a: '1' })
+  })
+})
+
+describe('selectors and lists', () => {
+  beforeAll(async () => {
+    await namespace('sel')
+    await namespace('sel2')
+    const labels: Record<string, Record<string, string>> = {
+      a: { tier: 'web', env: 'prod' },
+      b: { tier: 'db', env: 'prod' },
+      c: { tier: 'web' },
+      d: {}
+    }
+    for (const [name, l] of Object.entries(labels)) {
+      await api('POST', '/api/v1/namespaces/sel/configmaps', {
+        body: configMap(name, { metadata: { name, labels: l } })
+      })
+    }
+    await api('POST', '/api/v1/namespaces/sel2/configmaps', {
+      body: configMap('z', { metadata: { name: 'z', labels: { tier: 'web' } } })
+    })
+  })
+
+  it.each([
+    ['tier=web', ['a', 'c']],
+    ['tier==web,env=prod', ['a']],
+    ['tier!=web', ['b', 'd']],
+    ['tier in (web,db),env', ['a', 'b']],
+    ['tier notin (web)', ['b', 'd']],
+    ['!env', ['c', 'd']],
+    ['env', ['a', 'b']]
+  ])('label selector %s', async (selector, expected) => {
+    const reply = await api(
+      'GET',
+      `/api/v1/namespaces/sel/configmaps?labelSelector=${encodeURIComponent(selector)}`
+    )
+    expect(names(reply)).toEqual(expected)
+    expect(reply.json.metadata).toMatchObject({ resourceVersion: expect.stringMatching(/^\d+$/) as unknown })
+  })
+
+  it('filters by field selectors and lists across namespaces', async () => {
+    expect(
+      names(await api('GET', '/api/v1/namespaces/sel/configmaps?fieldSelector=metadata.name%3Db'))
+    ).toEqual(['b'])
+    expect(
+      names(await api('GET', '/api/v1/namespaces/sel/configmaps?fieldSelector=metadata.name!%3Db'))
+    ).toEqual(['a', 'c', 'd'])
+    const all = await api('GET', '/api/v1/configmaps?labelSelector=tier%3Dweb')
+    expect(items(all).map(i => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual([
+      'sel/a',
+      'sel/c',
+      'sel2/z'
+    ])
+    expect(names(await api('GET', '/api/v1/configmaps?fieldSelector=metadata.namespace%3Dsel2'))).toEqual([
+      'z'
+    ])
+    const bad = await api(
+      'GET',
+      '/api/v1/namespaces/sel/configmaps?labelSelector=' + encodeURIComponent('a in b')
+    )
+    expect(bad.status).toBe(400)
+  })
+})
+
+describe('watch', () => {
+  beforeAll(async () => namespace('watch'))
+
+  it('replays events after a resourceVersion and honours field selectors', async () => {
+    const list = await api('GET', '/api/v1/namespaces/watch/configmaps')
+    const from = (list.json.metadata as { resourceVersion: string }).resourceVersion
+    await api('POST', '/api/v1/namespaces/watch/configmaps', { body: configMap('w1') })
+    await api('POST', '/api/v1/namespaces/watch/configmaps', { body: configMap('w2') })
+    await api('DELETE', '/api/v1/namespaces/watch/configmaps/w1')
+    const events = await watchEvents(
+      `/api/v1/namespaces/watch/configmaps?watch=true&resourceVersion=${from}&fieldSelector=metadata.name%3Dw1&timeoutSeconds=1`,
+      2
+    )
+    expect(events.map(e => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w1', 'DELETED w1'])
+  })
+
+  it('streams watch-list initial events and a BOOKMARK marking their end, then live changes', async () => {
+    const received = watchEvents(
+      '/api/v1/namespaces/watch/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true',
+      3,
+      () => {
+        void api('POST', '/api/v1/namespaces/watch/configmaps', { body: configMap('live') })
+      }
+    )
+    const events = await received
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'w2' } } })
+    expect(events[1]).toMatchObject({
+      type: 'BOOKMARK',
+      object: { kind: 'ConfigMap', metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } }
+    })
+    expect(events[2]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'live' } } })
+  })
+
+  it('ends the stream after timeoutSeconds', async () => {
+    const started = Date.now()
+    const events = await watchEvents(
+      '/api/v1/namespaces/watch/secrets?watch=1&resourceVersion=1&timeoutSeconds=1',
+      1000
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(events.every(e => e.type !== 'ERROR')).toBe(true)
+  })
+})
+
+describe('deletion', () => {
+  beforeAll(async () => namespace('del'))
+
+  async function owned(name: string, owner: KubeObject, resource = 'configmaps'): Promise<KubeObject> {
+    const ownerReferences = [
+      {
+        apiVersion: owner.apiVersion,
+        kind: owner.kind,
+        name: owner.metadata.name,
+        uid: owner.metadata.uid ?? ''
+      }
+    ]
+    const reply = await api('POST', `/api/v1/namespaces/del/${resource}`, {
+      body: {
+        apiVersion: 'v1',
+        kind: resource === 'secrets' ? 'Secret' : 'ConfigMap',
+        metadata: { name, ownerReferences }
+      }
+    })
+    return reply.json as KubeObject
+  }
+
+  it('cascades in the background to dependents and their dependents', async () => {
+    const root = (await api('POST', '/api/v1/namespaces/del/configmaps', { body: configMap('root') }))
+      .json as KubeObject
+    const child = await owned('child', root)
+    await owned('grandchild', child, 'secrets')
+    const reply = await api('DELETE', '/api/v1/namespaces/del/configmaps/root', {
+      body: { propagationPolicy: 'Background' }
+    })
+    expect(reply.status).toBe(200)
+    expect((await api('GET', '/api/v1/namespaces/del/configmaps/child')).status).toBe(404)
+    expect((await api('GET', '/api/v1/namespaces/del/secrets/grandchild')).status).toBe(404)
+  })
+
+  it('orphans dependents with propagationPolicy=Orphan', async () => {
+    const root = (await api('POST', '/api/v1/namespaces/del/configmaps', { body: configMap('root2') }))
+      .json as KubeObject
+    await owned('orphan', root)
+    await api('DELETE', '/api/v1/namespaces/del/configmaps/root2?propagationPolicy=Orphan')
+    const orphan = await api('GET', '/api/v1/namespaces/del/configmaps/orphan')
+    expect(orphan.status).toBe(200)
+    expect((orphan.json.metadata as KubeObject['metadata']).ownerReferences).toBeUndefined()
+  })
+
+  it('removes everything in a deleted namespace', async () => {
+    await namespace('doomed')
+    await api('POST', '/api/v1/namespaces/doomed/configmaps', { body: configMap('inside') })
+    expect((await api('DELETE', '/api/v1/namespaces/doomed')).status).toBe(200)
+    expect((await api('GET', '/api/v1/namespaces/doomed')).status).toBe(404)
+    expect(names(await api('GET', '/api/v1/configmaps?fieldSelector=metadata.namespace%3Ddoomed'))).toEqual(
+      []
+    )
+  })
+})
+
+describe('services', () => {
+  beforeAll(async () => namespace('svc'))
+
+  const service = (name: string, nodePort?: number, type = 'NodePort'): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: {
+      type,
+      selector: { app: name },
+      ports: [{ name: 'http', port: 80, ...(nodePort ? { nodePort } : {}) }]
+    }
+  })
+
+  it('allocates cluster IPs and node ports, and refuses a node port held by another Service', async () => {
+    const first = await api('POST', '/api/v1/namespaces/svc/services', { body: service('dev101-svc', 31231) })
+    expect(first.status).toBe(201)
+    const spec = first.json.spec as { clusterIP: string; ports: { nodePort: number }[] }
+    expect(spec.clusterIP).toMatch(/^10\.96\.\d+\.\d+$/)
+    expect(spec.ports[0]?.nodePort).toBe(31231)
+    const clash = await api('POST', '/api/v1/namespaces/svc/services', { body: service('qa101-svc', 31231) })
+    expect(clash.status).toBe(422)
+    expect(clash.json).toMatchObject({
+      reason: 'Invalid',
+      message:
+        'Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated',
+      details: {
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: 31231: provided port is already allocated',
+            field: 'spec.ports[0].nodePort'
+          }
+        ]
+      }
+    })
+    const auto = await api('POST', '/api/v1/namespaces/svc/services', { body: service('auto') })
+    const autoPort = (auto.json.spec as { ports: { nodePort: number }[] }).ports[0]?.nodePort ?? 0
+    expect(autoPort).toBeGreaterThanOrEqual(30000)
+    expect(autoPort).toBeLessThanOrEqual(32767)
+    expect(autoPort).not.toBe(31231)
+    const headless = await api('POST', '/api/v1/namespaces/svc/services', {
+      body: {
+        ...service('headless', undefined, 'ClusterIP'),
+        spec: { clusterIP: 'None', ports: [{ port: 80 }] }
+      }
+    })
+    expect((headless.json.spec as { clusterIP: string }).clusterIP).toBe('None')
+  })
+
+  it('keeps the allocated IP and node port when an update omits them', async () => {
+    const before = (await api('GET', '/api/v1/namespaces/svc/services/auto')).json as KubeObject
+    const updated = await api('PUT', '/api/v1/namespaces/svc/services/auto', {
+      body: { ...service('auto'), metadata: { name: 'auto', labels: { changed: 'yes' } } }
+    })
+    expect(updated.status).toBe(200)
+    expect((updated.json.spec as Record<string, unknown>).clusterIP).toBe(
+      (before.spec as Record<string, unknown>).clusterIP
+    )
+    expect(JSON.stringify((updated.json.spec as Record<string, unknown>).ports)).toBe(
+      JSON.stringify((before.spec as Record<string, unknown>).ports)
+    )
+  })
+
+  it('renders kubectl Table columns for services', async () => {
+    const table = await api('GET', '/api/v1/namespaces/svc/services', {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
+    })
+    expect(table.json.kind).toBe('Table')
+    expect((table.json.columnDefinitions as { name: string }[]).map(c => c.name)).toEqual([
+      'Name',
+      'Type',
+      'Cluster-IP',
+      'External-IP',
+      'Port(s)',
+      'Age',
+      'Selector'
+    ])
+    const row = (table.json.rows as { cells: unknown[] }[]).find(r => r.cells[0] === 'dev101-svc')
+    expect(row?.cells.slice(1, 5)).toEqual([
+      'NodePort',
+      expect.stringMatching(/^10\.96\./) as unknown,
+      '<none>',
+      '80:31231/TCP'
+    ])
+  })
+})
+
+describe('pod status column', () => {
+  const pod = (status: Record<string, unknown>, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', ...extra },
+    spec: { containers: [{ name: 'web' }] },
+    status
+  })
+
+  it.each([
+    [
+      { phase: 'Running', containerStatuses: [{ ready: true, restartCount: 0, state: { running: {} } }] },
+      'Running',
+      1
+    ],
+    [
+      {
+        phase: 'Running',
+        containerStatuses: [
+          { ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }
+        ]
+      },
+      'CrashLoopBackOff',
+      0
+    ],
+    [
+      {
+        phase: 'Pending',
+        containerStatuses: [
+          { ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } }
+        ]
+      },
+      'ImagePullBackOff',
+      0
+    ],
+    [
+      {
+        phase: 'Succeeded',
+        containerStatuses: [{ ready: false, state: { terminated: { exitCode: 0, reason: 'Completed' } } }]
+      },
+      'Completed',
+      0
+    ],
+    [
+      { phase: 'Failed', containerStatuses: [{ ready: false, state: { terminated: { exitCode: 3 } } }] },
+      'ExitCode:3',
+      0
+    ],
+    [{ phase: 'Pending' }, 'Pending', 0]
+  ])('%j -> %s', (status, reason, ready) => {
+    expect(podStatusReason(pod(status))).toMatchObject({ reason, ready })
+  })
+
+  it('shows Terminating for a pod being deleted', () => {
+    expect(
+      podStatusReason(pod({ phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:00:00Z' })).reason
+    ).toBe('Terminating')
+  })
+})
+
+describe('faults, request log and restart', () => {
+  it('fails the next matching requests as told, then recovers', async () => {
+    cluster.faults.add({
+      method: 'GET',
+      path: /\/api\/v1\/namespaces\/default\/configmaps/,
+      count: 2,
+      action: { status: 500 }
+    })
+    expect((await api('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(500)
+    expect((await api('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(500)
+    expect((await api('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200)
+    cluster.faults.add({
+      path: '/api/v1/namespaces/default/secrets',
+      action: { status: 429, retryAfterSeconds: 3 }
+    })
+    const limited = await api('GET', '/api/v1/namespaces/default/secrets?limit=500')
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('3')
+    cluster.faults.add({ path: /services/, action: { status: 409 } })
+    expect((await api('GET', '/api/v1/namespaces/default/services/kubernetes')).json.reason).toBe('Conflict')
+    cluster.faults.add({ path: /nodes/, action: 'drop' })
+    await expect(api('GET', '/api/v1/nodes')).rejects.toThrow()
+    cluster.faults.add({ path: /nodes/, action: 'hang' })
+    await expect(fetch(`${cluster.url}/api/v1/nodes`, { signal: AbortSignal.timeout(300) })).rejects.toThrow()
+    cluster.faults.add({ path: /never-matches/, action: 'drop' })
+    cluster.faults.clear()
+    expect(cluster.faults.pending()).toEqual([])
+  })
+
+  it('records method, path with query, user agent and status', async () => {
+    cluster.requestLog.clear()
+    await api('GET', '/api/v1/namespaces/default/pods?labelSelector=a%3Db')
+    await api('GET', '/api/v1/namespaces/default/pods/missing')
+    expect(cluster.requestLog.map(e => [e.method, e.path, e.userAgent, e.status])).toEqual([
+      ['GET', '/api/v1/namespaces/default/pods?labelSelector=a%3Db', 'server-test/1.0', 200],
+      ['GET', '/api/v1/namespaces/default/pods/missing', 'server-test/1.0', 404]
+    ])
+  })
+
+  it('keeps state across a restart on the same port and closes open watches', async () => {
+    await api('POST', '/api/v1/namespaces/default/configmaps', { body: configMap('survivor') })
+    const watch = watchEvents('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0', 1000)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    await cluster.restart({ downtimeMs: 50 })
+    const events = await watch
+    expect(events.some(e => e.object.metadata.name === 'survivor')).toBe(true)
+    expect((await api('GET', '/api/v1/namespaces/default/configmaps/survivor')).status).toBe(200)
+  })
+
+  it('seeds namespaces and a node with allocatable resources', async () => {
+    expect(names(await api('GET', '/api/v1/namespaces'))).toEqual(
+      expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    )
+    const node = await api('GET', '/api/v1/nodes/test-node')
+    expect((node.json.status as Record<string, unknown>).allocatable).toMatchObject({
+      cpu: '4',
+      memory: '8Gi',
+      pods: '110'
+    })
+  })
+})
+
+describe('cli', () => {
+  it('prints one ready line, serves, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'test-cluster-cli-'))
+    const kubeconfig = join(dir, 'config')
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'cli.ts'),
+        '--kubeconfig',
+        kubeconfig,
+        '--time-scale',
+        '0.1'
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          if (out.includes('\n')) resolve(out)
+        })
+        child.on('exit', code => reject(new Error(`cli exited early with ${code}`)))
+      })
+      const match = /^test cluster ready at (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(line)
+      expect(match).not.toBeNull()
+      expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: ${match?.[1]}`)
+      const version = await fetch(`${match?.[1]}/version`)
+      expect(version.status).toBe(200)
+      const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
