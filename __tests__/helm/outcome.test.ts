@@ -137,7 +137,27 @@ describe('extractFailureReason', () => {
     ['h3-upgrade-non-atomic-cancelled.stderr', 'context canceled'],
     [
       'h3-install-nodeport-422.stderr',
-      'Service "demo-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+      'Service "c-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    ],
+    [
+      'h3-upgrade-install-new-nodeport-422.stderr',
+      'Service "b-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    ],
+    [
+      'h4-install-nodeport-422.stderr',
+      'Service "c-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    ],
+    [
+      'h4-upgrade-install-new-nodeport-422.stderr',
+      'Service "b-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    ],
+    [
+      'h3-upgrade-nodeport-422-rollback-failed.stderr',
+      'cannot patch "d-3-svc" with kind Service: Service "d-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+    ],
+    [
+      'h4-upgrade-nodeport-422-rollback-failed.stderr',
+      'Service "d-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
     ],
     [
       'h3-install-unreachable.stderr',
@@ -380,6 +400,54 @@ describe('classifyOutcome', () => {
         failureReason:
           'kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": dial tcp 127.0.0.1:1: connect: connection refused',
         detail: 'helm failed before a release was recorded; there was nothing to roll back'
+      }
+    ],
+    [
+      'Helm 3 upgrade rejected with 422, then its rollback failed (test cluster run)',
+      upgrade({
+        stderr: fixture('h3-upgrade-nodeport-422-rollback-failed.stderr'),
+        historyBefore: history('h3-nodeport-before'),
+        historyAfter: history('h3-nodeport-after')
+      }),
+      {
+        status: 'failed',
+        revision: 1,
+        previousRevision: 1,
+        rolledBack: false,
+        failureReason:
+          'cannot patch "d-3-svc" with kind Service: Service "d-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        detail: 'the rollback failed: release d-3 failed: context deadline exceeded; revision 3 is failed'
+      }
+    ],
+    [
+      'Helm 4 upgrade rejected with 422, then its rollback failed (test cluster run)',
+      upgrade({
+        stderr: fixture('h4-upgrade-nodeport-422-rollback-failed.stderr'),
+        historyBefore: history('h4-nodeport-before'),
+        historyAfter: history('h4-nodeport-after')
+      }),
+      {
+        status: 'failed',
+        revision: 1,
+        previousRevision: 1,
+        rolledBack: false,
+        failureReason:
+          'Service "d-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        detail:
+          'the rollback failed: release d-4 failed: resource Deployment/ns1/d-4-web not ready. status: InProgress, message: Replicas: 0/1\ncontext deadline exceeded; revision 3 is failed'
+      }
+    ],
+    [
+      'Helm 4 install rejected with 422 and uninstalled (test cluster run)',
+      install({ stderr: fixture('h4-install-nodeport-422.stderr') }),
+      {
+        status: 'rolled-back',
+        revision: undefined,
+        previousRevision: undefined,
+        rolledBack: true,
+        failureReason:
+          'Service "c-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        detail: 'the failed install was uninstalled; no release is left'
       }
     ],
     [
