@@ -15,7 +15,7 @@ spec:
       labels:
         {{- include "demo.selector" . | nindent 8 }}
       annotations:
-        checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+        checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml.tpl") . | sha256sum }}
     spec:
       containers:
         - name: web
