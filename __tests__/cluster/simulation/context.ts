@@ -1,0 +1,26 @@
+import type { ClusterStore } from '../types.js'
+import type { EventRecorder } from './events.js'
+
+/** What every controller gets: the store, the event recorder, and the simulation's scaled clock. */
+export interface SimContext {
+  readonly store: ClusterStore
+  readonly events: EventRecorder
+  readonly nodeName: string
+  /** Real milliseconds for a simulated duration given in seconds (timeScale applied). */
+  ms(seconds: number): number
+  /** Asks for a reconcile pass no later than this (real, epoch ms) time. */
+  wakeAt(at: number): void
+}
+
+export interface Controller {
+  sync(now: number): void
+}
+
+/** Runs `action` and logs instead of throwing, so one bad object cannot stop a reconcile pass. */
+export function guarded(what: string, action: () => void): void {
+  try {
+    action()
+  } catch (error) {
+    console.error(`test cluster simulation: ${what}:`, error instanceof Error ? error.message : error)
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The simulation half of the test cluster: controllers, scheduler, kubelet, events, quota and defaulting
+ * admission, pod logs. It sees the cluster only through the ClusterStore; see README.md beside this file.
+ */
+import type {
+  ClusterStore,
+  KubeObject,
+  Simulation,
+  SimulationOptions,
+  StartSimulation,
+  StoreEvent
+} from '../types.js'
+import { guarded, type Controller, type SimContext } from './context.js'
+import { defaultingAdmission } from './defaults.js'
+import { DeploymentController } from './deployment.js'
+import { EventRecorder } from './events.js'
+import { Kubelet, NODE_IP } from './kubelet.js'
+import { QuotaController, quotaAdmission } from './quota.js'
+import { ReplicaSetController } from './replicaset.js'
+import { NODE_CPU, NODE_MEMORY, NODE_PODS, Scheduler } from './scheduler.js'
+import { StatefulSetController } from './statefulset.js'
+import { DaemonSetController } from './daemonset.js'
+import { JobController } from './job.js'
+import { PvcController } from './pvc.js'
+
+/** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
+const DEBOUNCE_MS = 5
+/** A pass at least this often, whatever happens: a safety net for a missed wake-up. */
+const SAFETY_TICK_MS = 1000
+
+function nodeObject(name: string): KubeObject {
+  const capacity = {
+    cpu: NODE_CPU,
+    memory: NODE_MEMORY,
+    pods: String(NODE_PODS),
+    'ephemeral-storage': '100Gi'
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/control-plane': ''
+      }
+    },
+    spec: {},
+    status: {
+      capacity,
+      allocatable: capacity,
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      ],
+      addresses: [
+        { type: 'InternalIP', address: NODE_IP },
+        { type: 'Hostname', address: name }
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.32.0',
+        containerRuntimeVersion: 'containerd://1.7.24',
+        operatingSystem: 'linux',
+        architecture: 'amd64'
+      }
+    }
+  }
+}
+
+class Engine {
+  private stopped = false
+  private running = false
+  private dirty = false
+  private debounce: NodeJS.Timeout | undefined
+  private wakeTimer: NodeJS.Timeout | undefined
+  private wakeTime = Infinity
+  private nextWake = Infinity
+  private readonly safety: NodeJS.Timeout
+  readonly controllers: Controller[] = []
+
+  constructor() {
+    this.safety = setInterval(() => this.request(), SAFETY_TICK_MS)
+    this.safety.unref()
+  }
+
+  request(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.dirty = true
+      return
+    }
+    if (this.debounce) return
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined
+      this.pass()
+    }, DEBOUNCE_MS)
+  }
+
+  wakeAt(at: number): void {
+    if (at < this.nextWake) this.nextWake = at
+    if (!this.running) this.armWake()
+  }
+
+  private armWake(): void {
+    const at = this.nextWake
+    if (at === Infinity || at >= this.wakeTime) return
+    if (this.wakeTimer) clearTimeout(this.wakeTimer)
+    this.wakeTime = at
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined
+        this.wakeTime = Infinity
+        this.pass()
+      },
+      Math.max(0, at - Date.now()) + 1
+    )
+  }
+
+  private pass(): void {
+    if (this.stopped) return
+    this.running = true
+    this.nextWake = Infinity
+    const now = Date.now()
+    try {
+      for (const controller of this.controllers) {
+        guarded(controller.constructor.name, () => controller.sync(now))
+      }
+    } finally {
+      this.running = false
+    }
+    if (this.stopped) return
+    // The previous wake timer may be later than what this pass asked for: re-arm from scratch.
+    if (this.wakeTimer && this.nextWake < this.wakeTime) {
+      clearTimeout(this.wakeTimer)
+      this.wakeTimer = undefined
+      this.wakeTime = Infinity
+    }
+    if (!this.wakeTimer) this.wakeTime = Infinity
+    this.armWake()
+    if (this.dirty) {
+      this.dirty = false
+      this.request()
+    }
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearInterval(this.safety)
+    if (this.debounce) clearTimeout(this.debounce)
+    if (this.wakeTimer) clearTimeout(this.wakeTimer)
+    this.debounce = undefined
+    this.wakeTimer = undefined
+  }
+}
+
+export const startSimulation: StartSimulation = (
+  store: ClusterStore,
+  options: SimulationOptions
+): Simulation => {
+  const engine = new Engine()
+  const context: SimContext = {
+    store,
+    events: new EventRecorder(store),
+    nodeName: options.nodeName,
+    ms: seconds => seconds * 1000 * options.timeScale,
+    wakeAt: at => engine.wakeAt(at)
+  }
+  const scheduler = new Scheduler(context)
+  const kubelet = new Kubelet(context)
+  engine.controllers.push(
+    new PvcController(context),
+    new DeploymentController(context),
+    new ReplicaSetController(context),
+    new StatefulSetController(context),
+    new DaemonSetController(context),
+    new JobController(context),
+    scheduler,
+    kubelet,
+    new QuotaController(store)
+  )
+  if (!store.get('nodes', undefined, options.nodeName)) {
+    guarded('register node', () => {
+      store.create('nodes', nodeObject(options.nodeName))
+    })
+  }
+  const unsubscribe = store.subscribe((event: StoreEvent) => {
+    // Our own Event writes change nothing any controller reads.
+    if (event.resource === 'events') return
+    if (event.resource === 'pods' && event.type === 'DELETED') {
+      kubelet.podDeleted(event.object)
+      scheduler.noteClusterChange()
+    }
+    if (event.resource === 'persistentvolumeclaims' || event.resource === 'nodes')
+      scheduler.noteClusterChange()
+    engine.request()
+  })
+  engine.request()
+  return {
+    admission: [defaultingAdmission, quotaAdmission],
+    readLog: (namespace, pod, request) => kubelet.readLog(namespace, pod, request),
+    stop: () => {
+      unsubscribe()
+      engine.stop()
+    }
+  }
+}
