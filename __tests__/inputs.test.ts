@@ -222,6 +222,12 @@ describe('parseInputs: valid input', () => {
     }
   })
 
+  it('keeps the leading indentation of inline values', () => {
+    const { inputs, errors } = parseInputs({ ...base, values: '  replicas: 2\n  image:\n    tag: v2\n' }, env)
+    expect(errors).toEqual([])
+    expect(inputs?.values).toBe('  replicas: 2\n  image:\n    tag: v2')
+  })
+
   it('accepts a 53-character release and a 63-character namespace', () => {
     const { errors } = parseInputs({ ...base, release: 'a'.repeat(53), namespace: 'n'.repeat(63) }, env)
     expect(errors).toEqual([])

@@ -149,6 +149,8 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
     const value = (raw[name] ?? '').trim()
     return value === '' ? INPUT_DEFAULTS[name] : value
   }
+  // YAML inputs keep their leading indentation, which trimming would break.
+  const block = (name: 'values' | 'kubeconfig'): string => (raw[name] ?? '').replace(/\s+$/, '')
 
   const release = text('release')
   if (release === '') at('release').push('release: is required')
@@ -175,7 +177,7 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
     if (!env.fileExists(file)) at('values-files').push(`values-files: "${file}" does not exist`)
   }
 
-  const values = parseInlineValues(text('values'), at('values'))
+  const values = parseInlineValues(block('values'), at('values'))
 
   const set = keyValues(text('set'), 'set', at('set'), false)
   const setString = keyValues(text('set-string'), 'set-string', at('set-string'), false)
@@ -207,7 +209,7 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
   }
   const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', at('kubectl-mirror'))
 
-  const kubeconfig = parseKubeconfig(text('kubeconfig'), at('kubeconfig'), secrets)
+  const kubeconfig = parseKubeconfig(block('kubeconfig'), at('kubeconfig'), secrets)
 
   const githubToken = text('github-token')
   if (githubToken !== '') secrets.add(githubToken)
