@@ -1,0 +1,514 @@
+/**
+ * Renders a deploy report as markdown for the job summary and (shorter) for the sticky PR comment.
+ * Pure: no @actions imports, no clock (the caller passes `now`), `\n` line endings only.
+ */
+import type { HistoryEntry } from '../helm/outcome.js'
+import type { Diagnostics, EventRecord, LogTail, PodDiagnosis, WorkloadState } from '../kube/diagnostics.js'
+import { redactData, redactText } from './redact.js'
+import type { DeployReport } from './report.js'
+
+/** GitHub rejects a step summary above 1 MiB (bytes). */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024
+/** GitHub rejects an issue comment body above 65,536 characters. */
+export const COMMENT_LIMIT_CHARS = 65_536
+
+/** Hidden in the comment so a later run can tell a failure comment from a success one. */
+export const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:'
+
+export interface RenderInput {
+  report: DeployReport
+  /** Evidence captured while helm waited; absent when the watcher did not run. */
+  diagnostics?: Diagnostics
+  /** Redacted again here (main redacts too): a secret must never reach a summary or comment. */
+  secrets: readonly string[]
+  /** `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`; linked when folding. */
+  runUrl?: string
+  /** Epoch ms, for event ages. */
+  now: number
+}
+
+export interface CommentOptions {
+  /** First line of the comment (the sticky comment's hidden marker); counted against the limit. */
+  marker?: string
+  /**
+   * A successful run replacing an earlier failure comment: say it is resolved and when. Set by comment.ts when
+   * the existing comment reports a failure.
+   */
+  resolved?: boolean
+  /** Defaults to COMMENT_LIMIT_CHARS; lower only in tests. */
+  limit?: number
+}
+
+export interface SummaryOptions {
+  /** Defaults to SUMMARY_LIMIT_BYTES; lower only in tests. */
+  limitBytes?: number
+}
+
+export function isFailure(status: DeployReport['status']): boolean {
+  return status === 'rolled-back' || status === 'failed'
+}
+
+/** The one-line root cause of a failure: the fail-fast verdict when there is one, else helm's error. */
+export function rootCause(report: DeployReport, diagnostics?: Diagnostics): string | undefined {
+  if (!isFailure(report.status)) return undefined
+  const text = diagnostics?.verdict?.message ?? report.failureReason ?? report.detail ?? 'helm failed'
+  return oneLine(text)
+}
+
+/** How much of each part to show; the renderers walk from generous to terse until the document fits. */
+interface Detail {
+  logTails: number
+  logLines: number
+  lineChars: number
+  events: number
+  history: number
+  podRows: number
+  cellChars: number
+}
+
+const SUMMARY_DETAILS: Detail[] = [
+  { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
+  { logTails: 20, logLines: 50, lineChars: 500, events: 100, history: 20, podRows: 100, cellChars: 1000 },
+  { logTails: 10, logLines: 20, lineChars: 300, events: 50, history: 10, podRows: 50, cellChars: 500 },
+  { logTails: 5, logLines: 10, lineChars: 200, events: 20, history: 10, podRows: 20, cellChars: 300 },
+  { logTails: 0, logLines: 0, lineChars: 0, events: 10, history: 5, podRows: 10, cellChars: 200 }
+]
+
+// Log tails first, then events, then history, then the pod table.
+const COMMENT_DETAILS: Detail[] = [
+  { logTails: 6, logLines: 30, lineChars: 500, events: 20, history: 5, podRows: 20, cellChars: 500 },
+  { logTails: 4, logLines: 15, lineChars: 300, events: 20, history: 5, podRows: 20, cellChars: 500 },
+  { logTails: 2, logLines: 5, lineChars: 200, events: 20, history: 5, podRows: 20, cellChars: 500 },
+  { logTails: 0, logLines: 0, lineChars: 0, events: 20, history: 5, podRows: 20, cellChars: 500 },
+  { logTails: 0, logLines: 0, lineChars: 0, events: 5, history: 5, podRows: 20, cellChars: 300 },
+  { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 3, podRows: 20, cellChars: 300 },
+  { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 0, podRows: 10, cellChars: 200 }
+]
+
+/** The root cause and other free text in the heading part are capped so the minimal document always fits. */
+const ROOT_CAUSE_CHARS = 2000
+
+interface Model {
+  report: DeployReport
+  diagnostics?: Diagnostics
+  runUrl?: string
+  now: number
+}
+
+function model(input: RenderInput): Model {
+  const redacted = redactData({ report: input.report, diagnostics: input.diagnostics }, input.secrets)
+  return {
+    report: redacted.report,
+    diagnostics: redacted.diagnostics,
+    runUrl: input.runUrl,
+    now: input.now
+  }
+}
+
+export function renderSummary(input: RenderInput, options: SummaryOptions = {}): string {
+  const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES
+  const m = model(input)
+  const fits = (text: string): boolean => utf8Length(text) <= limit
+  return fitted(m, SUMMARY_DETAILS, 'summary', '', fits, input.secrets)
+}
+
+export function renderComment(input: RenderInput, options: CommentOptions = {}): string {
+  const limit = options.limit ?? COMMENT_LIMIT_CHARS
+  const m = model(input)
+  const head = options.marker ? `${options.marker}\n` : ''
+  const fits = (text: string): boolean => text.length <= limit
+  const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment'
+  return fitted(m, COMMENT_DETAILS, kind, head, fits, input.secrets)
+}
+
+type Kind = 'summary' | 'comment' | 'resolved'
+
+function fitted(
+  m: Model,
+  details: Detail[],
+  kind: Kind,
+  head: string,
+  fits: (text: string) => boolean,
+  secrets: readonly string[]
+): string {
+  let folded = false
+  for (const detail of details) {
+    const text = redactText(head + document(m, detail, kind, folded), secrets)
+    if (fits(text)) return text
+    folded = true
+  }
+  // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
+  const minimal = redactText(head + document(m, undefined, kind, true), secrets)
+  return fits(minimal) ? minimal : hardCut(minimal, fits)
+}
+
+/** Last resort for absurdly small limits (tests): cut whole lines from the end. */
+function hardCut(text: string, fits: (text: string) => boolean): string {
+  const lines = text.split('\n')
+  while (lines.length > 1 && !fits(lines.join('\n'))) lines.pop()
+  return lines.join('\n')
+}
+
+const STATUS_TITLES: Record<DeployReport['status'], string> = {
+  deployed: '✅ Deployed',
+  'rolled-back': '↩️ Rolled back',
+  failed: '❌ Failed',
+  uninstalled: '🗑️ Uninstalled'
+}
+
+function document(m: Model, detail: Detail | undefined, kind: Kind, folded: boolean): string {
+  const { report, diagnostics } = m
+  const parts: string[] = []
+  if (kind === 'comment' || kind === 'resolved') parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`)
+  parts.push(heading(report, kind === 'resolved'))
+  parts.push(factsTable(report))
+
+  if (kind === 'resolved') {
+    parts.push(
+      `**Resolved** at ${text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
+        `${revisionPhrase(report)}.`
+    )
+  }
+
+  if (isFailure(report.status)) {
+    parts.push(`**Root cause:** ${text(cap(rootCause(report, diagnostics) ?? '', ROOT_CAUSE_CHARS))}`)
+    const helmError = report.failureReason ? oneLine(report.failureReason) : undefined
+    if (diagnostics?.verdict && helmError && helmError !== oneLine(diagnostics.verdict.message)) {
+      parts.push(`**Helm:** ${text(cap(helmError, ROOT_CAUSE_CHARS))}`)
+    }
+  }
+  const actions = actionsTaken(report)
+  if (actions.length > 0) {
+    parts.push(
+      ['**What the action did:**', ...actions.map(a => `- ${text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n')
+    )
+  }
+  if (diagnostics?.partial) parts.push(`> [!NOTE]\n> Diagnostics are ${text(cap(diagnostics.partial, 500))}`)
+
+  if (detail) {
+    if (isFailure(report.status)) parts.push(...failureSections(m, detail))
+    else parts.push(...successSections(m, detail))
+  }
+
+  if (folded) {
+    parts.push(
+      m.runUrl
+        ? `_Some details were shortened to fit; the full report is in the [run summary](${url(m.runUrl)})._`
+        : '_Some details were shortened to fit._'
+    )
+  } else if (kind !== 'summary' && m.runUrl) {
+    parts.push(`[Full report in the run summary](${url(m.runUrl)})`)
+  }
+  return parts.join('\n\n') + '\n'
+}
+
+function heading(report: DeployReport, resolved: boolean): string {
+  const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status]
+  const where = report.environment ? ` to ${text(report.environment)}` : ''
+  return `### ${title}: ${text(report.release)}${where}`
+}
+
+function factsTable(report: DeployReport): string {
+  const chart = report.chart
+    ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
+    : '–'
+  const rows: [string, string][] = [
+    ['Release', cell(report.release, 100)],
+    ['Namespace', cell(report.namespace || '(context default)', 100)],
+    ['Chart', chart],
+    ['Helm', cell(report.helm.version, 50)],
+    ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
+    ['Duration', formatDuration(report.timings.durationMs)]
+  ]
+  if (report.environment) rows.splice(0, 0, ['Environment', cell(report.environment, 100)])
+  if (report.kubeContext) rows.push(['Kube context', cell(report.kubeContext, 100)])
+  return table(
+    ['', ''],
+    rows.map(([k, v]) => [`**${k}**`, v])
+  )
+}
+
+function revisionText(revision: number | null): string {
+  return revision === null ? 'none' : String(revision)
+}
+
+function revisionPhrase(report: DeployReport): string {
+  if (report.status === 'uninstalled') return 'the release is uninstalled'
+  return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`
+}
+
+function actionsTaken(report: DeployReport): string[] {
+  const actions = report.recoveries.map(r =>
+    r.ok ? `Recovered a stale lock: ${r.message}` : `Could not recover a stale lock: ${r.message}`
+  )
+  if (isFailure(report.status) && report.detail) actions.push(sentence(report.detail))
+  return actions
+}
+
+function failureSections(m: Model, detail: Detail): string[] {
+  const sections: string[] = []
+  const d = m.diagnostics
+  if (d) {
+    const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0)
+    if (workloads.length > 0) sections.push('#### Workloads not ready\n\n' + workloadTable(workloads, detail))
+    const pods = podRows(d.pods, detail)
+    if (pods.length > 0) {
+      sections.push(
+        '#### Pods not ready\n\n' +
+          table(
+            ['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'],
+            pods,
+            detail.podRows
+          )
+      )
+    }
+    if (detail.events > 0 && d.events.length > 0) {
+      sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail))
+    }
+    const logs = logSections(d.logs, detail)
+    if (logs) sections.push('#### Logs\n\n' + logs)
+  }
+  if (detail.history > 0 && m.report.history.length > 0) {
+    sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail))
+  }
+  return sections
+}
+
+function successSections(m: Model, detail: Detail): string[] {
+  const sections: string[] = []
+  const workloads = m.diagnostics?.workloads ?? []
+  if (workloads.length > 0) sections.push('#### Resources\n\n' + workloadTable(workloads, detail))
+  const t = m.report.timings
+  sections.push(
+    '#### Timings\n\n' +
+      table(
+        ['Install', 'Helm', 'Total'],
+        [
+          [
+            formatDuration(t.installMs),
+            t.helmMs === null ? '–' : formatDuration(t.helmMs),
+            formatDuration(t.durationMs)
+          ]
+        ]
+      )
+  )
+  if (detail.history > 0 && m.report.history.length > 0) {
+    sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail))
+  }
+  return sections
+}
+
+function workloadTable(workloads: WorkloadState[], detail: Detail): string {
+  const rows = [...workloads]
+    .sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`))
+    .map(w => [
+      cell(`${w.kind}/${w.name}`, 200),
+      `${w.ready}/${w.desired}`,
+      w.conditions.length > 0 ? w.conditions.map(c => cell(c, detail.cellChars)).join('<br>') : '–'
+    ])
+  return table(['Workload', 'Ready', 'Conditions'], rows, detail.podRows)
+}
+
+function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
+  const rows: string[][] = []
+  for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
+    const podName = cell(pod.name, 200) + (pod.deleted ? ' (deleted)' : '')
+    const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>')
+    const failing = pod.containers.filter(c => !c.ready)
+    if (failing.length === 0 && pod.conditions.length === 0) continue
+    if (failing.length === 0) {
+      rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–'])
+      continue
+    }
+    for (const c of failing) {
+      const last = c.lastTermination
+      const exitCode = c.exitCode ?? last?.exitCode
+      const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
+        .filter((r): r is string => Boolean(r))
+        .join(', ')
+      const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
+        .filter(Boolean)
+        .join('<br>')
+      rows.push([
+        podName,
+        cell(c.name, 100),
+        cell(c.state, 20),
+        reason ? cell(reason, 200) : '–',
+        exitCode === undefined ? '–' : String(exitCode),
+        String(c.restartCount),
+        message || '–'
+      ])
+    }
+  }
+  return rows
+}
+
+function eventTable(events: EventRecord[], now: number, detail: Detail): string {
+  // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
+  const sorted = [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning'))
+  const rows = sorted.map(e => [
+    cell(e.type, 20),
+    cell(e.reason, 100),
+    cell(e.object, 200),
+    cell(e.message, detail.cellChars),
+    String(e.count),
+    age(e.lastSeen ?? e.firstSeen, now)
+  ])
+  return table(['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'], rows, detail.events)
+}
+
+function historyTable(history: HistoryEntry[], detail: Detail): string {
+  const rows = [...history]
+    .sort((a, b) => a.revision - b.revision)
+    .slice(-detail.history)
+    .map(h => [
+      String(h.revision),
+      h.updated ? cell(h.updated.replace(/\.\d+/, ''), 40) : '–',
+      cell(h.status, 30),
+      cell(h.chart, 100),
+      h.appVersion ? cell(h.appVersion, 50) : '–',
+      h.description ? cell(h.description, detail.cellChars) : '–'
+    ])
+  return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows)
+}
+
+function logSections(logs: LogTail[], detail: Detail): string | undefined {
+  if (detail.logTails === 0 || logs.length === 0) return undefined
+  const shown = logs.slice(0, detail.logTails).map(tail => {
+    const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars))
+    const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines)
+    const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : ''
+    const which = tail.previous ? 'previous instance' : 'current instance'
+    // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
+    return [
+      '<details>',
+      `<summary>${text(tail.pod)} / ${text(tail.container)} (${which}${note})</summary>`,
+      '',
+      `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
+      '',
+      '</details>'
+    ].join('\n')
+  })
+  const omitted = logs.length - shown.length
+  if (omitted > 0) shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`)
+  return shown.join('\n\n')
+}
+
+function table(header: string[], rows: string[][], maxRows = Number.POSITIVE_INFINITY): string {
+  const shown = rows.slice(0, maxRows)
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...shown.map(r => `| ${r.join(' | ')} |`)
+  ]
+  const omitted = rows.length - shown.length
+  if (omitted > 0) lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`)
+  return lines.join('\n')
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c)
+}
+
+// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
+const MARKDOWN_ESCAPES: Record<string, string> = {
+  '|': '&#124;',
+  '`': '&#96;',
+  '*': '&#42;',
+  _: '&#95;',
+  '[': '&#91;',
+  ']': '&#93;',
+  '\\': '&#92;',
+  '~': '&#126;',
+  '#': '&#35;'
+}
+
+/**
+ * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
+ * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
+ */
+export function text(value: string): string {
+  return escapeHtml(plainLine(value))
+    .replace(/[|`*_[\]\\~#]/g, c => MARKDOWN_ESCAPES[c] ?? c)
+    .replace(/@(?=\w)/g, '@&#8203;')
+}
+
+/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
+function cell(value: string, max: number): string {
+  return cap(value.replace(/\r\n?/g, '\n').trim(), max)
+    .split('\n')
+    .map(line => text(line))
+    .join('<br>')
+}
+
+/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
+function plainLine(value: string): string {
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+      .replace(/\r\n?|\n/g, ' ')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+  )
+}
+
+function oneLine(value: string): string {
+  return value
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '')
+    .join('; ')
+}
+
+function sentence(value: string): string {
+  const first = value.charAt(0).toUpperCase() + value.slice(1)
+  return /[.!?]$/.test(first) ? first : `${first}.`
+}
+
+function cap(value: string, max: number): string {
+  if (value.length <= max) return value
+  return `${value.slice(0, Math.max(0, max - 1))}…`
+}
+
+/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
+function url(value: string): string {
+  return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#'
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function utf8Length(value: string): number {
+  return Buffer.byteLength(value, 'utf8')
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  const seconds = Math.round(ms / 1000)
+  if (seconds < 60) return `${(ms / 1000).toFixed(1)} s`
+  const h = Math.floor(seconds / 3600)
+  const min = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`
+}
+
+function age(timestamp: string | undefined, now: number): string {
+  const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp)
+  if (Number.isNaN(at)) return '–'
+  const seconds = Math.max(0, Math.round((now - at) / 1000))
+  if (seconds < 120) return `${seconds}s`
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`
+  return `${Math.floor(seconds / 86_400)}d`
+}
