@@ -620,7 +620,7 @@ export class Kubelet implements Controller {
     if (state.state === 'running' && current) {
       stateView = { running: { startedAt: stamp(current.startedAt) } }
       last = state.instances.at(-2)
-    } else if ((state.state === 'exited' || state.done) && current) {
+    } else if (state.done && current) {
       stateView = terminated(current)
       last = state.instances.at(-2)
     } else {
@@ -754,7 +754,7 @@ export class Kubelet implements Controller {
       throw badRequest(`container "${label}" in pod "${name}" is waiting to start: ${detail}`)
     }
     const current = state.instances.at(-1)
-    const currentRunsOrEnded = state.state === 'running' || state.state === 'exited' || state.done
+    const currentRunsOrEnded = state.state === 'running' || state.done
     if (request.previous) {
       instance = currentRunsOrEnded ? state.instances.at(-2) : current
       if (!instance) throw badRequest(`previous terminated container "${label}" in pod "${name}" not found`)

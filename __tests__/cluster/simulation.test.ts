@@ -1,0 +1,774 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { createStore, type Store } from './store.js'
+import { startSimulation } from './simulation/index.js'
+import { parseImageReference } from './simulation/images.js'
+import { nextBackoff, splitLog } from './simulation/kubelet.js'
+import { templateHash, type Condition, type ContainerStatus, type Pod } from './simulation/model.js'
+import { formatQuantity, parseQuantity } from './simulation/quantity.js'
+import { StatusError, type KubeObject, type Simulation } from './types.js'
+
+interface EventView {
+  reason: string
+  message: string
+  type: string
+  count: number
+  involvedObject: { kind: string; name: string; uid?: string; fieldPath?: string }
+  source: { component: string; host?: string }
+}
+
+interface Cluster {
+  store: Store
+  sim: Simulation
+}
+
+const running: Simulation[] = []
+
+afterEach(() => {
+  for (const sim of running.splice(0)) sim.stop()
+})
+
+function cluster(timeScale = 0.05, namespace = 'ns1'): Cluster {
+  const store = createStore()
+  const sim = startSimulation(store, { timeScale, nodeName: 'test-node' })
+  running.push(sim)
+  store.admission.push(...sim.admission)
+  store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } })
+  return { store, sim }
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+type Env = Record<string, string>
+
+function container(env: Env = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'app',
+    image: 'registry.example.com/app:1.0',
+    env: Object.entries(env).map(([name, value]) => ({ name, value })),
+    ...extra
+  }
+}
+
+function deployment(
+  name: string,
+  env: Env = {},
+  options: { replicas?: number; extra?: Record<string, unknown>; spec?: Record<string, unknown> } = {}
+): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'ns1' },
+    spec: {
+      replicas: options.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [container(env, options.extra)] }
+      },
+      ...options.spec
+    }
+  }
+}
+
+function pods(store: Store, label?: string): Pod[] {
+  return store.list('pods', 'ns1').filter(p => !label || p.metadata.labels?.app === label) as Pod[]
+}
+
+function events(
+  store: Store,
+  filter: Partial<Pick<EventView, 'reason'>> & { name?: string } = {}
+): EventView[] {
+  return (store.list('events', 'ns1') as unknown as EventView[]).filter(
+    e =>
+      (filter.reason === undefined || e.reason === filter.reason) &&
+      (filter.name === undefined || e.involvedObject.name === filter.name)
+  )
+}
+
+function conditions(object: KubeObject | undefined): Condition[] {
+  const status = object?.status as { conditions?: Condition[] } | undefined
+  return status?.conditions ?? []
+}
+
+function condition(object: KubeObject | undefined, type: string): Condition | undefined {
+  return conditions(object).find(c => c.type === type)
+}
+
+function containerStatus(pod: Pod | undefined): ContainerStatus | undefined {
+  return pod?.status?.containerStatuses?.[0]
+}
+
+function statusField(object: KubeObject | undefined, field: string): unknown {
+  return (object?.status as Record<string, unknown> | undefined)?.[field]
+}
+
+function logError(run: () => unknown): StatusError {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof StatusError) return error
+    throw error
+  }
+  throw new Error('expected a StatusError')
+}
+
+describe('pure parts', () => {
+  test('pod-template-hash is stable, ignores the hash label, and changes with the template', () => {
+    const template = {
+      metadata: { labels: { app: 'a' } },
+      spec: { containers: [{ name: 'c', image: 'x:1' }] }
+    }
+    const labelled = { metadata: { labels: { app: 'a', 'pod-template-hash': 'zzz' } }, spec: template.spec }
+    const changed = { ...template, spec: { containers: [{ name: 'c', image: 'x:2' }] } }
+    expect(templateHash(template)).toBe(templateHash(labelled))
+    expect(templateHash(template)).not.toBe(templateHash(changed))
+    expect(templateHash(template)).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/)
+  })
+
+  test('image references parse like the runtime; invalid ones are rejected', () => {
+    expect(parseImageReference('nginx')).toEqual({ domain: 'docker.io', path: 'library/nginx' })
+    expect(parseImageReference('registry.invalid:5000/team/app:v1')).toEqual({
+      domain: 'registry.invalid:5000',
+      path: 'team/app',
+      tag: 'v1'
+    })
+    expect(parseImageReference('Nginx:latest')).toBeUndefined()
+    expect(parseImageReference('nginx::1')).toBeUndefined()
+    expect(parseImageReference('nginx 1')).toBeUndefined()
+  })
+
+  test('quantities parse and print canonically', () => {
+    expect(parseQuantity('500m')).toBe(0.5)
+    expect(parseQuantity('1Gi')).toBe(2 ** 30)
+    expect(formatQuantity(2, 'requests.cpu')).toBe('2')
+    expect(formatQuantity(1.5, 'cpu')).toBe('1500m')
+    expect(formatQuantity(512 * 2 ** 20, 'memory')).toBe('512Mi')
+    expect(formatQuantity(0, 'cpu')).toBe('0')
+  })
+
+  test('restart back-off doubles from 10 s and caps at 300 s; SIM_LOG splits on real and literal newlines', () => {
+    let entry = nextBackoff(undefined, 0)
+    const seen = [entry.seconds]
+    for (let i = 0; i < 7; i++) {
+      entry = nextBackoff(entry, 0)
+      seen.push(entry.seconds)
+    }
+    expect(seen).toEqual([10, 20, 40, 80, 160, 300, 300, 300])
+    expect(splitLog('a\nb\\nc\n')).toEqual(['a', 'b', 'c'])
+  })
+})
+
+describe('deployments', () => {
+  test('a rollout reaches Available and NewReplicaSetAvailable with observedGeneration', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('web', {}, { replicas: 2 }))
+    const done = await waitFor('deployment complete', () => {
+      const d = store.get('deployments', 'ns1', 'web')
+      return condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && d
+    })
+    expect(statusField(done, 'observedGeneration')).toBe(done.metadata.generation)
+    expect(statusField(done, 'replicas')).toBe(2)
+    expect(statusField(done, 'updatedReplicas')).toBe(2)
+    expect(statusField(done, 'readyReplicas')).toBe(2)
+    expect(statusField(done, 'availableReplicas')).toBe(2)
+    expect(condition(done, 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' })
+    expect(done.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1')
+    // What helm's legacy wait checks: a controlled RS whose template equals the deployment's minus the hash label.
+    const [rs] = store.list('replicasets', 'ns1')
+    const hash = rs?.metadata.labels?.['pod-template-hash'] ?? ''
+    expect(rs?.metadata.name).toBe(`web-${hash}`)
+    expect(rs?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'Deployment',
+      uid: done.metadata.uid,
+      controller: true
+    })
+    const rsTemplate = structuredClone(
+      (rs?.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+    )
+    delete rsTemplate.metadata.labels['pod-template-hash']
+    expect(rsTemplate).toEqual((done.spec as { template: unknown }).template)
+    expect(statusField(rs, 'readyReplicas')).toBe(2)
+    // What helm v4 lists: pods by selector plus the hash.
+    expect(pods(store, 'web').filter(p => p.metadata.labels?.['pod-template-hash'] === hash)).toHaveLength(2)
+    expect(events(store, { reason: 'ScalingReplicaSet' }).map(e => e.message)).toEqual([
+      `Scaled up replica set web-${hash} from 0 to 2`
+    ])
+    const created = events(store, { reason: 'SuccessfulCreate' })
+    expect(created).toHaveLength(2)
+    expect(created[0]?.source.component).toBe('replicaset-controller')
+    expect(events(store, { reason: 'Scheduled' })[0]?.message).toMatch(
+      /^Successfully assigned ns1\/web-\w+-\w{5} to test-node$/
+    )
+  })
+
+  test('a new template rolls out a new ReplicaSet; going back reuses the old one as a new revision', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('web', { VERSION: '1' }))
+    const complete = (revision: string) => () => {
+      const d = store.get('deployments', 'ns1', 'web')
+      return (
+        condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' &&
+        statusField(d, 'replicas') === 1 &&
+        d?.metadata.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+        d
+      )
+    }
+    await waitFor('revision 1', complete('1'))
+    const firstRs = store.list('replicasets', 'ns1')[0]?.metadata.name
+    const update = (version: string): void => {
+      const current = store.get('deployments', 'ns1', 'web')
+      if (!current) throw new Error('gone')
+      const next = deployment('web', { VERSION: version })
+      store.update('deployments', { ...current, spec: next.spec })
+    }
+    update('2')
+    const second = await waitFor('revision 2', complete('2'))
+    expect(second.metadata.generation).toBe(2)
+    expect(statusField(second, 'observedGeneration')).toBe(2)
+    const sets = store.list('replicasets', 'ns1')
+    expect(sets).toHaveLength(2)
+    const old = sets.find(rs => rs.metadata.name === firstRs)
+    expect((old?.spec as { replicas: number }).replicas).toBe(0)
+    expect(pods(store, 'web')).toHaveLength(1)
+    expect(events(store, { reason: 'ScalingReplicaSet' }).map(e => e.message)).toContain(
+      `Scaled down replica set ${firstRs} from 1 to 0`
+    )
+    update('1')
+    await waitFor('revision 3', complete('3'))
+    const reused = store.get('replicasets', 'ns1', firstRs ?? '')
+    expect(reused?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3')
+    expect(store.list('replicasets', 'ns1')).toHaveLength(2)
+  })
+
+  test('no progress within progressDeadlineSeconds gives Progressing=False ProgressDeadlineExceeded', async () => {
+    const { store } = cluster(0.05)
+    store.create(
+      'deployments',
+      deployment('stuck', { SIM_NEVER_READY: '1' }, { spec: { progressDeadlineSeconds: 6 } })
+    )
+    const stuck = await waitFor('deadline', () => {
+      const d = store.get('deployments', 'ns1', 'stuck')
+      return condition(d, 'Progressing')?.status === 'False' && d
+    })
+    expect(condition(stuck, 'Progressing')).toMatchObject({
+      reason: 'ProgressDeadlineExceeded',
+      message: expect.stringMatching(/^ReplicaSet "stuck-\w+" has timed out progressing\.$/) as unknown
+    })
+    expect(condition(stuck, 'Available')).toMatchObject({
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable'
+    })
+    expect(statusField(stuck, 'unavailableReplicas')).toBe(1)
+  })
+})
+
+describe('kubelet', () => {
+  test('a crashing container restarts with back-off: CrashLoopBackOff, lastState, BackOff count, logs', async () => {
+    const { store, sim } = cluster(0.02)
+    store.create(
+      'deployments',
+      deployment('crash', {
+        SIM_EXIT_CODE: '3',
+        SIM_RUN_SECONDS: '0.5',
+        SIM_LOG: 'starting\\nloading config\\nfatal: boom'
+      })
+    )
+    const pod = await waitFor('three restarts in back-off', () => {
+      const found = pods(store, 'crash')[0]
+      const status = containerStatus(found)
+      return (
+        status && status.restartCount >= 3 && status.state.waiting?.reason === 'CrashLoopBackOff' && found
+      )
+    })
+    const status = containerStatus(pod)
+    const name = pod.metadata.name
+    expect(status?.state.waiting?.message).toBe(
+      `back-off ${status?.restartCount === 3 ? 40 : 80}s restarting failed container=app pod=${name}_ns1(${pod.metadata.uid ?? ''})`
+    )
+    expect(status?.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' })
+    expect(status?.lastState.terminated?.startedAt).toMatch(/Z$/)
+    expect(status?.ready).toBe(false)
+    expect(pod.status?.phase).toBe('Running')
+    const backOff = events(store, { reason: 'BackOff', name })
+    expect(backOff).toHaveLength(1)
+    expect(backOff[0]).toMatchObject({
+      type: 'Warning',
+      message: `Back-off restarting failed container app in pod ${name}_ns1(${pod.metadata.uid ?? ''})`,
+      involvedObject: { kind: 'Pod', fieldPath: 'spec.containers{app}' },
+      source: { component: 'kubelet', host: 'test-node' }
+    })
+    expect(backOff[0]?.count).toBeGreaterThanOrEqual(2)
+    const started = events(store, { reason: 'Started', name })[0]
+    expect(started?.count).toBeGreaterThanOrEqual(4)
+    expect(sim.readLog('ns1', name, { previous: true })).toBe('starting\nloading config\nfatal: boom\n')
+    expect(sim.readLog('ns1', name, { previous: true, tailLines: 2 })).toBe('loading config\nfatal: boom\n')
+    // In CrashLoopBackOff the current log is the last terminated instance's, as the kubelet serves it.
+    expect(sim.readLog('ns1', name, { previous: false, container: 'app', tailLines: 1 })).toBe(
+      'fatal: boom\n'
+    )
+    // Briefly Ready while each instance runs (no readiness probe), unavailable while it backs off.
+    await waitFor(
+      'deployment unavailable',
+      () => condition(store.get('deployments', 'ns1', 'crash'), 'Available')?.status === 'False'
+    )
+  })
+
+  test('an unreachable registry gives ErrImagePull then ImagePullBackOff, with the kubelet events', async () => {
+    const { store, sim } = cluster(0.05)
+    const image = 'registry.invalid/team/app:1.0'
+    store.create('deployments', deployment('nopull', {}, { extra: { image } }))
+    const seen = new Set<string>()
+    const pod = await waitFor('ImagePullBackOff after ErrImagePull', () => {
+      const found = pods(store, 'nopull')[0]
+      const reason = containerStatus(found)?.state.waiting?.reason
+      if (reason) seen.add(reason)
+      return reason === 'ImagePullBackOff' && found
+    })
+    expect([...seen]).toContain('ErrImagePull')
+    const name = pod.metadata.name
+    const messages = events(store, { name }).map(e => `${e.type} ${e.reason} ${e.message}`)
+    expect(messages).toContain(`Normal Pulling Pulling image "${image}"`)
+    expect(messages).toContain(
+      `Warning Failed Failed to pull image "${image}": rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": failed to do request: Head "https://registry.invalid/v2/team/app/manifests/1.0": dial tcp: lookup registry.invalid: no such host`
+    )
+    expect(messages).toContain('Warning Failed Error: ErrImagePull')
+    expect(messages).toContain('Warning Failed Error: ImagePullBackOff')
+    expect(messages).toContain(`Normal BackOff Back-off pulling image "${image}"`)
+    expect(containerStatus(pod)?.state.waiting?.message).toBe(`Back-off pulling image "${image}"`)
+    expect(logError(() => sim.readLog('ns1', name, { previous: false })).message).toBe(
+      `container "app" in pod "${name}" is waiting to start: trying and failing to pull image`
+    )
+    // The pull is retried after the back-off: ErrImagePull comes back.
+    await waitFor('second pull failure', () =>
+      events(store, { name }).find(e => e.message === 'Error: ErrImagePull' && e.count >= 2)
+    )
+  })
+
+  test('an invalid image reference gives InvalidImageName', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('badref', {}, { extra: { image: 'Registry.example.com/App::1' } }))
+    const pod = await waitFor('InvalidImageName', () => {
+      const found = pods(store, 'badref')[0]
+      return containerStatus(found)?.state.waiting?.reason === 'InvalidImageName' && found
+    })
+    expect(containerStatus(pod)?.state.waiting?.message).toContain('invalid reference format')
+    expect(events(store, { name: pod.metadata.name }).map(e => e.message)).toContain(
+      'Error: InvalidImageName'
+    )
+  })
+
+  test('SIM_NEVER_READY keeps a running container unready with Unhealthy events', async () => {
+    const { store } = cluster(0.02)
+    store.create(
+      'deployments',
+      deployment(
+        'unready',
+        { SIM_NEVER_READY: '1' },
+        { extra: { readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 } } }
+      )
+    )
+    const event = await waitFor('two Unhealthy probes', () =>
+      events(store, { reason: 'Unhealthy' }).find(e => e.count >= 2)
+    )
+    expect(event).toMatchObject({
+      type: 'Warning',
+      message: 'Readiness probe failed: HTTP probe failed with statuscode: 503'
+    })
+    const pod = pods(store, 'unready')[0]
+    expect(pod?.status?.phase).toBe('Running')
+    expect(containerStatus(pod)).toMatchObject({ ready: false, started: true })
+    expect(condition(pod, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]'
+    })
+  })
+
+  test('SIM_READY_AFTER_SECONDS delays readiness', async () => {
+    const { store } = cluster(0.05)
+    store.create('deployments', deployment('slow', { SIM_READY_AFTER_SECONDS: '10' }))
+    const running = await waitFor('running', () => {
+      const found = pods(store, 'slow')[0]
+      return containerStatus(found)?.state.running && found
+    })
+    const startedAt = Date.now()
+    expect(containerStatus(running)?.ready).toBe(false)
+    await waitFor('ready', () => containerStatus(pods(store, 'slow')[0])?.ready)
+    // 10 simulated seconds at timeScale 0.05 = 500 ms after the start (less what passed before we looked).
+    expect(Date.now() - startedAt).toBeGreaterThan(250)
+  })
+
+  test('requests beyond the node give FailedScheduling; freed room lets the pod in', async () => {
+    const { store } = cluster()
+    const resources = (cpu: string, memory: string) => ({ resources: { requests: { cpu, memory } } })
+    store.create('deployments', deployment('big', {}, { extra: resources('3', '1Gi') }))
+    await waitFor('big running', () => containerStatus(pods(store, 'big')[0])?.ready)
+    store.create('deployments', deployment('huge', {}, { extra: resources('2', '9Gi') }))
+    const pending = await waitFor('unschedulable', () => {
+      const found = pods(store, 'huge')[0]
+      return condition(found, 'PodScheduled')?.reason === 'Unschedulable' && found
+    })
+    const message =
+      '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.'
+    expect(condition(pending, 'PodScheduled')).toMatchObject({ status: 'False', message })
+    expect(pending.status?.phase).toBe('Pending')
+    expect(events(store, { reason: 'FailedScheduling' })[0]).toMatchObject({
+      type: 'Warning',
+      message,
+      source: { component: 'default-scheduler' }
+    })
+    const current = store.get('deployments', 'ns1', 'huge')
+    if (!current) throw new Error('gone')
+    const smaller = deployment('huge', {}, { extra: resources('1', '1Gi') })
+    store.update('deployments', { ...current, spec: smaller.spec })
+    await waitFor('smaller pod scheduled', () => pods(store, 'huge').find(p => containerStatus(p)?.ready))
+  })
+
+  test('a missing ConfigMap gives CreateContainerConfigError until it appears', async () => {
+    const { store } = cluster()
+    store.create(
+      'deployments',
+      deployment('cfg', {}, { extra: { envFrom: [{ configMapRef: { name: 'app-config' } }] } })
+    )
+    const pod = await waitFor('CreateContainerConfigError', () => {
+      const found = pods(store, 'cfg')[0]
+      return containerStatus(found)?.state.waiting?.reason === 'CreateContainerConfigError' && found
+    })
+    expect(containerStatus(pod)?.state.waiting?.message).toBe('configmap "app-config" not found')
+    expect(events(store, { reason: 'Failed' })[0]).toMatchObject({
+      type: 'Warning',
+      message: 'Error: configmap "app-config" not found'
+    })
+    store.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app-config', namespace: 'ns1' },
+      data: { a: 'b' }
+    })
+    await waitFor('healed', () => containerStatus(pods(store, 'cfg')[0])?.ready)
+  })
+
+  test('logs: container choice, previous, waiting and missing pod errors', async () => {
+    const { store, sim } = cluster()
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'two', namespace: 'ns1' },
+      spec: {
+        containers: [
+          container({ SIM_LOG: 'one\ntwo\nthree' }, { name: 'a' }),
+          container({}, { name: 'b', image: 'registry.example.com/slow:1' })
+        ]
+      }
+    })
+    expect(logError(() => sim.readLog('ns1', 'two', { previous: false })).message).toBe(
+      'a container name must be specified for pod two, choose one of: [a b]'
+    )
+    expect(logError(() => sim.readLog('ns1', 'two', { previous: false, container: 'c' })).message).toBe(
+      'container c is not valid for pod two'
+    )
+    const waiting = await waitFor(
+      'scheduled',
+      () => store.get('pods', 'ns1', 'two')?.status && (store.get('pods', 'ns1', 'two') as Pod).spec.nodeName
+    )
+    expect(waiting).toBe('test-node')
+    const error = logError(() => sim.readLog('ns1', 'two', { previous: false, container: 'a' }))
+    expect(error.code).toBe(400)
+    expect(error.reason).toBe('BadRequest')
+    expect(error.message).toBe('container "a" in pod "two" is waiting to start: ContainerCreating')
+    await waitFor(
+      'running',
+      () => (store.get('pods', 'ns1', 'two') as Pod | undefined)?.status?.phase === 'Running'
+    )
+    expect(sim.readLog('ns1', 'two', { previous: false, container: 'a' })).toBe('one\ntwo\nthree\n')
+    expect(sim.readLog('ns1', 'two', { previous: false, container: 'a', tailLines: 2 })).toBe('two\nthree\n')
+    expect(sim.readLog('ns1', 'two', { previous: false, container: 'b' })).toBe('')
+    expect(logError(() => sim.readLog('ns1', 'two', { previous: true, container: 'a' })).message).toBe(
+      'previous terminated container "a" in pod "two" not found'
+    )
+    const missing = logError(() => sim.readLog('ns1', 'nope', { previous: false }))
+    expect(missing.code).toBe(404)
+    expect(missing.message).toBe('pods "nope" not found')
+  })
+
+  test('deleting a pod records Killing for its running containers', async () => {
+    const { store } = cluster()
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'solo', namespace: 'ns1' },
+      spec: { containers: [container()] }
+    })
+    await waitFor(
+      'running',
+      () => (store.get('pods', 'ns1', 'solo') as Pod | undefined)?.status?.phase === 'Running'
+    )
+    store.delete('pods', 'ns1', 'solo')
+    const killing = await waitFor('Killing', () => events(store, { reason: 'Killing' })[0])
+    expect(killing.message).toBe('Stopping container app')
+    expect(killing.involvedObject.fieldPath).toBe('spec.containers{app}')
+  })
+})
+
+describe('jobs', () => {
+  function job(name: string, env: Env, spec: Record<string, unknown> = {}): KubeObject {
+    return {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name, namespace: 'ns1' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [container(env)] } }, ...spec }
+    }
+  }
+
+  test('a pod exiting 0 completes the Job', async () => {
+    const { store } = cluster()
+    const created = store.create('jobs', job('migrate', { SIM_EXIT_CODE: '0' }))
+    expect(created.spec).toMatchObject({ backoffLimit: 6, completions: 1, parallelism: 1 })
+    const done = await waitFor('Complete', () => {
+      const j = store.get('jobs', 'ns1', 'migrate')
+      return condition(j, 'Complete')?.status === 'True' && j
+    })
+    expect(statusField(done, 'succeeded')).toBe(1)
+    expect(statusField(done, 'completionTime')).toEqual(expect.any(String))
+    expect(statusField(done, 'startTime')).toEqual(expect.any(String))
+    const pod = store.list('pods', 'ns1')[0] as Pod | undefined
+    expect(pod?.status?.phase).toBe('Succeeded')
+    expect(containerStatus(pod)?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' })
+    expect(pod?.metadata.labels?.['job-name']).toBe('migrate')
+    expect(events(store, { name: 'migrate' }).map(e => e.reason)).toEqual(['SuccessfulCreate', 'Completed'])
+  })
+
+  test('failing pods beyond backoffLimit fail the Job with BackoffLimitExceeded', async () => {
+    const { store } = cluster(0.02)
+    store.create('jobs', job('broken', { SIM_EXIT_CODE: '2' }, { backoffLimit: 1 }))
+    const failed = await waitFor('Failed', () => {
+      const j = store.get('jobs', 'ns1', 'broken')
+      return condition(j, 'Failed')?.status === 'True' && j
+    })
+    expect(condition(failed, 'Failed')).toMatchObject({
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit'
+    })
+    expect(statusField(failed, 'failed')).toBe(2)
+    const jobPods = store.list('pods', 'ns1') as Pod[]
+    expect(jobPods.map(p => p.status?.phase)).toEqual(['Failed', 'Failed'])
+    expect(containerStatus(jobPods[0])?.state.terminated).toMatchObject({ exitCode: 2, reason: 'Error' })
+    expect(events(store, { reason: 'BackoffLimitExceeded' })[0]?.type).toBe('Warning')
+  })
+
+  test('a Job whose pods would restart forever is refused', () => {
+    const { store } = cluster()
+    const spec = { template: { spec: { containers: [container()] } } }
+    const error = logError(() => store.create('jobs', { ...job('bad', {}), spec }))
+    expect(error.code).toBe(422)
+    expect(error.message).toBe(
+      'Job "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"'
+    )
+  })
+})
+
+describe('quota and storage', () => {
+  test('a pod over the ResourceQuota is refused and the ReplicaSet records FailedCreate', async () => {
+    const { store } = cluster()
+    store.create('resourcequotas', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'compute', namespace: 'ns1' },
+      spec: { hard: { 'requests.cpu': '1', pods: '10' } }
+    })
+    store.create(
+      'deployments',
+      deployment('greedy', {}, { extra: { resources: { requests: { cpu: '2' } } } })
+    )
+    const failed = await waitFor('FailedCreate', () => events(store, { reason: 'FailedCreate' })[0])
+    expect(failed.type).toBe('Warning')
+    expect(failed.involvedObject.kind).toBe('ReplicaSet')
+    expect(failed.message).toMatch(
+      /^Error creating: pods "greedy-\w+-\w{5}" is forbidden: exceeded quota: compute, requested: requests\.cpu=2, used: requests\.cpu=0, limited: requests\.cpu=1$/
+    )
+    const direct = logError(() =>
+      store.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'ns1' },
+        spec: { containers: [container({}, { resources: { requests: { cpu: '1500m' } } })] }
+      })
+    )
+    expect(direct.code).toBe(403)
+    expect(direct.reason).toBe('Forbidden')
+    expect(direct.message).toBe(
+      'pods "p" is forbidden: exceeded quota: compute, requested: requests.cpu=1500m, used: requests.cpu=0, limited: requests.cpu=1'
+    )
+    const noRequest = logError(() =>
+      store.create('pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'q', namespace: 'ns1' },
+        spec: { containers: [container()] }
+      })
+    )
+    expect(noRequest.message).toBe(
+      'pods "q" is forbidden: failed quota: compute: must specify requests.cpu for: app'
+    )
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fits', namespace: 'ns1' },
+      spec: { containers: [container({}, { resources: { requests: { cpu: '500m' } } })] }
+    })
+    await waitFor('quota used', () => {
+      const quota = store.get('resourcequotas', 'ns1', 'compute')
+      const used = (quota?.status as { used?: Record<string, string> } | undefined)?.used
+      return used?.['requests.cpu'] === '500m' && used.pods === '1'
+    })
+    const deploy = await waitFor('ReplicaFailure', () =>
+      condition(store.get('deployments', 'ns1', 'greedy'), 'ReplicaFailure')
+    )
+    expect(deploy).toMatchObject({ status: 'True', reason: 'FailedCreate' })
+  })
+
+  test('claims of the standard (or no) class bind; an unknown class stays Pending with ProvisioningFailed', async () => {
+    const { store } = cluster()
+    const claim = (name: string, storageClassName?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        ...(storageClassName ? { storageClassName } : {})
+      }
+    })
+    store.create('persistentvolumeclaims', claim('data'))
+    store.create('persistentvolumeclaims', claim('fast-data', 'fast'))
+    const bound = await waitFor('bound', () => {
+      const c = store.get('persistentvolumeclaims', 'ns1', 'data')
+      return statusField(c, 'phase') === 'Bound' && c
+    })
+    expect(bound.spec).toMatchObject({
+      storageClassName: 'standard',
+      volumeName: `pvc-${bound.metadata.uid ?? ''}`
+    })
+    expect(statusField(bound, 'capacity')).toEqual({ storage: '1Gi' })
+    const warning = await waitFor(
+      'ProvisioningFailed',
+      () => events(store, { reason: 'ProvisioningFailed' })[0]
+    )
+    expect(warning).toMatchObject({
+      type: 'Warning',
+      message: 'storageclass.storage.k8s.io "fast" not found',
+      source: { component: 'persistentvolume-controller' }
+    })
+    expect(statusField(store.get('persistentvolumeclaims', 'ns1', 'fast-data'), 'phase')).toBe('Pending')
+  })
+})
+
+describe('statefulsets and daemonsets', () => {
+  test('a StatefulSet starts its pods in order and reports ready revisions', async () => {
+    const { store } = cluster()
+    store.create('statefulsets', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'ns1' },
+      spec: {
+        replicas: 3,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [container()] } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } }
+          }
+        ]
+      }
+    })
+    const ready = await waitFor('3 ready', () => {
+      const s = store.get('statefulsets', 'ns1', 'db')
+      return statusField(s, 'readyReplicas') === 3 && s
+    })
+    expect(statusField(ready, 'observedGeneration')).toBe(1)
+    expect(statusField(ready, 'currentReplicas')).toBe(3)
+    expect(statusField(ready, 'updatedReplicas')).toBe(3)
+    expect(statusField(ready, 'currentRevision')).toBe(statusField(ready, 'updateRevision'))
+    expect(pods(store, 'db').map(p => p.metadata.name)).toEqual(['db-0', 'db-1', 'db-2'])
+    expect(store.list('persistentvolumeclaims', 'ns1').map(c => c.metadata.name)).toEqual([
+      'data-db-0',
+      'data-db-1',
+      'data-db-2'
+    ])
+    const created = events(store, { reason: 'SuccessfulCreate', name: 'db' }).map(e => e.message)
+    expect(created).toContain('create Pod db-0 in StatefulSet db successful')
+    // Ordered: db-1 was created only after db-0 was ready.
+    const first = store.get('pods', 'ns1', 'db-0')
+    const second = store.get('pods', 'ns1', 'db-1')
+    const readyAt = condition(first, 'Ready')?.lastTransitionTime ?? ''
+    expect((second?.metadata.creationTimestamp ?? '') >= readyAt).toBe(true)
+  })
+
+  test('a DaemonSet runs one ready pod on the node', async () => {
+    const { store } = cluster()
+    store.create('daemonsets', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'ns1' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [container()] } }
+      }
+    })
+    const ready = await waitFor('ready', () => {
+      const d = store.get('daemonsets', 'ns1', 'agent')
+      return statusField(d, 'numberReady') === 1 && d
+    })
+    expect(ready.status).toMatchObject({
+      desiredNumberScheduled: 1,
+      currentNumberScheduled: 1,
+      updatedNumberScheduled: 1,
+      numberAvailable: 1,
+      observedGeneration: 1
+    })
+    expect(pods(store, 'agent')[0]?.spec.nodeName).toBe('test-node')
+  })
+})
+
+describe('events', () => {
+  test('repeats of one (object, reason, message) bump count and lastTimestamp on one Event', async () => {
+    const { store } = cluster(0.01)
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'flappy', namespace: 'ns1' },
+      spec: { containers: [container({ SIM_EXIT_CODE: '1', SIM_RUN_SECONDS: '0' })] }
+    })
+    const started = await waitFor('started 3 times', () =>
+      events(store, { reason: 'Started' }).find(e => e.count >= 3)
+    )
+    expect(events(store, { reason: 'Started' })).toHaveLength(1)
+    const raw = store.list('events', 'ns1').find(e => e.reason === 'Started')
+    expect(raw?.metadata.name).toMatch(/^flappy\.[0-9a-f]+$/)
+    expect(raw).toMatchObject({ reportingComponent: 'kubelet', reportingInstance: 'test-node' })
+    expect(raw?.firstTimestamp).toEqual(expect.any(String))
+    expect(started.involvedObject.uid).toBe(store.get('pods', 'ns1', 'flappy')?.metadata.uid)
+  })
+
+  test('stop() ends all activity', async () => {
+    const { store, sim } = cluster()
+    store.create('deployments', deployment('late'))
+    sim.stop()
+    await sleep(200)
+    expect(store.list('replicasets', 'ns1')).toHaveLength(0)
+  })
+})
