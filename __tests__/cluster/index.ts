@@ -11,7 +11,7 @@ import { Faults, RequestLog } from './faults.js'
 import { KUBERNETES_VERSION } from './discovery.js'
 import { timestamp } from './json.js'
 import { createApiHandler } from './server.js'
-import { startSimulation } from './simulation-standin.js'
+import { startSimulation } from './simulation/index.js'
 import { createStore, type Store } from './store.js'
 import { WatchHub } from './watch.js'
 

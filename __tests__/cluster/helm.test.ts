@@ -1,0 +1,307 @@
+/**
+ * The real helm 3.17.1 and 4.1.4 binaries against the test cluster: the release lifecycle, and atomic
+ * (helm 4: rollback-on-failure) cleanup after each kind of failure the simulation can produce.
+ */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { helmBinary } from '../fixtures/binaries.js'
+import { startTestCluster, type TestCluster } from './index.js'
+import type { KubeObject, ResourceName } from './types.js'
+
+const CHART = join(import.meta.dirname, 'charts', 'demo')
+const ATOMIC_UNINSTALLED =
+  /release \S+ failed, and has been uninstalled due to (atomic|rollback-on-failure) being set/
+const ATOMIC_ROLLED_BACK =
+  /release \S+ failed, and has been rolled back due to (atomic|rollback-on-failure) being set/
+
+interface Variant {
+  /** Also the namespace prefix, so the variants never share objects. */
+  id: string
+  binary: string
+  /** Flags that make install/upgrade wait and undo on failure. */
+  atomic: string[]
+  /** `helm list` flags that show releases in every state (helm 4 does by default and has no --all). */
+  listAll: string[]
+}
+
+const VARIANTS: Variant[] = [
+  { id: 'h3', binary: helmBinary('v3.17.1'), atomic: ['--atomic'], listAll: ['--all'] },
+  { id: 'h4', binary: helmBinary('v4.1.4'), atomic: ['--rollback-on-failure'], listAll: [] },
+  {
+    id: 'h4legacy',
+    binary: helmBinary('v4.1.4'),
+    atomic: ['--rollback-on-failure', '--wait=legacy'],
+    listAll: []
+  }
+]
+
+let cluster: TestCluster
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ timeScale: 0.05 })
+})
+
+afterAll(async () => {
+  await cluster.stop()
+})
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  ms: number
+}
+
+function helm(variant: Variant, args: string[]): Promise<Run> {
+  const started = Date.now()
+  return new Promise(resolve => {
+    execFile(variant.binary, args, { env: cluster.env, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+      resolve({ code, stdout, stderr, ms: Date.now() - started })
+    })
+  })
+}
+
+async function helmOk(variant: Variant, args: string[]): Promise<Run> {
+  const run = await helm(variant, args)
+  if (run.code !== 0) throw new Error(`helm ${args.join(' ')} failed (${run.code}): ${run.stderr}`)
+  return run
+}
+
+interface HistoryEntry {
+  revision: number
+  status: string
+  description: string
+}
+
+async function history(variant: Variant, release: string, namespace: string): Promise<HistoryEntry[]> {
+  const run = await helmOk(variant, ['history', release, '-n', namespace, '-o', 'json'])
+  return JSON.parse(run.stdout) as HistoryEntry[]
+}
+
+async function releaseNames(variant: Variant, namespace: string): Promise<string[]> {
+  const run = await helmOk(variant, ['list', '-n', namespace, ...variant.listAll, '-o', 'json'])
+  return (JSON.parse(run.stdout) as { name: string }[]).map(r => r.name)
+}
+
+const RELEASE_KINDS: ResourceName[] = ['deployments', 'replicasets', 'pods', 'services', 'configmaps', 'jobs']
+
+/** Objects labelled as belonging to a release, plus its release Secrets. */
+function leftovers(release: string, namespace: string): string[] {
+  const found: string[] = []
+  for (const resource of RELEASE_KINDS) {
+    for (const object of cluster.store.list(resource, namespace)) {
+      if (object.metadata.labels?.['app.kubernetes.io/instance'] === release)
+        found.push(`${resource}/${object.metadata.name}`)
+    }
+  }
+  for (const secret of cluster.store.list('secrets', namespace)) {
+    if (secret.metadata.labels?.name === release && secret.metadata.labels.owner === 'helm')
+      found.push(`secrets/${secret.metadata.name}`)
+  }
+  return found
+}
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (check()) return true
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  return check()
+}
+
+function installArgs(
+  variant: Variant,
+  release: string,
+  namespace: string,
+  extra: string[],
+  timeout = '10s'
+): string[] {
+  return [
+    'install',
+    release,
+    CHART,
+    '-n',
+    namespace,
+    '--create-namespace',
+    ...variant.atomic,
+    '--timeout',
+    timeout,
+    ...extra
+  ]
+}
+
+function upgradeArgs(
+  variant: Variant,
+  release: string,
+  namespace: string,
+  extra: string[],
+  timeout = '10s'
+): string[] {
+  return ['upgrade', release, CHART, '-n', namespace, ...variant.atomic, '--timeout', timeout, ...extra]
+}
+
+describe.each(VARIANTS)('$id', variant => {
+  const ns = (suffix: string): string => `${variant.id}-${suffix}`
+
+  it.concurrent('installs, upgrades, rolls back, lists, shows status and history, uninstalls', async () => {
+    const namespace = ns('life')
+    const install = await helmOk(
+      variant,
+      installArgs(variant, 'app', namespace, ['--set', 'config.greeting=hi'])
+    )
+    expect(install.stdout).toContain('STATUS: deployed')
+    const deployment = cluster.store.get('deployments', namespace, 'app-web')
+    expect((deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas).toBe(1)
+    console.log(`${variant.id}: successful install with wait took ${install.ms} ms`)
+
+    await helmOk(
+      variant,
+      upgradeArgs(variant, 'app', namespace, ['--set', 'config.greeting=hello', '--set', 'env.EXTRA=1'])
+    )
+    const upgraded = cluster.store.get('configmaps', namespace, 'app-config')
+    expect(upgraded?.data).toEqual({ greeting: 'hello' })
+    // Dropping a value on upgrade must remove it from the live object (SMP delete directive / SSA pruning).
+    await helmOk(
+      variant,
+      upgradeArgs(variant, 'app', namespace, ['--reset-values', '--set', 'config.greeting=third'])
+    )
+    const container = (
+      cluster.store.get('deployments', namespace, 'app-web')?.spec as {
+        template: { spec: { containers: { env: { name: string }[] }[] } }
+      }
+    ).template.spec.containers[0]?.env.map(e => e.name)
+    expect(container).toEqual(['GREETING'])
+
+    await helmOk(variant, ['rollback', 'app', '1', '-n', namespace, '--wait', '--timeout', '10s'])
+    expect(cluster.store.get('configmaps', namespace, 'app-config')?.data).toEqual({ greeting: 'hi' })
+    const revisions = await history(variant, 'app', namespace)
+    expect(revisions.map(r => [r.revision, r.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'superseded'],
+      [3, 'superseded'],
+      [4, 'deployed']
+    ])
+    expect(revisions[3]?.description).toBe('Rollback to 1')
+
+    const status = JSON.parse(
+      (await helmOk(variant, ['status', 'app', '-n', namespace, '-o', 'json'])).stdout
+    ) as {
+      version: number
+      info: { status: string }
+    }
+    expect(status).toMatchObject({ version: 4, info: { status: 'deployed' } })
+    const all = JSON.parse((await helmOk(variant, ['list', '-A', '-o', 'json'])).stdout) as {
+      name: string
+      namespace: string
+    }[]
+    expect(all).toContainEqual(expect.objectContaining({ name: 'app', namespace }))
+
+    await helmOk(variant, ['uninstall', 'app', '-n', namespace, '--wait', '--timeout', '10s'])
+    expect(await releaseNames(variant, namespace)).toEqual([])
+    expect(await eventually(() => leftovers('app', namespace).length === 0)).toBe(true)
+  })
+
+  it.concurrent.each([
+    ['a Deployment that never becomes ready', 'never', ['--set', 'env.SIM_NEVER_READY=1']],
+    // The container exits before its readiness delay, so it is never (even briefly) ready.
+    [
+      'a crash loop',
+      'crash',
+      [
+        '--set',
+        'env.SIM_EXIT_CODE=1',
+        '--set',
+        'env.SIM_RUN_SECONDS=1',
+        '--set',
+        'env.SIM_READY_AFTER_SECONDS=30'
+      ]
+    ],
+    ['an image that cannot be pulled', 'pull', ['--set', 'image=registry.example.invalid/demo/web:1.0.0']]
+  ])('atomic install cleans up after %s', async (_what, suffix, values) => {
+    const namespace = ns(suffix)
+    const run = await helm(variant, installArgs(variant, 'bad', namespace, values, '5s'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(ATOMIC_UNINSTALLED)
+    expect(await releaseNames(variant, namespace)).toEqual([])
+    expect(await eventually(() => leftovers('bad', namespace).length === 0)).toBe(true)
+  })
+
+  it.concurrent('a failed upgrade rolls back to the previous revision', async () => {
+    const namespace = ns('upfail')
+    await helmOk(variant, installArgs(variant, 'up', namespace, []))
+    const run = await helm(
+      variant,
+      upgradeArgs(variant, 'up', namespace, ['--set', 'env.SIM_NEVER_READY=1'], '5s')
+    )
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(ATOMIC_ROLLED_BACK)
+    const revisions = await history(variant, 'up', namespace)
+    expect(revisions.map(r => [r.revision, r.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'failed'],
+      [3, 'deployed']
+    ])
+    expect(revisions[2]?.description).toBe('Rollback to 1')
+    const env = (
+      cluster.store.get('deployments', namespace, 'up-web')?.spec as {
+        template: { spec: { containers: { env: { name: string }[] }[] } }
+      }
+    ).template.spec.containers[0]?.env.map(e => e.name)
+    expect(env).toEqual(['GREETING'])
+  })
+
+  it.concurrent('a failed pre-upgrade hook fails the upgrade and rolls back', async () => {
+    const namespace = ns('hook')
+    await helmOk(variant, installArgs(variant, 'hooked', namespace, []))
+    const run = await helm(
+      variant,
+      upgradeArgs(variant, 'hooked', namespace, [
+        '--set',
+        'hook.enabled=true',
+        '--set',
+        'hook.env.SIM_EXIT_CODE=1'
+      ])
+    )
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('pre-upgrade hooks failed')
+    expect(run.stderr).toMatch(ATOMIC_ROLLED_BACK)
+    const revisions = await history(variant, 'hooked', namespace)
+    expect(revisions.map(r => r.status)).toEqual(['superseded', 'failed', 'deployed'])
+    expect(revisions[2]?.description).toBe('Rollback to 1')
+  })
+})
+
+describe('NodePort conflict (seed scenario)', () => {
+  it('qa101 fails with the 422 and is uninstalled; dev101 stays untouched', async () => {
+    for (const variant of VARIANTS) {
+      const namespace = `${variant.id}-ports`
+      const values = ['--set', 'service.nodePort=31231']
+      await helmOk(variant, installArgs(variant, 'dev101', namespace, values))
+      const devBefore = cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)
+      const devObjects = leftovers('dev101', namespace).filter(
+        o => !o.startsWith('pods/') && !o.startsWith('replicasets/')
+      )
+
+      const run = await helm(variant, installArgs(variant, 'qa101', namespace, values, '5s'))
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain(
+        'Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated'
+      )
+      expect(run.stderr).toMatch(ATOMIC_UNINSTALLED)
+      expect(await releaseNames(variant, namespace)).toEqual(['dev101'])
+      expect(await eventually(() => leftovers('qa101', namespace).length === 0)).toBe(true)
+      expect(cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)).toEqual(
+        devBefore
+      )
+      const devService = cluster.store.get('services', namespace, 'dev101-svc') as KubeObject
+      expect((devService.spec as { ports: { nodePort: number }[] }).ports[0]?.nodePort).toBe(31231)
+      expect(leftovers('dev101', namespace)).toEqual(expect.arrayContaining(devObjects))
+      expect((await history(variant, 'dev101', namespace)).map(r => r.status)).toEqual(['deployed'])
+
+      await helmOk(variant, ['uninstall', 'dev101', '-n', namespace, '--wait', '--timeout', '10s'])
+    }
+  })
+})
