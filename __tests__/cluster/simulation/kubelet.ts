@@ -685,6 +685,7 @@ export class Kubelet implements Controller {
     const readyReason = finished ? 'PodCompleted' : 'ContainersNotReady'
     const readyMessage = finished ? undefined : `containers with unready status: [${unready.join(' ')}]`
     const scheduled = conditionOf(previous, 'PodScheduled')
+    const hostIP = this.nodeIP()
     const status: PodStatus = {
       phase,
       conditions: [
@@ -699,8 +700,8 @@ export class Kubelet implements Controller {
         condition('ContainersReady', unready.length === 0 && !finished, readyReason, readyMessage),
         scheduled?.status === 'True' ? scheduled : condition('PodScheduled', true)
       ],
-      hostIP: NODE_IP,
-      hostIPs: [{ ip: NODE_IP }],
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
       podIP: runtime.podIP,
       podIPs: [{ ip: runtime.podIP }],
       startTime: runtime.startTime,
@@ -709,6 +710,18 @@ export class Kubelet implements Controller {
     }
     if (initStatuses.length > 0) status.initContainerStatuses = initStatuses
     return status
+  }
+
+  /** The node's InternalIP as registered (whoever registered it), for status.hostIP. */
+  private nodeIP(): string {
+    const node = this.context.store.get('nodes', undefined, this.context.nodeName)
+    const addresses =
+      isObject(node?.status) && Array.isArray(node.status.addresses) ? node.status.addresses : []
+    for (const address of addresses) {
+      if (isObject(address) && address.type === 'InternalIP' && typeof address.address === 'string')
+        return address.address
+    }
+    return NODE_IP
   }
 
   /** GET pods/<name>/log: the kubelet's validateContainerLogStatus, then the chosen instance's lines. */

@@ -1,5 +1,5 @@
 /** default-scheduler for the one node: resource fit, claims bound, then bind (spec.nodeName) or report Unschedulable. */
-import { deepEqual, timestamp } from '../json.js'
+import { deepEqual, isObject, timestamp } from '../json.js'
 import { guarded, type Controller, type SimContext } from './context.js'
 import { asPod, conditionOf, isPodTerminal, type Condition, type Pod } from './model.js'
 import { podResources } from './resources.js'
@@ -53,8 +53,9 @@ export class Scheduler implements Controller {
       memoryUsed += resources.requestsMemory
       podCount += 1
     }
-    const cpuTotal = parseQuantity(NODE_CPU) ?? 0
-    const memoryTotal = parseQuantity(NODE_MEMORY) ?? 0
+    const allocatable = this.allocatable()
+    const cpuTotal = parseQuantity(allocatable.cpu ?? NODE_CPU) ?? 0
+    const memoryTotal = parseQuantity(allocatable.memory ?? NODE_MEMORY) ?? 0
     for (const pod of waiting) {
       const uid = pod.metadata.uid ?? pod.metadata.name
       const due = this.nextAttempt.get(uid)
@@ -92,6 +93,12 @@ export class Scheduler implements Controller {
         podCount += 1
       })
     }
+  }
+
+  /** The node's status.allocatable as registered; the defaults when the node object is missing. */
+  private allocatable(): Record<string, unknown> {
+    const node = this.context.store.get('nodes', undefined, this.context.nodeName)
+    return isObject(node?.status) && isObject(node.status.allocatable) ? node.status.allocatable : {}
   }
 
   /** Why the pod's volumes cannot be placed: a claim that is missing or not bound. */

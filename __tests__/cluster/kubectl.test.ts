@@ -1,0 +1,198 @@
+/**
+ * The real kubectl 1.32.0 and 1.35.2 against the test cluster: what the simulation writes (events, pod status,
+ * logs of crashed instances) must read back through kubectl as it would from a real cluster.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { kubectlBinary, type KubectlFixtureVersion } from '../fixtures/binaries.js'
+import { startTestCluster, type TestCluster } from './index.js'
+import type { Pod } from './simulation/model.js'
+
+const VERSIONS: KubectlFixtureVersion[] = ['v1.32.0', 'v1.35.2']
+const NAMESPACE = 'kc'
+const LOG_LINES = ['booting', 'reading /etc/app/config.yaml', 'panic: missing DATABASE_URL']
+
+const MANIFEST = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${NAMESPACE}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: crasher
+  namespace: ${NAMESPACE}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: crasher}
+  template:
+    metadata:
+      labels: {app: crasher}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/crasher:1.0
+          env:
+            - {name: SIM_EXIT_CODE, value: "3"}
+            - {name: SIM_RUN_SECONDS, value: "1"}
+            - {name: SIM_LOG, value: "${LOG_LINES.join('\\\\n')}"}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nopull
+  namespace: ${NAMESPACE}
+spec:
+  containers:
+    - name: web
+      image: registry.invalid/team/app:2.0
+`
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+let cluster: TestCluster
+let manifestDir: string
+let podName: string
+
+function kubectl(version: KubectlFixtureVersion, args: string[]): Promise<Run> {
+  return new Promise(resolve => {
+    execFile(kubectlBinary(version), args, { env: cluster.env, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+async function ok(version: KubectlFixtureVersion, args: string[]): Promise<string> {
+  const run = await kubectl(version, args)
+  if (run.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
+  return run.stdout
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ timeScale: 0.02 })
+  manifestDir = mkdtempSync(join(tmpdir(), 'kubectl-test-'))
+  const manifest = join(manifestDir, 'crasher.yaml')
+  writeFileSync(manifest, MANIFEST)
+  await ok('v1.35.2', ['apply', '-f', manifest])
+  // Two restarts and back in back-off: a previous instance exists and the status is CrashLoopBackOff.
+  const pod = await waitFor('crash loop', () => {
+    const found = cluster.store.list('pods', NAMESPACE)[0] as Pod | undefined
+    const status = found?.status?.containerStatuses?.[0]
+    return status && status.restartCount >= 2 && status.state.waiting?.reason === 'CrashLoopBackOff' && found
+  })
+  podName = pod.metadata.name
+  await waitFor('image pull back-off', () => {
+    const found = cluster.store.get('pods', NAMESPACE, 'nopull') as Pod | undefined
+    return found?.status?.containerStatuses?.[0]?.state.waiting?.reason === 'ImagePullBackOff'
+  })
+})
+
+afterAll(async () => {
+  await cluster.stop()
+  rmSync(manifestDir, { recursive: true, force: true })
+})
+
+interface EventItem {
+  reason: string
+  message: string
+  type: string
+  count: number
+  involvedObject: { kind: string; name: string; fieldPath?: string }
+  source: { component: string }
+}
+
+describe.each(VERSIONS)('kubectl %s', version => {
+  test('get events -o json lists the controllers’ and kubelet’s core/v1 events', async () => {
+    const list = JSON.parse(await ok(version, ['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
+      kind: string
+      items: EventItem[]
+    }
+    expect(list.kind).toBe('List')
+    const summary = list.items.map(e => `${e.involvedObject.kind} ${e.reason}`)
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        'Deployment ScalingReplicaSet',
+        'ReplicaSet SuccessfulCreate',
+        'Pod Scheduled',
+        'Pod Started',
+        'Pod BackOff'
+      ])
+    )
+    const backOff = list.items.find(e => e.reason === 'BackOff')
+    expect(backOff).toMatchObject({
+      type: 'Warning',
+      involvedObject: { name: podName, fieldPath: 'spec.containers{web}' },
+      source: { component: 'kubelet' }
+    })
+    expect(list.items.find(e => e.reason === 'Started')?.count).toBeGreaterThanOrEqual(3)
+  })
+
+  test('get pods -l -o json shows the crash-looping container status', async () => {
+    const list = JSON.parse(
+      await ok(version, ['get', 'pods', '-n', NAMESPACE, '-l', 'app=crasher', '-o', 'json'])
+    ) as { items: Pod[] }
+    expect(list.items.map(p => p.metadata.name)).toEqual([podName])
+    const status = list.items[0]?.status?.containerStatuses?.[0]
+    expect(status?.restartCount).toBeGreaterThanOrEqual(2)
+    expect(status?.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' })
+    expect(list.items[0]?.metadata.labels?.['pod-template-hash']).toEqual(expect.any(String))
+  })
+
+  test('logs --previous --tail shows the crashed instance’s last lines', async () => {
+    const previous = await ok(version, ['logs', podName, '-n', NAMESPACE, '--previous', '--tail=2'])
+    expect(previous).toBe(`${LOG_LINES.slice(-2).join('\n')}\n`)
+    const missing = await kubectl(version, ['logs', 'no-such-pod', '-n', NAMESPACE])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('(NotFound): pods "no-such-pod" not found')
+    const waiting = await kubectl(version, ['logs', 'nopull', '-n', NAMESPACE])
+    expect(waiting.code).toBe(1)
+    expect(waiting.stderr).toContain(
+      'Error from server (BadRequest): container "web" in pod "nopull" is waiting to start: trying and failing to pull image'
+    )
+  })
+
+  test('describe pod shows state, last state, exit code and events', async () => {
+    const text = await ok(version, ['describe', 'pod', podName, '-n', NAMESPACE])
+    expect(text).toMatch(/State:\s+Waiting\n\s+Reason:\s+CrashLoopBackOff/)
+    expect(text).toMatch(/Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+3/)
+    expect(text).toMatch(/Restart Count:\s+[2-9]/)
+    expect(text).toMatch(/Node:\s+test-node\//)
+    expect(text).toContain('Events:')
+    // kubectl 1.35 prefixes the message with the event's fieldPath.
+    expect(text).toMatch(
+      /Warning\s+BackOff\s+.*kubelet\s+(spec\.containers\{web\}: )?Back-off restarting failed container web in pod/
+    )
+    expect(text).toMatch(/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned kc\//)
+  })
+
+  test('get pods prints the table with real columns and CrashLoopBackOff', async () => {
+    const text = await ok(version, ['get', 'pods', '-n', NAMESPACE])
+    const [header, row] = text.trimEnd().split('\n')
+    expect(header?.split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'])
+    const cells = row?.split(/\s{2,}/) ?? []
+    expect(cells[0]).toBe(podName)
+    expect(cells[1]).toBe('0/1')
+    expect(cells[2]).toBe('CrashLoopBackOff')
+    expect(cells[3]).toMatch(/^\d+( \(.+ ago\))?$/)
+  })
+})
