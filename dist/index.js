@@ -43803,10 +43803,11 @@ function pendingLockDecision(history, options) {
     if (!newest || !PENDING_STATUSES.has(newest.status))
         return { kind: 'none' };
     const since = parseHelmTimestamp(newest.updated);
-    const staleAt = since === undefined ? undefined : since + options.timeoutMs + options.marginMs;
+    // A lock of unknown age is stale only for a caller that knows its holder is gone (now = +Infinity).
+    const staleAt = since === undefined ? Number.POSITIVE_INFINITY : since + options.timeoutMs + options.marginMs;
     const sinceText = since === undefined ? 'an unknown time' : new Date(since).toISOString();
-    if (staleAt === undefined || options.now < staleAt) {
-        const until = staleAt === undefined ? 'its age is known' : new Date(staleAt).toISOString();
+    if (options.now < staleAt) {
+        const until = since === undefined ? 'its age is known' : new Date(staleAt).toISOString();
         return {
             kind: 'refuse',
             message: `another operation is in progress on release ${options.release} (${newest.status} since ${sinceText}); not stale until ${until}`
@@ -43834,7 +43835,32 @@ function pendingLockDecision(history, options) {
         : { kind: 'recover', action: 'rollback', toRevision: target };
 }
 
+;// CONCATENATED MODULE: ./src/helm/output.ts
+/** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
+/** Helm 3 `wait.go:50: … [debug] beginning wait for N resources`, Helm 4 `level=DEBUG msg="waiting for resources"`. */
+const WAIT_MARKER = /\[debug\] beginning wait for \d+ resources|level=DEBUG msg="waiting for resources"/;
+const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/;
+/** With --debug, helm ends with the release's values and manifest on stdout: never shown, they may hold secrets. */
+const DUMP_START = /^USER-SUPPLIED VALUES:$/;
+function isWaitMarker(line) {
+    return WAIT_MARKER.test(line);
+}
+function createDebugOutputFilter() {
+    let dumping = false;
+    return {
+        classify(stream, line) {
+            if (stream === 'stdout') {
+                if (DUMP_START.test(line))
+                    dumping = true;
+                return dumping ? 'drop' : 'log';
+            }
+            return DEBUG_LINE.test(line) ? 'debug' : 'log';
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/deploy.ts
+
 
 
 
@@ -43972,6 +43998,7 @@ async function deployOrRefuse(ctx, started, recoveries) {
         throw new DeployRefusedError(`release ${inputs.release} already exists (revision ${newest.revision}, ${newest.status}); mode install only creates a new release (use mode upgrade-install to upgrade it)`);
     }
     let helmResult;
+    let diagnostics;
     let workDir;
     try {
         if (inputs.mode === 'uninstall') {
@@ -44004,10 +44031,18 @@ async function deployOrRefuse(ctx, started, recoveries) {
             }
             if (ctx.isCancelled?.())
                 throw new DeployRefusedError('the workflow was cancelled before helm started; nothing was changed');
-            const child = helm.start(buildDeployArgs(inputs, { major, valuesFile }));
-            const companion = ctx.startCompanion?.(child);
+            let waiting = false;
+            const child = helm.start(buildDeployArgs(inputs, { major, valuesFile }), {
+                // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+                debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+                onLine: (_stream, line) => {
+                    if (!waiting && isWaitMarker(line))
+                        waiting = true;
+                }
+            });
+            const companion = ctx.startCompanion?.(child, () => waiting);
             helmResult = await child.done;
-            await companion?.stop();
+            diagnostics = await companion?.stop();
         }
     }
     finally {
@@ -44015,7 +44050,7 @@ async function deployOrRefuse(ctx, started, recoveries) {
             await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
     }
     const historyAfter = await readHistory(helm, inputs);
-    const outcome = classifyOutcome({
+    let outcome = classifyOutcome({
         mode: inputs.mode,
         exitCode: helmResult.exitCode,
         stderr: helmResult.stderr,
@@ -44023,8 +44058,15 @@ async function deployOrRefuse(ctx, started, recoveries) {
         historyAfter,
         atomic: inputs.atomic
     });
+    let helmError;
+    if (diagnostics?.verdict && outcome.status !== 'deployed') {
+        helmError = outcome.failureReason;
+        outcome = { ...outcome, failureReason: `fail-fast: ${diagnostics.verdict.message}` };
+    }
     return {
         outcome,
+        diagnostics,
+        helmError,
         recoveries,
         historyBefore,
         historyAfter,
@@ -44131,6 +44173,7 @@ function redactData(value, secrets) {
 
 
 
+
 class HelmError extends Error {
     args;
     result;
@@ -44155,18 +44198,32 @@ class HelmClient {
         this.secrets = options.secrets ?? [];
         this.log = options.log ?? (line => core_info(line));
     }
-    /** Starts helm and streams its (redacted) output to the log; the caller may signal it. */
+    /**
+     * Starts helm and streams its (redacted) output to the log; the caller may signal it. With `debugOutput`, helm
+     * runs with --debug: its debug lines go to the debug log and its final values/manifest dump is never shown.
+     */
     start(args, options = {}) {
+        const argv = options.debugOutput ? [...args, '--debug'] : [...args];
         if (!options.quiet)
             this.log(`$ helm ${redactArgs(args, this.secrets).join(' ')}`);
-        const child = spawnProcess(this.path, args, {
+        const filter = options.debugOutput ? createDebugOutputFilter() : undefined;
+        const child = spawnProcess(this.path, argv, {
             env: this.env,
-            onLine: options.quiet ? undefined : (_stream, line) => this.log(redactText(line, this.secrets))
+            onLine: (stream, line) => {
+                options.onLine?.(stream, line);
+                if (options.quiet)
+                    return;
+                const disposition = filter?.classify(stream, line) ?? 'log';
+                if (disposition === 'log')
+                    this.log(redactText(line, this.secrets));
+                else if (disposition === 'debug')
+                    core_debug(redactText(line, this.secrets));
+            }
         });
         this.running.add(child);
         const done = child.done.then(result => {
             this.running.delete(child);
-            return { ...result, stdout: result.stdout, stderr: redactText(result.stderr, this.secrets) };
+            return { ...result, stderr: redactText(result.stderr, this.secrets) };
         });
         return { pid: child.pid, done, signal: signal => child.signal(signal) };
     }
@@ -44268,61 +44325,65 @@ function readInputs() {
     return result.inputs;
 }
 function parseInputs(raw, env) {
-    const errors = [];
+    const problems = new Map(INPUT_NAMES.map(name => [name, []]));
+    // Helpers append to the list of the input they check; the lists are joined in action.yml order.
+    const at = (name) => problems.get(name) ?? [];
     const secrets = new Set();
     const text = (name) => {
         const value = (raw[name] ?? '').trim();
         return value === '' ? INPUT_DEFAULTS[name] : value;
     };
+    // YAML inputs keep their leading indentation, which trimming would break.
+    const block = (name) => (raw[name] ?? '').replace(/\s+$/, '');
     const release = text('release');
     if (release === '')
-        errors.push('release: is required');
+        at('release').push('release: is required');
     else if (release.length > 53 || !RELEASE_NAME.test(release)) {
-        errors.push(`release: "${release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`);
+        at('release').push(`release: "${release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`);
     }
-    const mode = oneOf(text('mode'), MODES, 'mode', errors);
+    const mode = oneOf(text('mode'), MODES, 'mode', at('mode'));
     const chart = text('chart');
     if (chart === '' && mode !== 'uninstall')
-        errors.push('chart: is required unless mode is uninstall');
+        at('chart').push('chart: is required unless mode is uninstall');
     const namespace = text('namespace');
     if (namespace !== '' && (namespace.length > 63 || !NAMESPACE_NAME.test(namespace))) {
-        errors.push(`namespace: "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`);
+        at('namespace').push(`namespace: "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`);
     }
     const valuesFiles = lines(text('values-files'));
     for (const file of valuesFiles) {
         if (!env.fileExists(file))
-            errors.push(`values-files: "${file}" does not exist`);
+            at('values-files').push(`values-files: "${file}" does not exist`);
     }
-    const values = parseInlineValues(text('values'), errors);
-    const set = keyValues(text('set'), 'set', errors, false);
-    const setString = keyValues(text('set-string'), 'set-string', errors, false);
-    const setSecret = keyValues(text('set-secret'), 'set-secret', errors, true);
+    const values = parseInlineValues(block('values'), at('values'));
+    const set = keyValues(text('set'), 'set', at('set'), false);
+    const setString = keyValues(text('set-string'), 'set-string', at('set-string'), false);
+    const setSecret = keyValues(text('set-secret'), 'set-secret', at('set-secret'), true);
     for (const { value } of setSecret)
         if (value !== '')
             secrets.add(value);
     const timeout = text('timeout');
     const timeoutMs = parseGoDuration(timeout);
     if (timeoutMs === undefined) {
-        errors.push(`timeout: "${timeout}" is not a Go duration such as 5m0s, 90s or 1h30m`);
+        at('timeout').push(`timeout: "${timeout}" is not a Go duration such as 5m0s, 90s or 1h30m`);
     }
     else if (timeoutMs <= 0) {
-        errors.push(`timeout: "${timeout}" must be greater than zero`);
+        at('timeout').push(`timeout: "${timeout}" must be greater than zero`);
     }
-    const helmVersion = parseHelmVersion(text('helm-version'), errors);
-    const helmMirror = mirrorUrl(text('helm-mirror'), 'helm-mirror', errors);
+    const helmVersion = parseHelmVersion(text('helm-version'), at('helm-version'));
+    const helmMirror = mirrorUrl(text('helm-mirror'), 'helm-mirror', at('helm-mirror'));
     const helmSha256 = text('helm-sha256');
     if (helmSha256 !== '' && !SHA256.test(helmSha256)) {
-        errors.push(`helm-sha256: "${helmSha256}" is not a sha256 (64 hexadecimal characters)`);
+        at('helm-sha256').push(`helm-sha256: "${helmSha256}" is not a sha256 (64 hexadecimal characters)`);
     }
     let kubectlVersion = text('kubectl-version');
     if (kubectlVersion !== 'auto') {
         if (SEMVER.test(kubectlVersion))
             kubectlVersion = withV(kubectlVersion);
         else
-            errors.push(`kubectl-version: "${kubectlVersion}" is not auto or a version such as v1.32.0`);
+            at('kubectl-version').push(`kubectl-version: "${kubectlVersion}" is not auto or a version such as v1.32.0`);
     }
-    const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', errors);
-    const kubeconfig = parseKubeconfig(text('kubeconfig'), errors, secrets);
+    const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', at('kubectl-mirror'));
+    const kubeconfig = parseKubeconfig(block('kubeconfig'), at('kubeconfig'), secrets);
     const githubToken = text('github-token');
     if (githubToken !== '')
         secrets.add(githubToken);
@@ -44330,7 +44391,7 @@ function parseInputs(raw, env) {
     for (const arg of extraArgs) {
         const problem = controlledFlagProblem(arg);
         if (problem)
-            errors.push(`extra-args: ${problem}`);
+            at('extra-args').push(`extra-args: ${problem}`);
     }
     const inputs = {
         release,
@@ -44338,7 +44399,7 @@ function parseInputs(raw, env) {
         chartVersion: text('chart-version'),
         repoUrl: text('repo-url'),
         namespace,
-        createNamespace: inputs_boolean(text('create-namespace'), 'create-namespace', errors),
+        createNamespace: inputs_boolean(text('create-namespace'), 'create-namespace', at('create-namespace')),
         valuesFiles,
         values,
         set,
@@ -44346,8 +44407,8 @@ function parseInputs(raw, env) {
         setSecret,
         timeout,
         timeoutMs: timeoutMs ?? 0,
-        atomic: inputs_boolean(text('atomic'), 'atomic', errors),
-        waitForJobs: inputs_boolean(text('wait-for-jobs'), 'wait-for-jobs', errors),
+        atomic: inputs_boolean(text('atomic'), 'atomic', at('atomic')),
+        waitForJobs: inputs_boolean(text('wait-for-jobs'), 'wait-for-jobs', at('wait-for-jobs')),
         mode: mode ?? 'upgrade-install',
         helmVersion,
         helmMirror,
@@ -44356,17 +44417,18 @@ function parseInputs(raw, env) {
         kubectlMirror,
         kubeconfig,
         kubeContext: text('kube-context'),
-        failFast: inputs_boolean(text('fail-fast'), 'fail-fast', errors),
-        failFastRestarts: integer(text('fail-fast-restarts'), 'fail-fast-restarts', 1, undefined, errors),
-        recoverPending: inputs_boolean(text('recover-pending'), 'recover-pending', errors),
+        failFast: inputs_boolean(text('fail-fast'), 'fail-fast', at('fail-fast')),
+        failFastRestarts: integer(text('fail-fast-restarts'), 'fail-fast-restarts', 1, undefined, at('fail-fast-restarts')),
+        recoverPending: inputs_boolean(text('recover-pending'), 'recover-pending', at('recover-pending')),
         environment: text('environment'),
-        summary: oneOf(text('summary'), SUMMARY_WHEN, 'summary', errors) ?? 'always',
-        comment: oneOf(text('comment'), COMMENT_WHEN, 'comment', errors) ?? 'failure',
+        summary: oneOf(text('summary'), SUMMARY_WHEN, 'summary', at('summary')) ?? 'always',
+        comment: oneOf(text('comment'), COMMENT_WHEN, 'comment', at('comment')) ?? 'failure',
         githubToken,
-        logLines: integer(text('log-lines'), 'log-lines', 1, 10000, errors),
+        logLines: integer(text('log-lines'), 'log-lines', 1, 10000, at('log-lines')),
         extraArgs,
         secrets: [...secrets]
     };
+    const errors = INPUT_NAMES.flatMap(name => at(name));
     return errors.length > 0 ? { errors, secrets: inputs.secrets } : { inputs, errors, secrets: inputs.secrets };
 }
 const DURATION_UNIT_MS = {
@@ -45811,6 +45873,504 @@ async function resolveKubectl(versionInput, install) {
     return { path: installed.path, installed };
 }
 
+;// CONCATENATED MODULE: ./src/kube/client.ts
+
+class KubectlError extends Error {
+    args;
+    result;
+    constructor(args, result) {
+        const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+        super(`kubectl ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`);
+        this.args = args;
+        this.result = result;
+        this.name = 'KubectlError';
+    }
+}
+/** The one wrapper around kubectl: resolved path, argument arrays, typed errors. Reads only. */
+class KubectlClient {
+    path;
+    env;
+    common;
+    constructor(options) {
+        this.path = options.path;
+        this.env = options.env ?? process.env;
+        this.common = [`--request-timeout=${options.requestTimeout ?? '5s'}`];
+        if (options.kubeContext)
+            this.common.push('--context', options.kubeContext);
+    }
+    async run(args) {
+        const full = [...args, ...this.common];
+        const result = await spawnProcess(this.path, full, { env: this.env }).done;
+        if (result.exitCode !== 0)
+            throw new KubectlError(full, result);
+        return result.stdout;
+    }
+    /** The namespace of the current (or given) context; `default` when it names none. */
+    async contextNamespace() {
+        const out = await this.run(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}']);
+        return out.trim() || 'default';
+    }
+    /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back. */
+    async list(kinds, namespace, extra = []) {
+        const out = await this.run(['get', kinds.join(','), '--namespace', namespace, '-o', 'json', ...extra]);
+        return JSON.parse(out).items;
+    }
+    async logs(namespace, pod, container, options) {
+        const args = [
+            'logs',
+            pod,
+            '--namespace',
+            namespace,
+            '--container',
+            container,
+            `--tail=${options.tailLines}`
+        ];
+        if (options.previous)
+            args.push('--previous');
+        return this.run(args);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/kube/verdicts.ts
+const DEFAULT_VERDICT_OPTIONS = {
+    restarts: 2,
+    configErrorMs: 10_000,
+    unschedulableMs: 30_000
+};
+function newVerdictMemory() {
+    return { symptoms: new Map() };
+}
+const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff']);
+const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/;
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+/**
+ * Updates the memory with one observation and returns the first verdict that holds, if any. Deterministic:
+ * workloads first (their conditions are final), then pods in the given order.
+ */
+function evaluateFailFast(input, memory, options = DEFAULT_VERDICT_OPTIONS) {
+    const seen = new Set();
+    const track = (key) => {
+        seen.add(key);
+        const prior = memory.symptoms.get(key);
+        const next = prior ? { since: prior.since, streak: prior.streak + 1 } : { since: input.at, streak: 1 };
+        memory.symptoms.set(key, next);
+        return next;
+    };
+    const verdicts = [];
+    const verdict = (rule, message) => {
+        verdicts.push({ rule, message, at: input.at });
+    };
+    for (const workload of input.workloads) {
+        const failure = workload.failure;
+        if (!failure)
+            continue;
+        if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
+            const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`;
+            verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`);
+        }
+        else if (failure.reason === 'ProgressDeadlineExceeded') {
+            verdict('progress-deadline', `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`);
+        }
+    }
+    for (const pod of input.pods) {
+        if (pod.deleted)
+            continue;
+        if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
+            const symptom = track(`unschedulable:${pod.name}`);
+            if (input.at - symptom.since >= options.unschedulableMs) {
+                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`);
+            }
+        }
+        for (const c of pod.containers) {
+            const where = `container ${c.name} in pod ${pod.name}`;
+            if (c.reason === 'InvalidImageName') {
+                verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`);
+            }
+            else if (c.reason && IMAGE_PULL.has(c.reason)) {
+                const symptom = track(`image-pull:${pod.name}/${c.name}`);
+                if (symptom.streak >= 2)
+                    verdict('image-pull', `${where} cannot pull image ${c.image} (${c.reason})`);
+            }
+            else if (c.reason === 'CrashLoopBackOff' && c.restartCount >= options.restarts) {
+                const exit = c.lastTermination ? `exit code ${c.lastTermination.exitCode}, ` : '';
+                verdict('crash-loop', `${where} crash-looping (${exit}${plural(c.restartCount, 'restart')})`);
+            }
+            else if (c.reason === 'CreateContainerConfigError') {
+                const symptom = track(`config:${pod.name}/${c.name}`);
+                if (input.at - symptom.since >= options.configErrorMs) {
+                    verdict('config-error', `${where} cannot start: ${c.message ?? c.reason}`);
+                }
+            }
+        }
+    }
+    for (const key of [...memory.symptoms.keys()])
+        if (!seen.has(key))
+            memory.symptoms.delete(key);
+    return verdicts[0];
+}
+
+;// CONCATENATED MODULE: ./src/kube/objects.ts
+const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name';
+const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace';
+const HOOK_ANNOTATION = 'helm.sh/hook';
+function belongsToRelease(item, release, namespace) {
+    const a = item.metadata.annotations ?? {};
+    return (a[RELEASE_NAME_ANNOTATION] === release && (a[RELEASE_NAMESPACE_ANNOTATION] ?? namespace) === namespace);
+}
+function controllerOf(item) {
+    return item.metadata.ownerReferences?.find(ref => ref.controller) ?? item.metadata.ownerReferences?.[0];
+}
+function conditionText(c) {
+    return `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
+}
+function toWorkloadState(item) {
+    const status = item.status ?? {};
+    const conditions = status.conditions ?? [];
+    const state = {
+        kind: item.kind,
+        name: item.metadata.name,
+        desired: 0,
+        ready: 0,
+        conditions: conditions.filter(c => c.status !== 'True' || c.type === 'Failed').map(conditionText)
+    };
+    const hook = item.metadata.annotations?.[HOOK_ANNOTATION];
+    if (hook)
+        state.hook = hook;
+    switch (item.kind) {
+        case 'Job': {
+            state.desired = item.spec?.completions ?? 1;
+            state.ready = status.succeeded ?? 0;
+            const failed = conditions.find(c => c.type === 'Failed' && c.status === 'True');
+            if (failed)
+                state.failure = { reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
+            break;
+        }
+        case 'DaemonSet':
+            state.desired = status.desiredNumberScheduled ?? 0;
+            state.ready = status.numberReady ?? 0;
+            break;
+        default: {
+            state.desired = item.spec?.replicas ?? 1;
+            state.ready = status.readyReplicas ?? 0;
+            const stalled = conditions.find(c => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+            if (stalled)
+                state.failure = { reason: 'ProgressDeadlineExceeded', message: stalled.message ?? '' };
+        }
+    }
+    return state;
+}
+function toContainer(status) {
+    const state = status.state ?? {};
+    const out = {
+        name: status.name,
+        image: status.image,
+        ready: status.ready,
+        restartCount: status.restartCount,
+        state: state.running ? 'running' : state.waiting ? 'waiting' : state.terminated ? 'terminated' : 'unknown'
+    };
+    const reason = state.waiting?.reason ?? state.terminated?.reason;
+    const message = state.waiting?.message ?? state.terminated?.message;
+    if (reason)
+        out.reason = reason;
+    if (message)
+        out.message = message;
+    if (state.terminated)
+        out.exitCode = state.terminated.exitCode;
+    const last = status.lastState?.terminated;
+    if (last)
+        out.lastTermination = { exitCode: last.exitCode, reason: last.reason, finishedAt: last.finishedAt };
+    return out;
+}
+function toPodDiagnosis(item, owner) {
+    const status = item.status ?? {};
+    const conditions = status.conditions ?? [];
+    const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+    const known = new Set(statuses.map(s => s.name));
+    // Containers the kubelet has not reported yet (Pending, unschedulable) still belong in the report.
+    const pending = (item.spec?.containers ?? [])
+        .filter(c => !known.has(c.name))
+        .map((c) => ({
+        name: c.name,
+        image: c.image,
+        ready: false,
+        restartCount: 0,
+        state: 'unknown'
+    }));
+    const pod = {
+        name: item.metadata.name,
+        phase: status.phase ?? 'Unknown',
+        conditions: conditions.filter(c => c.status !== 'True').map(conditionText),
+        containers: [...statuses.map(toContainer), ...pending],
+        deleted: false
+    };
+    if (item.spec?.nodeName)
+        pod.node = item.spec.nodeName;
+    if (owner)
+        pod.owner = owner;
+    const unschedulable = conditions.find(c => c.type === 'PodScheduled' && c.status === 'False');
+    if (unschedulable?.message)
+        pod.unschedulable = unschedulable.message;
+    return pod;
+}
+function toEventRecord(event) {
+    const record = {
+        type: event.type ?? 'Normal',
+        reason: event.reason ?? '',
+        object: `${event.involvedObject.kind ?? '?'}/${event.involvedObject.name ?? '?'}`,
+        message: (event.message ?? '').trim(),
+        count: event.count ?? 1
+    };
+    const first = event.firstTimestamp ?? event.eventTime ?? undefined;
+    const last = event.lastTimestamp ?? event.eventTime ?? first;
+    if (first)
+        record.firstSeen = first;
+    if (last)
+        record.lastSeen = last;
+    return record;
+}
+/** Warnings first, then the most recent first; ties by object and reason, for a stable order. */
+function sortEvents(events) {
+    return [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning') ||
+        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') ||
+        a.object.localeCompare(b.object) ||
+        a.reason.localeCompare(b.reason));
+}
+
+;// CONCATENATED MODULE: ./src/kube/watch.ts
+
+
+const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods'];
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+/** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
+const HOOK_GRACE_MS = 5_000;
+const MAX_LINE = 2_000;
+const MAX_LOG_BYTES = 256 * 1024;
+const FINAL_COLLECTION_MS = 10_000;
+const watch_sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+function capLines(text, lines) {
+    const all = text.replace(/\n$/, '').split('\n');
+    const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
+    return { lines: text === '' ? [] : kept, truncated: all.length > lines || kept.some(l => l.endsWith('…')) };
+}
+/**
+ * Watches a release's objects beside helm by polling kubectl, keeping the latest state of every pod and
+ * container and every event about them, so the evidence survives helm's rollback. Never throws: a failed read
+ * makes the diagnostics partial.
+ */
+class ReleaseWatcher {
+    options;
+    now;
+    startedAt;
+    uids = new Set();
+    names = new Set();
+    pods = new Map();
+    workloads = new Map();
+    events = new Map();
+    logs = new Map();
+    previousLogRestarts = new Map();
+    partial = new Set();
+    memory = newVerdictMemory();
+    verdict;
+    observations = 0;
+    stopped = false;
+    loop;
+    wake;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.startedAt = this.now();
+    }
+    start() {
+        this.loop ??= this.run();
+    }
+    async run() {
+        const interval = Math.min(this.options.intervalMs ?? 1_000, 2_000);
+        while (!this.stopped) {
+            const began = this.now();
+            await this.observe();
+            if (this.stopped)
+                break;
+            await new Promise(resolve => {
+                const timer = setTimeout(resolve, Math.max(100, interval - (this.now() - began)));
+                this.wake = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+        }
+    }
+    /** Stops watching and makes the final collection (bounded), returning what was captured. */
+    async stop() {
+        this.stopped = true;
+        this.wake?.();
+        await this.loop;
+        const final = (async () => {
+            await this.observe();
+            await this.collectLogs(true);
+        })();
+        const finished = await Promise.race([
+            final.then(() => true),
+            watch_sleep(FINAL_COLLECTION_MS).then(() => false)
+        ]);
+        if (!finished)
+            this.partial.add(`the final collection took longer than ${FINAL_COLLECTION_MS / 1000} s`);
+        return this.diagnostics();
+    }
+    diagnostics() {
+        const diagnostics = {
+            workloads: [...this.workloads.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+            pods: [...this.pods.values()].sort((a, b) => a.name.localeCompare(b.name)),
+            events: sortEvents([...this.events.values()]),
+            logs: [...this.logs.values()].sort((a, b) => `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(`${b.pod}/${b.container}/${Number(!b.previous)}`)),
+            observations: this.observations
+        };
+        if (this.verdict)
+            diagnostics.verdict = this.verdict;
+        if (this.partial.size > 0)
+            diagnostics.partial = `partial: ${[...this.partial].join('; ')}`;
+        return diagnostics;
+    }
+    note(why, error) {
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        this.partial.add(`${why}: ${message}`);
+        this.options.log?.(`watcher: ${why}: ${message}`);
+    }
+    isOurs(item) {
+        if (belongsToRelease(item, this.options.release, this.options.namespace))
+            return true;
+        if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
+            const created = Date.parse(item.metadata.creationTimestamp ?? '');
+            return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
+        }
+        const owner = controllerOf(item);
+        return owner !== undefined && this.uids.has(owner.uid);
+    }
+    async observe() {
+        const { kubectl, namespace } = this.options;
+        let items;
+        try {
+            items = await kubectl.list(KINDS, namespace);
+        }
+        catch (error) {
+            this.note('reading workloads and pods failed', error);
+            return;
+        }
+        this.observations++;
+        // Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod.
+        const order = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
+        items.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+        const ownerNames = new Map();
+        const livePods = new Set();
+        for (const item of items) {
+            if (!this.isOurs(item))
+                continue;
+            this.uids.add(item.metadata.uid);
+            this.names.add(`${item.kind}/${item.metadata.name}`);
+            if (WORKLOAD_KINDS.has(item.kind)) {
+                this.workloads.set(`${item.kind}/${item.metadata.name}`, toWorkloadState(item));
+                ownerNames.set(item.metadata.uid, `${item.kind}/${item.metadata.name}`);
+            }
+            else if (item.kind === 'ReplicaSet') {
+                const owner = controllerOf(item);
+                ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? `ReplicaSet/${item.metadata.name}`);
+            }
+            else if (item.kind === 'Pod') {
+                const owner = controllerOf(item);
+                livePods.add(item.metadata.name);
+                this.pods.set(item.metadata.name, toPodDiagnosis(item, owner ? ownerNames.get(owner.uid) : undefined));
+            }
+        }
+        for (const [name, pod] of this.pods)
+            if (!livePods.has(name))
+                pod.deleted = true;
+        await Promise.all([this.readEvents(), this.collectLogs(false)]);
+        await this.judge();
+    }
+    async readEvents() {
+        let events;
+        try {
+            events = await this.options.kubectl.list(['events'], this.options.namespace);
+        }
+        catch (error) {
+            this.note('reading events failed', error);
+            return;
+        }
+        for (const event of events) {
+            const involved = event.involvedObject;
+            const ours = (involved.uid !== undefined && this.uids.has(involved.uid)) ||
+                this.names.has(`${involved.kind ?? ''}/${involved.name ?? ''}`);
+            if (!ours)
+                continue;
+            const record = toEventRecord(event);
+            // One record per object, reason and message: the API server's count already aggregates repeats.
+            this.events.set(`${record.object}|${record.reason}|${record.message}`, record);
+        }
+    }
+    /** Previous-instance logs as soon as a container restarts; current logs of unready containers at the end. */
+    async collectLogs(final) {
+        const reads = [];
+        for (const pod of this.pods.values()) {
+            if (pod.deleted)
+                continue;
+            for (const c of pod.containers) {
+                const key = `${pod.name}/${c.name}`;
+                if (c.restartCount > 0 && this.previousLogRestarts.get(key) !== c.restartCount) {
+                    this.previousLogRestarts.set(key, c.restartCount);
+                    reads.push(this.readLog(pod.name, c.name, true));
+                }
+                const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0);
+                if ((final || this.verdict) &&
+                    !c.ready &&
+                    (c.state === 'running' || c.state === 'terminated' || crashed)) {
+                    reads.push(this.readLog(pod.name, c.name, false));
+                }
+            }
+        }
+        await Promise.all(reads);
+    }
+    async readLog(pod, container, previous) {
+        let text;
+        try {
+            text = await this.options.kubectl.logs(this.options.namespace, pod, container, {
+                previous,
+                tailLines: this.options.logLines
+            });
+        }
+        catch (error) {
+            // A container that has not started has no log; that is not a failed read worth reporting.
+            if (/waiting to start|ContainerCreating|PodInitializing|not found/.test(String(error)))
+                return;
+            this.note(`reading the log of ${pod}/${container} failed`, error);
+            return;
+        }
+        const { lines, truncated } = capLines(text, this.options.logLines);
+        const key = `${pod}/${container}/${previous ? 'previous' : 'current'}`;
+        if (lines.length === 0 && this.logs.has(key))
+            return;
+        this.logs.set(key, { pod, container, previous, lines, truncated });
+        let total = 0;
+        for (const tail of this.logs.values())
+            total += tail.lines.reduce((n, l) => n + l.length + 1, 0);
+        if (total > MAX_LOG_BYTES) {
+            this.logs.delete(key);
+            this.partial.add('log tails were capped');
+        }
+    }
+    async judge() {
+        if (!this.options.failFast || this.verdict)
+            return;
+        const verdict = evaluateFailFast({ at: this.now(), pods: [...this.pods.values()], workloads: [...this.workloads.values()] }, this.memory, this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS);
+        if (!verdict || !(this.options.isHelmWaiting?.() ?? true))
+            return;
+        this.verdict = verdict;
+        // The evidence first: once helm is signalled, its cleanup deletes these pods.
+        await this.collectLogs(false);
+        this.options.onVerdict?.(verdict);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/report.ts
 const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
 function buildReport(facts) {
@@ -45830,6 +46390,7 @@ function buildReport(facts) {
         previousRevision: facts.previousRevision ?? null,
         rolledBack: facts.rolledBack,
         failureReason: facts.failureReason ?? null,
+        helmError: facts.helmError ?? null,
         detail: facts.detail ?? null,
         recoveries: facts.recoveries,
         history: facts.history.slice(-5),
@@ -45839,11 +46400,15 @@ function buildReport(facts) {
             durationMs: Date.parse(facts.finishedAt) - Date.parse(facts.startedAt),
             installMs: facts.installMs,
             helmMs: facts.helmMs ?? null
-        }
+        },
+        ...(facts.diagnostics ? { diagnostics: facts.diagnostics } : {})
     };
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
+
 
 
 
@@ -45931,13 +46496,38 @@ async function runMain() {
         helm = new HelmClient({ path: helmTool.path, env: session.env, secrets: inputs.secrets });
         const { version, major } = await helm.version();
         core_info(`helm ${version} (major ${major}), ${inputs.mode} of release ${inputs.release}`);
+        const kubectlClient = new KubectlClient({
+            path: kubectl.path,
+            env: session.env,
+            kubeContext: inputs.kubeContext
+        });
+        const namespace = inputs.namespace || (await kubectlClient.contextNamespace().catch(() => 'default'));
         const result = await deploy({
             inputs,
             helm,
             major,
             tempDir: session.tempDir,
             log: line => core_info(line),
-            isCancelled: () => cancelledBy !== undefined
+            isCancelled: () => cancelledBy !== undefined,
+            startCompanion: (child, isHelmWaiting) => {
+                const watcher = new ReleaseWatcher({
+                    kubectl: kubectlClient,
+                    release: inputs.release,
+                    namespace,
+                    logLines: inputs.logLines,
+                    failFast: inputs.failFast,
+                    verdictOptions: { ...DEFAULT_VERDICT_OPTIONS, restarts: inputs.failFastRestarts },
+                    isHelmWaiting,
+                    onVerdict: verdict => {
+                        const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection';
+                        warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`);
+                        child.signal('SIGINT');
+                    },
+                    log: line => core_debug(line)
+                });
+                watcher.start();
+                return { stop: () => watcher.stop() };
+            }
         });
         const { outcome } = result;
         const report = buildReport({
@@ -45956,13 +46546,15 @@ async function runMain() {
             previousRevision: outcome.previousRevision,
             rolledBack: outcome.rolledBack,
             failureReason: outcome.failureReason,
+            helmError: result.helmError,
             detail: outcome.detail,
             recoveries: result.recoveries,
             history: result.historyAfter,
             startedAt,
             finishedAt: new Date().toISOString(),
             installMs,
-            helmMs: result.helmDurationMs
+            helmMs: result.helmDurationMs,
+            diagnostics: result.diagnostics
         });
         const reportPath = await writeReport(session.tempDir, report, inputs.secrets);
         setDeployOutputs(report, reportPath);

@@ -22,6 +22,8 @@ import {
   type Outcome
 } from './helm/outcome.js'
 import type { ProcessResult, RunningProcess } from './exec/process.js'
+import { isWaitMarker } from './helm/output.js'
+import type { Diagnostics } from './kube/diagnostics.js'
 
 /** What the action did to the release besides the deploy itself, for logs and the report. */
 export interface RecoveryAction {
@@ -43,11 +45,14 @@ export interface DeployResult {
   startedAt: string
   durationMs: number
   helmDurationMs?: number
+  diagnostics?: Diagnostics
+  /** helm's own root error when fail-fast's verdict replaced it as the failure reason. */
+  helmError?: string
 }
 
 /** Runs beside the main helm command (the release watcher); stopped once helm exits. */
 export interface HelmCompanion {
-  stop(): Promise<void>
+  stop(): Promise<Diagnostics>
 }
 
 export interface DeployContext {
@@ -56,8 +61,8 @@ export interface DeployContext {
   major: HelmMajor
   tempDir: string
   log: (line: string) => void
-  /** Started with the main helm command, e.g. the watcher; optional. */
-  startCompanion?: (child: RunningProcess) => HelmCompanion
+  /** Started with the main helm command: the release watcher. `isHelmWaiting` turns true once helm's wait began. */
+  startCompanion?: (child: RunningProcess, isHelmWaiting: () => boolean) => HelmCompanion
   /** True once the workflow was cancelled: helm is then not started at all. */
   isCancelled?: () => boolean
 }
@@ -218,6 +223,7 @@ async function deployOrRefuse(
   }
 
   let helmResult: ProcessResult
+  let diagnostics: Diagnostics | undefined
   let workDir: string | undefined
   try {
     if (inputs.mode === 'uninstall') {
@@ -251,17 +257,24 @@ async function deployOrRefuse(
       }
       if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started; nothing was changed')
-      const child = helm.start(buildDeployArgs(inputs, { major, valuesFile }))
-      const companion = ctx.startCompanion?.(child)
+      let waiting = false
+      const child = helm.start(buildDeployArgs(inputs, { major, valuesFile }), {
+        // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+        debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+        onLine: (_stream, line) => {
+          if (!waiting && isWaitMarker(line)) waiting = true
+        }
+      })
+      const companion = ctx.startCompanion?.(child, () => waiting)
       helmResult = await child.done
-      await companion?.stop()
+      diagnostics = await companion?.stop()
     }
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true })
   }
 
   const historyAfter = await readHistory(helm, inputs)
-  const outcome = classifyOutcome({
+  let outcome = classifyOutcome({
     mode: inputs.mode,
     exitCode: helmResult.exitCode,
     stderr: helmResult.stderr,
@@ -269,8 +282,15 @@ async function deployOrRefuse(
     historyAfter,
     atomic: inputs.atomic
   })
+  let helmError: string | undefined
+  if (diagnostics?.verdict && outcome.status !== 'deployed') {
+    helmError = outcome.failureReason
+    outcome = { ...outcome, failureReason: `fail-fast: ${diagnostics.verdict.message}` }
+  }
   return {
     outcome,
+    diagnostics,
+    helmError,
     recoveries,
     historyBefore,
     historyAfter,

@@ -6,6 +6,9 @@ import { deploy, recoverAbandonedRelease } from './deploy.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs, type Inputs } from './inputs.js'
 import { installTool, resolveHelmVersion, resolveKubectl } from './install/installer.js'
+import { KubectlClient } from './kube/client.js'
+import { DEFAULT_VERDICT_OPTIONS } from './kube/verdicts.js'
+import { ReleaseWatcher } from './kube/watch.js'
 import { redactData } from './report/redact.js'
 import { buildReport, type DeployReport } from './report/report.js'
 
@@ -108,13 +111,38 @@ async function runMain(): Promise<void> {
     const { version, major } = await helm.version()
     core.info(`helm ${version} (major ${major}), ${inputs.mode} of release ${inputs.release}`)
 
+    const kubectlClient = new KubectlClient({
+      path: kubectl.path,
+      env: session.env,
+      kubeContext: inputs.kubeContext
+    })
+    const namespace = inputs.namespace || (await kubectlClient.contextNamespace().catch(() => 'default'))
     const result = await deploy({
       inputs,
       helm,
       major,
       tempDir: session.tempDir,
       log: line => core.info(line),
-      isCancelled: () => cancelledBy !== undefined
+      isCancelled: () => cancelledBy !== undefined,
+      startCompanion: (child, isHelmWaiting) => {
+        const watcher = new ReleaseWatcher({
+          kubectl: kubectlClient,
+          release: inputs.release,
+          namespace,
+          logLines: inputs.logLines,
+          failFast: inputs.failFast,
+          verdictOptions: { ...DEFAULT_VERDICT_OPTIONS, restarts: inputs.failFastRestarts },
+          isHelmWaiting,
+          onVerdict: verdict => {
+            const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection'
+            core.warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`)
+            child.signal('SIGINT')
+          },
+          log: line => core.debug(line)
+        })
+        watcher.start()
+        return { stop: () => watcher.stop() }
+      }
     })
     const { outcome } = result
     const report = buildReport({
@@ -133,13 +161,15 @@ async function runMain(): Promise<void> {
       previousRevision: outcome.previousRevision,
       rolledBack: outcome.rolledBack,
       failureReason: outcome.failureReason,
+      helmError: result.helmError,
       detail: outcome.detail,
       recoveries: result.recoveries,
       history: result.historyAfter,
       startedAt,
       finishedAt: new Date().toISOString(),
       installMs,
-      helmMs: result.helmDurationMs
+      helmMs: result.helmDurationMs,
+      diagnostics: result.diagnostics
     })
     const reportPath = await writeReport(session.tempDir, report, inputs.secrets)
     setDeployOutputs(report, reportPath)

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { spawnProcess, type ProcessResult, type RunningProcess } from '../exec/process.js'
 import { redactText } from '../report/redact.js'
 import { redactArgs, type HelmMajor } from './args.js'
+import { createDebugOutputFilter } from './output.js'
 
 export class HelmError extends Error {
   constructor(
@@ -24,6 +25,14 @@ export interface HelmClientOptions {
   log?: (line: string) => void
 }
 
+export interface StartOptions {
+  /** Nothing logged: for reads whose output the action parses. */
+  quiet?: boolean
+  debugOutput?: boolean
+  /** Every raw line, before redaction or filtering (for markers such as the start of helm's wait). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+}
+
 /** The one wrapper around the helm binary: resolved path, argument arrays, non-zero exits returned, not thrown. */
 export class HelmClient {
   readonly path: string
@@ -39,28 +48,39 @@ export class HelmClient {
     this.log = options.log ?? (line => core.info(line))
   }
 
-  /** Starts helm and streams its (redacted) output to the log; the caller may signal it. */
-  start(args: readonly string[], options: { quiet?: boolean } = {}): RunningProcess {
+  /**
+   * Starts helm and streams its (redacted) output to the log; the caller may signal it. With `debugOutput`, helm
+   * runs with --debug: its debug lines go to the debug log and its final values/manifest dump is never shown.
+   */
+  start(args: readonly string[], options: StartOptions = {}): RunningProcess {
+    const argv = options.debugOutput ? [...args, '--debug'] : [...args]
     if (!options.quiet) this.log(`$ helm ${redactArgs(args, this.secrets).join(' ')}`)
-    const child = spawnProcess(this.path, args, {
+    const filter = options.debugOutput ? createDebugOutputFilter() : undefined
+    const child = spawnProcess(this.path, argv, {
       env: this.env,
-      onLine: options.quiet ? undefined : (_stream, line) => this.log(redactText(line, this.secrets))
+      onLine: (stream, line) => {
+        options.onLine?.(stream, line)
+        if (options.quiet) return
+        const disposition = filter?.classify(stream, line) ?? 'log'
+        if (disposition === 'log') this.log(redactText(line, this.secrets))
+        else if (disposition === 'debug') core.debug(redactText(line, this.secrets))
+      }
     })
     this.running.add(child)
     const done = child.done.then(result => {
       this.running.delete(child)
-      return { ...result, stdout: result.stdout, stderr: redactText(result.stderr, this.secrets) }
+      return { ...result, stderr: redactText(result.stderr, this.secrets) }
     })
     return { pid: child.pid, done, signal: signal => child.signal(signal) }
   }
 
   /** Runs helm to completion; a non-zero exit is in the result. */
-  async run(args: readonly string[], options: { quiet?: boolean } = {}): Promise<ProcessResult> {
+  async run(args: readonly string[], options: StartOptions = {}): Promise<ProcessResult> {
     return this.start(args, options).done
   }
 
   /** Runs helm and returns stdout; a non-zero exit throws HelmError with stderr. */
-  async output(args: readonly string[], options: { quiet?: boolean } = {}): Promise<string> {
+  async output(args: readonly string[], options: StartOptions = {}): Promise<string> {
     const result = await this.run(args, options)
     if (result.exitCode !== 0) throw new HelmError(redactArgs(args, this.secrets), result)
     return result.stdout

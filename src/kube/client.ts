@@ -44,6 +44,12 @@ export class KubectlClient {
     return result.stdout
   }
 
+  /** The namespace of the current (or given) context; `default` when it names none. */
+  async contextNamespace(): Promise<string> {
+    const out = await this.run(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}'])
+    return out.trim() || 'default'
+  }
+
   /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back. */
   async list<T>(kinds: readonly string[], namespace: string, extra: readonly string[] = []): Promise<T[]> {
     const out = await this.run(['get', kinds.join(','), '--namespace', namespace, '-o', 'json', ...extra])

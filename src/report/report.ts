@@ -22,6 +22,8 @@ export interface DeployReport {
   previousRevision: number | null
   rolledBack: boolean
   failureReason: string | null
+  /** helm's own error when a fail-fast verdict is the failure reason. */
+  helmError: string | null
   /** What happened to the release store, in a sentence. */
   detail: string | null
   recoveries: RecoveryAction[]
@@ -52,6 +54,7 @@ export interface ReportFacts {
   previousRevision?: number
   rolledBack: boolean
   failureReason?: string
+  helmError?: string
   detail?: string
   recoveries: RecoveryAction[]
   history: HistoryEntry[]
@@ -79,6 +82,7 @@ export function buildReport(facts: ReportFacts): DeployReport {
     previousRevision: facts.previousRevision ?? null,
     rolledBack: facts.rolledBack,
     failureReason: facts.failureReason ?? null,
+    helmError: facts.helmError ?? null,
     detail: facts.detail ?? null,
     recoveries: facts.recoveries,
     history: facts.history.slice(-5),

@@ -1,0 +1,31 @@
+/** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
+
+export type LineDisposition = 'log' | 'debug' | 'drop'
+
+/** Helm 3 `wait.go:50: … [debug] beginning wait for N resources`, Helm 4 `level=DEBUG msg="waiting for resources"`. */
+const WAIT_MARKER = /\[debug\] beginning wait for \d+ resources|level=DEBUG msg="waiting for resources"/
+const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/
+/** With --debug, helm ends with the release's values and manifest on stdout: never shown, they may hold secrets. */
+const DUMP_START = /^USER-SUPPLIED VALUES:$/
+
+export function isWaitMarker(line: string): boolean {
+  return WAIT_MARKER.test(line)
+}
+
+export interface OutputFilter {
+  /** Where one line goes; stateful across the lines of one helm process. */
+  classify(stream: 'stdout' | 'stderr', line: string): LineDisposition
+}
+
+export function createDebugOutputFilter(): OutputFilter {
+  let dumping = false
+  return {
+    classify(stream, line) {
+      if (stream === 'stdout') {
+        if (DUMP_START.test(line)) dumping = true
+        return dumping ? 'drop' : 'log'
+      }
+      return DEBUG_LINE.test(line) ? 'debug' : 'log'
+    }
+  }
+}

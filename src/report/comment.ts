@@ -1,0 +1,247 @@
+/**
+ * The sticky PR comment: one per (release, namespace, environment, kube-context), found by a hidden marker and
+ * its author, updated in place. Never throws: a comment is a courtesy, the deploy's result stands without it.
+ */
+import { createHash } from 'node:crypto'
+import * as core from '@actions/core'
+import { context as actionsContext, getOctokit } from '@actions/github'
+import type { OutcomeStatus } from '../helm/outcome.js'
+import type { CommentWhen } from '../inputs.js'
+import { isFailure, OUTCOME_MARKER_PREFIX } from './render.js'
+
+export interface CommentIdentity {
+  release: string
+  namespace: string
+  environment: string
+  kubeContext: string
+}
+
+/** Hidden first line of our comment; a hash so any characters in the key are safe inside an HTML comment. */
+export function commentMarker(identity: CommentIdentity): string {
+  const key = JSON.stringify([
+    identity.release,
+    identity.namespace,
+    identity.environment,
+    identity.kubeContext
+  ])
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16)
+  return `<!-- helm-atomic-deploy:${hash} -->`
+}
+
+/** The parts of `github.context` this module reads; tests pass their own. */
+export interface EventContext {
+  eventName: string
+  payload: Record<string, unknown>
+  repo: { owner: string; repo: string }
+  sha: string
+}
+
+export interface PullRequestLookup {
+  /** `GET /repos/{owner}/{repo}/commits/{sha}/pulls`. */
+  pullRequestsForCommit(
+    owner: string,
+    repo: string,
+    sha: string
+  ): Promise<{ number: number; state: string }[]>
+}
+
+/** The PR a run belongs to, or undefined when there is none (the comment is then skipped quietly). */
+export async function findPullRequest(
+  context: EventContext,
+  api: PullRequestLookup
+): Promise<number | undefined> {
+  const payload = context.payload
+  switch (context.eventName) {
+    case 'pull_request':
+    case 'pull_request_target':
+      return numberOf(objectField(payload, 'pull_request')) ?? numberOf(payload)
+    case 'issue_comment': {
+      const issue = objectField(payload, 'issue')
+      return issue && objectField(issue, 'pull_request') ? numberOf(issue) : undefined
+    }
+    case 'workflow_run': {
+      const pulls = objectField(payload, 'workflow_run')?.pull_requests
+      return Array.isArray(pulls) ? numberOf(pulls[0]) : undefined
+    }
+    case 'push': {
+      if (!context.sha) return undefined
+      const pulls = await api.pullRequestsForCommit(context.repo.owner, context.repo.repo, context.sha)
+      // Open PRs first: a commit on a merged branch may still belong to an open follow-up.
+      const ordered = [...pulls].sort((a, b) => Number(b.state === 'open') - Number(a.state === 'open'))
+      return ordered[0]?.number
+    }
+    default:
+      return undefined
+  }
+}
+
+function objectField(value: unknown, key: string): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const field = (value as Record<string, unknown>)[key]
+  return typeof field === 'object' && field !== null ? (field as Record<string, unknown>) : undefined
+}
+
+function numberOf(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const n = (value as Record<string, unknown>).number
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined
+}
+
+export type CommentPlan = 'write' | 'resolve-existing' | 'skip'
+
+/**
+ * `write`: create or update. `resolve-existing`: only turn an existing failure comment into a resolved one
+ * (`comment: failure` after a success must not add a new comment).
+ */
+export function commentPlan(when: CommentWhen, status: OutcomeStatus): CommentPlan {
+  if (when === 'never') return 'skip'
+  if (when === 'always' || isFailure(status)) return 'write'
+  return 'resolve-existing'
+}
+
+/** The outcome an earlier run wrote into its comment, from the hidden outcome marker. */
+export function previousOutcome(body: string): string | undefined {
+  const at = body.indexOf(OUTCOME_MARKER_PREFIX)
+  if (at < 0) return undefined
+  return /^([a-z-]+) -->/.exec(body.slice(at + OUTCOME_MARKER_PREFIX.length))?.[1]
+}
+
+/**
+ * Comments made with the workflow's GITHUB_TOKEN are authored by this login. That token is a GitHub App
+ * installation token, for which `GET /user` answers 403, so it is the fallback whenever `GET /user` fails.
+ */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]'
+
+export interface CommentLog {
+  info(message: string): void
+  warning(message: string): void
+}
+
+export interface StickyCommentOptions {
+  token: string
+  when: CommentWhen
+  status: OutcomeStatus
+  identity: CommentIdentity
+  /** The body for this run; `resolved` when it replaces an earlier failure comment after a success. */
+  render: (options: { marker: string; resolved: boolean }) => string
+  /** Defaults to `github.context`. */
+  context?: EventContext
+  /** Defaults to GITHUB_API_URL, then https://api.github.com. */
+  apiUrl?: string
+  log?: CommentLog
+}
+
+export interface StickyCommentResult {
+  action: 'created' | 'updated' | 'skipped' | 'failed'
+  /** The comment's html_url when one was created or updated. */
+  url?: string
+  /** Why nothing was written. */
+  reason?: string
+}
+
+interface IssueComment {
+  id: number
+  body?: string
+  html_url: string
+  user: { login: string } | null
+}
+
+/** Creates or updates this release's sticky comment on the run's PR. Never throws. */
+export async function writeStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult> {
+  const log = options.log ?? { info: core.info, warning: core.warning }
+  const plan = commentPlan(options.when, options.status)
+  if (plan === 'skip') return { action: 'skipped', reason: 'comment is never' }
+  if (!options.token) {
+    log.warning('PR comment skipped: github-token is empty')
+    return { action: 'skipped', reason: 'no token' }
+  }
+  try {
+    const context = options.context ?? defaultContext()
+    const apiUrl = options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
+    const octokit = getOctokit(options.token, { baseUrl: apiUrl })
+    const { owner, repo } = context.repo
+
+    const issueNumber = await findPullRequest(context, {
+      pullRequestsForCommit: async (o, r, sha) =>
+        (
+          await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+            owner: o,
+            repo: r,
+            commit_sha: sha
+          })
+        ).data
+    })
+    if (issueNumber === undefined) {
+      log.info(`PR comment skipped: no pull request for this ${context.eventName} event`)
+      return { action: 'skipped', reason: 'no pull request' }
+    }
+
+    const marker = commentMarker(options.identity)
+    const login = await ownLogin(() => octokit.rest.users.getAuthenticated())
+    const comments: IssueComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: issueNumber,
+      per_page: 100
+    })
+    // Someone else's comment that quotes our marker is not ours to edit; the oldest of ours wins.
+    const existing = comments.find(
+      c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker)
+    )
+
+    const earlierFailure = existing !== undefined && isFailureText(previousOutcome(existing.body ?? ''))
+    const succeeded = !isFailure(options.status)
+    if (plan === 'resolve-existing' && !earlierFailure) {
+      return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' }
+    }
+    const body = options.render({ marker, resolved: succeeded && earlierFailure })
+
+    if (existing) {
+      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body })
+      log.info(`updated PR #${issueNumber} comment: ${data.html_url}`)
+      return { action: 'updated', url: data.html_url }
+    }
+    const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })
+    log.info(`commented on PR #${issueNumber}: ${data.html_url}`)
+    return { action: 'created', url: data.html_url }
+  } catch (error) {
+    log.warning(`PR comment not written: ${describeError(error)}`)
+    return { action: 'failed', reason: describeError(error) }
+  }
+}
+
+function isFailureText(outcome: string | undefined): boolean {
+  return outcome === 'rolled-back' || outcome === 'failed'
+}
+
+async function ownLogin(getAuthenticated: () => Promise<{ data: { login: string } }>): Promise<string> {
+  try {
+    return (await getAuthenticated()).data.login
+  } catch {
+    // 403 for GITHUB_TOKEN (see ACTIONS_BOT_LOGIN). Any other failure gets the same guess: at worst we create a
+    // second comment rather than edit a stranger's.
+    return ACTIONS_BOT_LOGIN
+  }
+}
+
+function defaultContext(): EventContext {
+  return {
+    eventName: actionsContext.eventName,
+    payload: actionsContext.payload,
+    repo: actionsContext.repo,
+    sha: actionsContext.sha
+  }
+}
+
+function describeError(error: unknown): string {
+  const status =
+    typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+  if (status === 403 || status === 404) {
+    return (
+      `HTTP ${status} (${message}); the token needs \`pull-requests: write\`, ` +
+      'which pull requests from forks never get; the job summary has the full report'
+    )
+  }
+  return typeof status === 'number' ? `HTTP ${status} (${message})` : (message ?? 'unknown error')
+}
