@@ -1,7 +1,8 @@
 /** Deploy reports and diagnostics for the renderer and comment tests: one per scenario the issue names. */
 import type { Diagnostics } from '../../src/kube/diagnostics.js'
 import type { HistoryEntry } from '../../src/helm/outcome.js'
-import { REPORT_SCHEMA, type DeployReport } from '../../src/report/report.js'
+import type { RenderedReport } from '../../src/report/render.js'
+import { REPORT_SCHEMA } from '../../src/report/report.js'
 
 export const NOW = Date.parse('2026-11-25T10:05:00Z')
 export const RUN_URL = 'https://github.com/acme/shop/actions/runs/4242'
@@ -17,7 +18,7 @@ function entry(revision: number, status: string, description: string): HistoryEn
   }
 }
 
-function base(overrides: Partial<DeployReport>): DeployReport {
+function base(overrides: Partial<RenderedReport>): RenderedReport {
   return {
     schema: REPORT_SCHEMA,
     release: 'web',
@@ -34,6 +35,7 @@ function base(overrides: Partial<DeployReport>): DeployReport {
     previousRevision: 3,
     rolledBack: false,
     failureReason: null,
+    helmError: null,
     detail: null,
     recoveries: [],
     history: [
@@ -53,7 +55,7 @@ function base(overrides: Partial<DeployReport>): DeployReport {
   }
 }
 
-export const success: { report: DeployReport; diagnostics: Diagnostics } = {
+export const success: { report: RenderedReport; diagnostics: Diagnostics } = {
   report: base({}),
   diagnostics: {
     workloads: [
@@ -74,13 +76,15 @@ const rolledBackHistory = [
   entry(5, 'deployed', 'Rollback to 3')
 ]
 
-export const crashLoop: { report: DeployReport; diagnostics: Diagnostics } = {
+export const crashLoop: { report: RenderedReport; diagnostics: Diagnostics } = {
   report: base({
     status: 'rolled-back',
     revision: 5,
     previousRevision: 3,
     rolledBack: true,
-    failureReason: 'context canceled',
+    failureReason:
+      'fail-fast: container web in pod web-7d9f8c6b5-x2k4p crash-looping (exit code 1, 2 restarts)',
+    helmError: 'context canceled',
     detail: 'rolled back to revision 3 as revision 5',
     history: rolledBackHistory
   }),
@@ -160,7 +164,7 @@ export const crashLoop: { report: DeployReport; diagnostics: Diagnostics } = {
   }
 }
 
-export const nodePort: { report: DeployReport; diagnostics?: Diagnostics } = {
+export const nodePort: { report: RenderedReport; diagnostics?: Diagnostics } = {
   report: base({
     status: 'rolled-back',
     revision: 5,
@@ -180,13 +184,15 @@ export const nodePort: { report: DeployReport; diagnostics?: Diagnostics } = {
   })
 }
 
-export const atomicOff: { report: DeployReport; diagnostics: Diagnostics } = {
+export const atomicOff: { report: RenderedReport; diagnostics: Diagnostics } = {
   report: base({
     status: 'failed',
     revision: 3,
     previousRevision: 3,
     rolledBack: false,
-    failureReason: 'resource Deployment/shop/web not ready. status: InProgress, message: Available: 0/2',
+    failureReason:
+      'fail-fast: container web in pod web-5c6d7e8f9-abcde cannot pull image registry.invalid/x:latest',
+    helmError: 'resource Deployment/shop/web not ready. status: InProgress, message: Available: 0/2',
     detail: 'atomic is off, so nothing was rolled back; revision 4 is failed',
     history: [
       entry(2, 'superseded', 'Upgrade complete'),
@@ -238,7 +244,7 @@ export const atomicOff: { report: DeployReport; diagnostics: Diagnostics } = {
 }
 
 /** Enough pods, events and log lines to overflow a comment many times over. */
-export function huge(): { report: DeployReport; diagnostics: Diagnostics } {
+export function huge(): { report: RenderedReport; diagnostics: Diagnostics } {
   const pods = Array.from({ length: 40 }, (_, i) => ({
     name: `worker-${String(i).padStart(2, '0')}`,
     phase: 'Running',

@@ -15,8 +15,11 @@ export const COMMENT_LIMIT_CHARS = 65_536
 /** Hidden in the comment so a later run can tell a failure comment from a success one. */
 export const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:'
 
+/** `helmError` (helm's own error when a fail-fast verdict is the failure reason) is read when present. */
+export type RenderedReport = DeployReport & { helmError?: string | null }
+
 export interface RenderInput {
-  report: DeployReport
+  report: RenderedReport
   /** Evidence captured while helm waited; absent when the watcher did not run. */
   diagnostics?: Diagnostics
   /** Redacted again here (main redacts too): a secret must never reach a summary or comment. */
@@ -55,6 +58,17 @@ export function rootCause(report: DeployReport, diagnostics?: Diagnostics): stri
   return oneLine(text)
 }
 
+/** helm's own error, when the root cause shown is something else (the fail-fast verdict). */
+function secondaryHelmError(report: RenderedReport, diagnostics?: Diagnostics): string | undefined {
+  if (!diagnostics?.verdict) return undefined
+  const fromReason =
+    report.failureReason && !report.failureReason.startsWith('fail-fast: ') ? report.failureReason : undefined
+  const error = report.helmError ?? fromReason
+  if (!error) return undefined
+  const line = oneLine(error)
+  return line === oneLine(diagnostics.verdict.message) ? undefined : line
+}
+
 /** How much of each part to show; the renderers walk from generous to terse until the document fits. */
 interface Detail {
   logTails: number
@@ -89,7 +103,7 @@ const COMMENT_DETAILS: Detail[] = [
 const ROOT_CAUSE_CHARS = 2000
 
 interface Model {
-  report: DeployReport
+  report: RenderedReport
   diagnostics?: Diagnostics
   runUrl?: string
   now: number
@@ -172,10 +186,8 @@ function document(m: Model, detail: Detail | undefined, kind: Kind, folded: bool
 
   if (isFailure(report.status)) {
     parts.push(`**Root cause:** ${text(cap(rootCause(report, diagnostics) ?? '', ROOT_CAUSE_CHARS))}`)
-    const helmError = report.failureReason ? oneLine(report.failureReason) : undefined
-    if (diagnostics?.verdict && helmError && helmError !== oneLine(diagnostics.verdict.message)) {
-      parts.push(`**Helm:** ${text(cap(helmError, ROOT_CAUSE_CHARS))}`)
-    }
+    const helmError = secondaryHelmError(report, diagnostics)
+    if (helmError) parts.push(`**Helm:** ${text(cap(helmError, ROOT_CAUSE_CHARS))}`)
   }
   const actions = actionsTaken(report)
   if (actions.length > 0) {
