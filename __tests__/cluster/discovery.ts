@@ -32,10 +32,28 @@ export function wantsAggregated(accept: string | undefined): boolean {
   return (accept ?? '').includes('as=APIGroupDiscoveryList') && (accept ?? '').includes('v=v2')
 }
 
-function subresources(r: ResourceInfo): { name: string; kind: string; verbs: string[] }[] {
-  const subs: { name: string; kind: string; verbs: string[] }[] = []
-  if (r.hasStatus) subs.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] })
-  if (r.resource === 'pods') subs.push({ name: 'log', kind: 'Pod', verbs: ['get'] })
+interface Subresource {
+  name: string
+  group: string
+  version: string
+  kind: string
+  verbs: string[]
+}
+
+function subresources(r: ResourceInfo): Subresource[] {
+  const subs: Subresource[] = []
+  const own = { group: r.group, version: r.version }
+  if (r.hasStatus) subs.push({ name: 'status', ...own, kind: r.kind, verbs: ['get', 'patch', 'update'] })
+  if (r.resource === 'pods') subs.push({ name: 'log', ...own, kind: 'Pod', verbs: ['get'] })
+  if (['deployments', 'replicasets', 'statefulsets'].includes(r.resource)) {
+    subs.push({
+      name: 'scale',
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+      verbs: ['get', 'patch', 'update']
+    })
+  }
   return subs
 }
 
@@ -53,7 +71,7 @@ function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
   if (subs.length) {
     entry.subresources = subs.map(s => ({
       subresource: s.name,
-      responseKind: { group: r.group, version: r.version, kind: s.kind },
+      responseKind: { group: s.group, version: s.version, kind: s.kind },
       verbs: s.verbs
     }))
   }
@@ -116,13 +134,18 @@ export function apiResourceList(group: string, version: string): Record<string, 
     if (r.categories.length) entry.categories = r.categories
     entries.push(entry)
     for (const sub of subresources(r)) {
-      entries.push({
+      const entry: Record<string, unknown> = {
         name: `${r.resource}/${sub.name}`,
         singularName: '',
         namespaced: r.namespaced,
         kind: sub.kind,
         verbs: sub.verbs
-      })
+      }
+      if (sub.group !== r.group || sub.version !== r.version) {
+        entry.group = sub.group
+        entry.version = sub.version
+      }
+      entries.push(entry)
     }
   }
   return {

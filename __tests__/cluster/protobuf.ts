@@ -1,6 +1,7 @@
 /**
  * Decoder for the Kubernetes protobuf request bodies the typed Go clients send (helm's release Secrets):
- * the `k8s\0` magic, a runtime.Unknown envelope, then Secret, ConfigMap or DeleteOptions.
+ * the `k8s\0` magic, a runtime.Unknown envelope, then Secret, ConfigMap, Namespace, ServiceAccount or
+ * DeleteOptions (what helm's release storage and kubectl's `create namespace|secret|configmap|sa` send).
  * Field numbers are those of k8s.io/api and apimachinery's generated.proto.
  */
 import { badRequest } from './errors.js'
@@ -182,6 +183,34 @@ function decodeConfigMap(buffer: Buffer, apiVersion: string, kind: string): Kube
   return configMap
 }
 
+function decodeNamespace(buffer: Buffer, apiVersion: string, kind: string): KubeObject {
+  const namespace: KubeObject = { apiVersion, kind, metadata: { name: '' } }
+  for (const field of fieldsOf(buffer)) {
+    if (field.number === 1) namespace.metadata = decodeObjectMeta(field.bytes ?? Buffer.alloc(0))
+    else if (field.number === 2) {
+      const finalizers = fieldsOf(field.bytes ?? Buffer.alloc(0))
+        .filter(f => f.number === 1)
+        .map(text)
+      if (finalizers.length) namespace.spec = { finalizers }
+    }
+  }
+  return namespace
+}
+
+function decodeServiceAccount(buffer: Buffer, apiVersion: string, kind: string): KubeObject {
+  const account: KubeObject = { apiVersion, kind, metadata: { name: '' } }
+  const pullSecrets: { name: string }[] = []
+  for (const field of fieldsOf(buffer)) {
+    if (field.number === 1) account.metadata = decodeObjectMeta(field.bytes ?? Buffer.alloc(0))
+    else if (field.number === 3) {
+      const name = fieldsOf(field.bytes ?? Buffer.alloc(0)).find(f => f.number === 1)
+      if (name) pullSecrets.push({ name: text(name) })
+    } else if (field.number === 4) account.automountServiceAccountToken = field.varint === 1
+  }
+  if (pullSecrets.length) account.imagePullSecrets = pullSecrets
+  return account
+}
+
 function decodeDeleteOptions(buffer: Buffer, apiVersion: string, kind: string): Record<string, unknown> {
   const options: Record<string, unknown> = { apiVersion, kind }
   for (const field of fieldsOf(buffer)) {
@@ -218,6 +247,10 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
       return decodeSecret(raw, apiVersion || 'v1', kind)
     case 'ConfigMap':
       return decodeConfigMap(raw, apiVersion || 'v1', kind)
+    case 'Namespace':
+      return decodeNamespace(raw, apiVersion || 'v1', kind)
+    case 'ServiceAccount':
+      return decodeServiceAccount(raw, apiVersion || 'v1', kind)
     case 'DeleteOptions':
       return decodeDeleteOptions(raw, apiVersion || 'v1', kind)
     default:

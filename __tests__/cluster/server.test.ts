@@ -241,6 +241,23 @@ describe('CRUD and errors', () => {
     )
   })
 
+  it('serves the scale subresource of deployments', async () => {
+    const scale = await api('GET', '/apis/apps/v1/namespaces/crud/deployments/gen/scale')
+    expect(scale.json).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 0 } })
+    expect((scale.json.status as { selector: string }).selector).toBe('app=gen')
+    const patched = await api('PATCH', '/apis/apps/v1/namespaces/crud/deployments/gen/scale', {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 3 } }
+    })
+    expect(patched.json).toMatchObject({ spec: { replicas: 3 } })
+    const deployment = (await api('GET', '/apis/apps/v1/namespaces/crud/deployments/gen')).json
+    expect((deployment.spec as { replicas: number }).replicas).toBe(3)
+    const negative = await api('PUT', '/apis/apps/v1/namespaces/crud/deployments/gen/scale', {
+      body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'gen' }, spec: { replicas: -1 } }
+    })
+    expect(negative.status).toBe(422)
+  })
+
   it('does not persist dryRun=All writes', async () => {
     const dry = await api('POST', '/api/v1/namespaces/crud/configmaps?dryRun=All', { body: configMap('dry') })
     expect(dry.status).toBe(201)
@@ -289,6 +306,13 @@ describe('protobuf request bodies', () => {
     })
     expect(deleted.status).toBe(200)
     expect((await api('GET', '/api/v1/namespaces/proto/secrets/sh.helm.release.v1.demo.v1')).status).toBe(404)
+  })
+
+  it('decodes a Namespace as kubectl create namespace sends it', async () => {
+    const body = Buffer.concat([field(1, field(1, 'from-proto')), field(2, field(1, 'kubernetes'))])
+    const created = await api('POST', '/api/v1/namespaces', { raw: protobufEnvelope('Namespace', body) })
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({ metadata: { name: 'from-proto' }, status: { phase: 'Active' } })
   })
 
   it('answers 415 for protobuf kinds it cannot decode', async () => {

@@ -12,13 +12,13 @@ import {
   versionInfo,
   wantsAggregated
 } from './discovery.js'
-import { badRequest, notFound } from './errors.js'
+import { badRequest, invalid, invalidValue, notFound } from './errors.js'
 import type { FaultAction, Faults, RequestLog, RequestLogEntry } from './faults.js'
 import { asArray, asObject, asString, deepEqual, isObject, type JsonObject } from './json.js'
 import { applyObject, jsonMergePatch, jsonPatch, strategicMerge } from './patch.js'
 import { decodeProtobuf, isProtobuf, UnsupportedMediaType } from './protobuf.js'
 import { apiVersionOf, findResource, qualifiedName, type ResourceInfo } from './resources.js'
-import { parseFieldSelector, parseLabelSelector, type Matcher } from './selectors.js'
+import { parseFieldSelector, parseLabelSelector, selectorText, type Matcher } from './selectors.js'
 import type { Store } from './store.js'
 import { toTable, wantsTable } from './table.js'
 import { type KubeObject, type LogRequest, type PropagationPolicy, StatusError } from './types.js'
@@ -81,6 +81,17 @@ function sendStatus(res: ServerResponse, error: StatusError, headers: Record<str
     ...headers
   })
   res.end(text)
+}
+
+/** Resources with a scale subresource. */
+const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets'])
+
+function methodNotAllowed(): StatusError {
+  return new StatusError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource'
+  )
 }
 
 function pathNotFound(): StatusError {
@@ -509,44 +520,88 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     call.res.end(text)
   }
 
+  function toScale(object: KubeObject): KubeObject {
+    const { name, namespace, uid, resourceVersion, creationTimestamp } = object.metadata
+    const spec = asObject(object.spec) ?? {}
+    const status = asObject(object.status) ?? {}
+    return {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+      spec: { replicas: spec.replicas ?? 1 },
+      status: { replicas: status.replicas ?? 0, selector: selectorText(spec.selector) }
+    }
+  }
+
+  /** The scale subresource (kubectl scale): a Scale view of spec.replicas. */
+  function handleScale(call: Call, route: ResourceRoute, name: string, method: string): void {
+    const current = getExisting(route, name)
+    const scale = toScale(current)
+    if (method === 'GET') {
+      sendJson(call.res, 200, scale)
+      return
+    }
+    const body = parseBody(call.req, call.body)
+    let wanted: unknown
+    if (method === 'PUT') wanted = body
+    else if (method === 'PATCH') {
+      const type = mediaType(call.req)
+      if (type === 'application/json-patch+json') wanted = jsonPatch(scale, body)
+      else if (type === 'application/strategic-merge-patch+json' && isObject(body))
+        wanted = strategicMerge(scale, body)
+      else wanted = jsonMergePatch(scale, body)
+    } else throw methodNotAllowed()
+    const replicas = asObject(asObject(wanted)?.spec)?.replicas
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw invalid({ ...route.info, kind: 'Scale', group: 'autoscaling' }, name, [
+        invalidValue('spec.replicas', replicas ?? null, 'must be greater than or equal to 0')
+      ])
+    }
+    const rv = asString(asObject(asObject(wanted)?.metadata)?.resourceVersion)
+    const updated = store.update(
+      route.info.resource,
+      {
+        ...current,
+        metadata: { ...current.metadata, resourceVersion: rv ?? current.metadata.resourceVersion },
+        spec: { ...asObject(current.spec), replicas }
+      },
+      { dryRun: isDryRun(call.url) }
+    )
+    sendJson(call.res, 200, toScale(updated))
+  }
+
   function handleResource(call: Call, route: ResourceRoute): void {
     const method = call.req.method ?? 'GET'
     const name = route.name
-    if (
-      route.subresource &&
-      route.subresource !== 'status' &&
-      !(route.subresource === 'log' && route.info.resource === 'pods')
-    ) {
-      throw pathNotFound()
-    }
+    const sub = route.subresource
+    const served =
+      sub === undefined ||
+      sub === 'status' ||
+      (sub === 'log' && route.info.resource === 'pods') ||
+      (sub === 'scale' && SCALABLE.has(route.info.resource))
+    if (!served) throw pathNotFound()
     if (name === undefined) {
       if (method === 'GET') handleCollectionGet(call, route)
       else if (method === 'POST') handleCreate(call, route)
       else if (method === 'DELETE') handleDelete(call, route)
-      else
-        throw new StatusError(
-          405,
-          'MethodNotAllowed',
-          `the server does not allow this method on the requested resource`
-        )
+      else throw methodNotAllowed()
       return
     }
-    if (route.subresource === 'log') {
-      if (method !== 'GET')
-        throw new StatusError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource'
-        )
+    if (sub === 'log') {
+      if (method !== 'GET') throw methodNotAllowed()
       handleLog(call, route, name)
+      return
+    }
+    if (sub === 'scale') {
+      handleScale(call, route, name, method)
       return
     }
     switch (method) {
       case 'GET': {
         const object = getExisting(route, name)
-        if (wantsTable(call.req.headers.accept))
+        if (wantsTable(call.req.headers.accept)) {
           sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
-        else sendJson(call.res, 200, object)
+        } else sendJson(call.res, 200, object)
         return
       }
       case 'PUT':
@@ -556,20 +611,11 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         handlePatch(call, route, name)
         return
       case 'DELETE':
-        if (route.subresource)
-          throw new StatusError(
-            405,
-            'MethodNotAllowed',
-            'the server does not allow this method on the requested resource'
-          )
+        if (sub) throw methodNotAllowed()
         handleDelete(call, route)
         return
       default:
-        throw new StatusError(
-          405,
-          'MethodNotAllowed',
-          'the server does not allow this method on the requested resource'
-        )
+        throw methodNotAllowed()
     }
   }
 
