@@ -159,10 +159,24 @@ describe.each(VARIANTS)('$id', variant => {
 
     await helmOk(
       variant,
-      upgradeArgs(variant, 'app', namespace, ['--set', 'config.greeting=hello', '--set', 'env.EXTRA=1'])
+      upgradeArgs(variant, 'app', namespace, [
+        '--set',
+        'config.greeting=hello',
+        '--set',
+        'env.EXTRA=1',
+        '--set',
+        'hook.enabled=true'
+      ])
     )
     const upgraded = cluster.store.get('configmaps', namespace, 'app-config')
     expect(upgraded?.data).toEqual({ greeting: 'hello' })
+    // The pre-upgrade hook Job ran, succeeded, and was deleted (hook-delete-policy: hook-succeeded).
+    // (helm 3 creates it with POST, helm 4 with a server-side apply PATCH.)
+    const hookWrites = cluster.requestLog.filter(
+      e => (e.method === 'POST' || e.method === 'PATCH') && e.path.includes(`/namespaces/${namespace}/jobs`)
+    )
+    expect(hookWrites.map(e => e.status)).toContain(201)
+    expect(cluster.store.get('jobs', namespace, 'app-migrate')).toBeUndefined()
     // Dropping a value on upgrade must remove it from the live object (SMP delete directive / SSA pruning).
     await helmOk(
       variant,
