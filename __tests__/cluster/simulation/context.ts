@@ -1,5 +1,6 @@
 import type { ClusterStore } from '../types.js'
 import type { EventRecorder } from './events.js'
+import type { Pod } from './model.js'
 
 /** What every controller gets: the store, the event recorder, and the simulation's scaled clock. */
 export interface SimContext {
@@ -8,6 +9,11 @@ export interface SimContext {
   readonly nodeName: string
   /** Real milliseconds for a simulated duration given in seconds (timeScale applied). */
   ms(seconds: number): number
+  /**
+   * Every pod, from a snapshot kept until the next pod write (controllers read pods many times a pass).
+   * Shared: never mutate what it returns.
+   */
+  pods(): readonly Pod[]
   /** Asks for a reconcile pass no later than this (real, epoch ms) time. */
   wakeAt(at: number): void
 }

@@ -40,6 +40,7 @@ export class DaemonSetController implements Controller {
         Number(b.metadata.labels?.[REVISION_LABEL] === hash) -
         Number(a.metadata.labels?.[REVISION_LABEL] === hash)
     )
+    const changed = extra.length > 0 || !keep || keep.metadata.labels?.[REVISION_LABEL] !== hash
     for (const pod of extra) deletePod(this.context, set, pod, COMPONENT, `Deleted pod: ${pod.metadata.name}`)
     if (keep && keep.metadata.labels?.[REVISION_LABEL] !== hash) {
       // RollingUpdate with maxUnavailable 1 on one node: take the old pod down, the next pass creates the new one.
@@ -71,14 +72,15 @@ export class DaemonSetController implements Controller {
       if (result.error) this.backoff.failed(set, now)
       else this.backoff.succeeded(set)
     }
-    this.writeStatus(set, hash, now)
+    this.writeStatus(set, hash, changed ? undefined : active, now)
   }
 
-  private writeStatus(set: Workload, hash: string, now: number): void {
+  private writeStatus(set: Workload, hash: string, active: Pod[] | undefined, now: number): void {
     const fresh = this.context.store.get('daemonsets', set.metadata.namespace, set.metadata.name)
     const current = fresh && asWorkload(fresh)
     if (!current) return
-    const pods = podsOwnedBy(allPods(this.context, set.metadata.namespace), current).filter(isPodActive)
+    const pods =
+      active ?? podsOwnedBy(allPods(this.context, set.metadata.namespace), current).filter(isPodActive)
     const scheduled = pods.filter(p => p.spec.nodeName === this.context.nodeName)
     const minReadyMs = this.context.ms(current.spec.minReadySeconds ?? 0)
     const available = scheduled.filter(p => isPodAvailable(p, minReadyMs, now)).length

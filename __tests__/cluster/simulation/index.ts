@@ -22,9 +22,10 @@ import { StatefulSetController } from './statefulset.js'
 import { DaemonSetController } from './daemonset.js'
 import { JobController } from './job.js'
 import { PvcController } from './pvc.js'
+import { asPod, type Pod } from './model.js'
 
 /** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
-const DEBOUNCE_MS = 5
+const DEBOUNCE_MS = 10
 /** A pass at least this often, whatever happens: a safety net for a missed wake-up. */
 const SAFETY_TICK_MS = 1000
 
@@ -159,7 +160,13 @@ export const startSimulation: StartSimulation = (
   options: SimulationOptions
 ): Simulation => {
   const engine = new Engine()
+  let podSnapshot: Pod[] | undefined
   const context: SimContext = {
+    pods: () =>
+      (podSnapshot ??= store
+        .list('pods')
+        .map(asPod)
+        .filter((pod): pod is Pod => pod !== undefined)),
     store,
     events: new EventRecorder(store),
     nodeName: options.nodeName,
@@ -187,6 +194,7 @@ export const startSimulation: StartSimulation = (
   const unsubscribe = store.subscribe((event: StoreEvent) => {
     // Our own Event writes change nothing any controller reads.
     if (event.resource === 'events') return
+    if (event.resource === 'pods') podSnapshot = undefined
     if (event.resource === 'pods' && event.type === 'DELETED') {
       kubelet.podDeleted(event.object)
       scheduler.noteClusterChange()

@@ -161,6 +161,7 @@ export class Kubelet implements Controller {
   private readonly presentImages = new Set<string>()
   private readonly deleted: Pod[] = []
   private nextIp = 2
+  private hostIP = NODE_IP
   private readonly source: EventSource
 
   constructor(private readonly context: SimContext) {
@@ -174,11 +175,11 @@ export class Kubelet implements Controller {
   }
 
   sync(now: number): void {
+    this.hostIP = this.nodeIP()
     for (const pod of this.deleted.splice(0)) guarded(`kill ${pod.metadata.name}`, () => this.killPod(pod))
     const live = new Set<string>()
-    for (const object of this.context.store.list('pods')) {
-      const pod = asPod(object)
-      if (!pod?.metadata.uid || pod.spec.nodeName !== this.context.nodeName) continue
+    for (const pod of this.context.pods()) {
+      if (!pod.metadata.uid || pod.spec.nodeName !== this.context.nodeName) continue
       if (pod.metadata.deletionTimestamp) continue
       live.add(pod.metadata.uid)
       guarded(`sync pod ${pod.metadata.name}`, () => this.syncPod(pod, now))
@@ -685,7 +686,7 @@ export class Kubelet implements Controller {
     const readyReason = finished ? 'PodCompleted' : 'ContainersNotReady'
     const readyMessage = finished ? undefined : `containers with unready status: [${unready.join(' ')}]`
     const scheduled = conditionOf(previous, 'PodScheduled')
-    const hostIP = this.nodeIP()
+    const hostIP = this.hostIP
     const status: PodStatus = {
       phase,
       conditions: [

@@ -3,7 +3,7 @@ import { clone } from '../json.js'
 import { StatusError, type KubeObject } from '../types.js'
 import type { SimContext } from './context.js'
 import type { Component } from './events.js'
-import { asPod, isControlledBy, ownerReference, randomSuffix, type Pod, type PodTemplate } from './model.js'
+import { isControlledBy, ownerReference, randomSuffix, type Pod, type PodTemplate } from './model.js'
 
 export interface PodOptions {
   /** Fixed name (StatefulSet); otherwise `<owner>-<5 random>`. */
@@ -19,10 +19,8 @@ export function podsOwnedBy(pods: Pod[], owner: KubeObject): Pod[] {
 }
 
 export function allPods(context: SimContext, namespace?: string): Pod[] {
-  return context.store
-    .list('pods', namespace)
-    .map(asPod)
-    .filter((pod): pod is Pod => pod !== undefined)
+  const pods = context.pods()
+  return namespace === undefined ? [...pods] : pods.filter(pod => pod.metadata.namespace === namespace)
 }
 
 /** The pod a controller would create from its template. */

@@ -45,6 +45,7 @@ export class ReplicaSetController implements Controller {
     const desired = rs.spec.replicas ?? 1
     const active = owned.filter(isPodActive)
     let failure: string | undefined
+    let changed = false
     if (active.length < desired && this.backoff.mayCreate(rs, now)) {
       for (let i = active.length; i < desired; i++) {
         const result = createPod(this.context, rs, rs.spec.template, {}, COMPONENT, {
@@ -56,6 +57,7 @@ export class ReplicaSetController implements Controller {
           this.backoff.failed(rs, now)
           break
         }
+        changed = true
         this.backoff.succeeded(rs)
       }
     } else if (active.length > desired) {
@@ -67,17 +69,26 @@ export class ReplicaSetController implements Controller {
             b.metadata.name.localeCompare(a.metadata.name)
         )
         .slice(0, active.length - desired)
-      for (const pod of victims)
+      for (const pod of victims) {
         deletePod(this.context, rs, pod, COMPONENT, `Deleted pod: ${pod.metadata.name}`)
+      }
+      changed = true
     }
-    this.writeStatus(rs, failure, now)
+    this.writeStatus(rs, failure, changed ? undefined : active, now)
   }
 
-  private writeStatus(rs: Workload, failure: string | undefined, now: number): void {
+  /** `active`: the pods seen at the start of the sync, when it changed none (saves re-listing every pod). */
+  private writeStatus(
+    rs: Workload,
+    failure: string | undefined,
+    active: Pod[] | undefined,
+    now: number
+  ): void {
     const fresh = this.context.store.get('replicasets', rs.metadata.namespace, rs.metadata.name)
     const current = fresh && asWorkload(fresh)
     if (!current) return
-    const pods = podsOwnedBy(allPods(this.context, rs.metadata.namespace), current).filter(isPodActive)
+    const pods =
+      active ?? podsOwnedBy(allPods(this.context, rs.metadata.namespace), current).filter(isPodActive)
     const minReadyMs = this.context.ms(current.spec.minReadySeconds ?? 0)
     const previous = (current.status?.conditions ?? []) as Condition[]
     let conditions = previous.filter(c => c.type !== 'ReplicaFailure')

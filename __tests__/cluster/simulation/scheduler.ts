@@ -1,7 +1,7 @@
 /** default-scheduler for the one node: resource fit, claims bound, then bind (spec.nodeName) or report Unschedulable. */
 import { deepEqual, isObject, timestamp } from '../json.js'
 import { guarded, type Controller, type SimContext } from './context.js'
-import { asPod, conditionOf, isPodTerminal, type Condition, type Pod } from './model.js'
+import { conditionOf, isPodTerminal, type Condition, type Pod } from './model.js'
 import { podResources } from './resources.js'
 import { parseQuantity } from './quantity.js'
 
@@ -25,11 +25,8 @@ export class Scheduler implements Controller {
   }
 
   sync(now: number): void {
-    const { store, nodeName } = this.context
-    const pods = store
-      .list('pods')
-      .map(asPod)
-      .filter((pod): pod is Pod => pod !== undefined && !pod.metadata.deletionTimestamp)
+    const { nodeName } = this.context
+    const pods = this.context.pods().filter(pod => !pod.metadata.deletionTimestamp)
     const waiting = pods
       .filter(pod => !pod.spec.nodeName && !isPodTerminal(pod))
       .sort(
