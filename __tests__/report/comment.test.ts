@@ -134,7 +134,7 @@ describe('sticky PR comment against a fake GitHub API', () => {
     expect(result.action).toBe('updated')
     const [comment] = github.commentsOn(PR)
     expect(github.commentsOn(PR)).toHaveLength(1)
-    expect(comment?.body).toContain('### ✅ Resolved: web to staging')
+    expect(comment?.body).toContain('### ✅ Resolved: web (staging)')
     expect(comment?.body).toContain('**Resolved** at 2026-11-25T10:04:12.500Z')
     expect(comment?.body).not.toContain('crash-looping')
     // A further success has nothing left to resolve.
@@ -154,7 +154,7 @@ describe('sticky PR comment against a fake GitHub API', () => {
   it('with comment: always, a success creates a comment', async () => {
     const result = await run({ status: 'deployed', when: 'always' })
     expect(result.action).toBe('created')
-    expect(github.commentsOn(PR)[0]?.body).toContain('### ✅ Deployed: web to staging')
+    expect(github.commentsOn(PR)[0]?.body).toContain('### ✅ Deployed: web (staging)')
   })
 
   it('with comment: never, makes no request at all', async () => {

@@ -216,7 +216,7 @@ function document(m: Model, detail: Detail | undefined, kind: Kind, folded: bool
 
 function heading(report: DeployReport, resolved: boolean): string {
   const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status]
-  const where = report.environment ? ` to ${text(report.environment)}` : ''
+  const where = report.environment ? ` (${text(report.environment)})` : ''
   return `### ${title}: ${text(report.release)}${where}`
 }
 
@@ -224,19 +224,20 @@ function factsTable(report: DeployReport): string {
   const chart = report.chart
     ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
     : '–'
-  const rows: [string, string][] = [
+  const columns: [string, string][] = [
+    ['Environment', report.environment ? cell(report.environment, 100) : ''],
     ['Release', cell(report.release, 100)],
     ['Namespace', cell(report.namespace || '(context default)', 100)],
     ['Chart', chart],
     ['Helm', cell(report.helm.version, 50)],
     ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
-    ['Duration', formatDuration(report.timings.durationMs)]
+    ['Duration', formatDuration(report.timings.durationMs)],
+    ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
   ]
-  if (report.environment) rows.splice(0, 0, ['Environment', cell(report.environment, 100)])
-  if (report.kubeContext) rows.push(['Kube context', cell(report.kubeContext, 100)])
+  const shown = columns.filter(([, value]) => value !== '')
   return table(
-    ['', ''],
-    rows.map(([k, v]) => [`**${k}**`, v])
+    shown.map(([name]) => name),
+    [shown.map(([, value]) => value)]
   )
 }
 
