@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { createStore, type Store } from './store.js'
 import { startSimulation } from './simulation/index.js'
 import { parseImageReference } from './simulation/images.js'
-import { nextBackoff, splitLog } from './simulation/kubelet.js'
+import { goSeconds, nextBackoff, splitLog } from './simulation/kubelet.js'
 import { templateHash, type Condition, type ContainerStatus, type Pod } from './simulation/model.js'
 import { formatQuantity, parseQuantity } from './simulation/quantity.js'
 import { StatusError, type KubeObject, type Simulation } from './types.js'
@@ -166,6 +166,7 @@ describe('pure parts', () => {
       seen.push(entry.seconds)
     }
     expect(seen).toEqual([10, 20, 40, 80, 160, 300, 300, 300])
+    expect(seen.map(goSeconds)).toEqual(['10s', '20s', '40s', '1m20s', '2m40s', '5m0s', '5m0s', '5m0s'])
     expect(splitLog('a\nb\\nc\n')).toEqual(['a', 'b', 'c'])
   })
 })
@@ -252,6 +253,39 @@ describe('deployments', () => {
     expect(store.list('replicasets', 'ns1')).toHaveLength(2)
   })
 
+  test('the Recreate strategy takes the old pods down before the new ReplicaSet scales up', async () => {
+    const { store } = cluster()
+    store.create(
+      'deployments',
+      deployment('rec', { VERSION: '1' }, { replicas: 2, spec: { strategy: { type: 'Recreate' } } })
+    )
+    await waitFor(
+      'ready',
+      () => statusField(store.get('deployments', 'ns1', 'rec'), 'availableReplicas') === 2
+    )
+    const current = store.get('deployments', 'ns1', 'rec')
+    if (!current) throw new Error('gone')
+    const next = deployment(
+      'rec',
+      { VERSION: '2' },
+      { replicas: 2, spec: { strategy: { type: 'Recreate' } } }
+    )
+    store.update('deployments', { ...current, spec: next.spec })
+    await waitFor('revision 2 complete', () => {
+      const d = store.get('deployments', 'ns1', 'rec')
+      return (
+        d?.metadata.annotations?.['deployment.kubernetes.io/revision'] === '2' &&
+        condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' &&
+        statusField(d, 'replicas') === 2
+      )
+    })
+    const scaling = events(store, { reason: 'ScalingReplicaSet' }).map(e => e.message)
+    const down = scaling.findIndex(m => m.startsWith('Scaled down'))
+    const up = scaling.findIndex((m, i) => i > 0 && m.startsWith('Scaled up'))
+    expect(down).toBeGreaterThan(0)
+    expect(up).toBeGreaterThan(down)
+  })
+
   test('no progress within progressDeadlineSeconds gives Progressing=False ProgressDeadlineExceeded', async () => {
     const { store } = cluster(0.05)
     store.create(
@@ -295,7 +329,7 @@ describe('kubelet', () => {
     const status = containerStatus(pod)
     const name = pod.metadata.name
     expect(status?.state.waiting?.message).toBe(
-      `back-off ${status?.restartCount === 3 ? 40 : 80}s restarting failed container=app pod=${name}_ns1(${pod.metadata.uid ?? ''})`
+      `back-off ${status?.restartCount === 3 ? '40s' : '1m20s'} restarting failed container=app pod=${name}_ns1(${pod.metadata.uid ?? ''})`
     )
     expect(status?.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' })
     expect(status?.lastState.terminated?.startedAt).toMatch(/Z$/)
@@ -501,6 +535,47 @@ describe('kubelet', () => {
     const missing = logError(() => sim.readLog('ns1', 'nope', { previous: false }))
     expect(missing.code).toBe(404)
     expect(missing.message).toBe('pods "nope" not found')
+  })
+
+  test('init containers run to completion first; a failing one fails a Never pod', async () => {
+    const { store } = cluster()
+    const pod = (name: string, initEnv: Env, restartPolicy: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        restartPolicy,
+        initContainers: [container(initEnv, { name: 'init' })],
+        containers: [container()]
+      }
+    })
+    store.create('pods', pod('inits', { SIM_RUN_SECONDS: '2' }, 'Always'))
+    store.create('pods', pod('badinit', { SIM_EXIT_CODE: '1' }, 'Never'))
+    const initializing = await waitFor('init running', () => {
+      const found = store.get('pods', 'ns1', 'inits') as Pod | undefined
+      return found?.status?.initContainerStatuses?.[0]?.state.running && found
+    })
+    expect(initializing.status?.phase).toBe('Pending')
+    expect(condition(initializing, 'Initialized')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [init]'
+    })
+    const ready = await waitFor('main ready', () => {
+      const found = store.get('pods', 'ns1', 'inits') as Pod | undefined
+      return containerStatus(found)?.ready && found
+    })
+    expect(ready.status?.initContainerStatuses?.[0]?.state.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed'
+    })
+    expect(condition(ready, 'Initialized')?.status).toBe('True')
+    const failed = await waitFor('init failed', () => {
+      const found = store.get('pods', 'ns1', 'badinit') as Pod | undefined
+      return found?.status?.phase === 'Failed' && found
+    })
+    expect(containerStatus(failed)?.state.waiting?.reason).toBe('PodInitializing')
+    expect(failed.status?.initContainerStatuses?.[0]?.state.terminated?.exitCode).toBe(1)
   })
 
   test('deleting a pod records Killing for its running containers', async () => {

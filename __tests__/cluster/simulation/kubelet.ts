@@ -127,12 +127,13 @@ interface PodRuntime {
 
 const KUBELET_COMPONENT = 'kubelet'
 
-function newRuntime(name: string, isInit: boolean): ContainerRuntime {
+/** `waitsForInit`: app containers of a pod with init containers wait as PodInitializing, as the kubelet reports. */
+function newRuntime(name: string, isInit: boolean, waitsForInit: boolean): ContainerRuntime {
   return {
     name,
     isInit,
     state: 'waiting',
-    waiting: { reason: isInit ? 'PodInitializing' : 'ContainerCreating' },
+    waiting: { reason: isInit || waitsForInit ? 'PodInitializing' : 'ContainerCreating' },
     instances: [],
     restartCount: 0,
     done: false,
@@ -150,6 +151,11 @@ function containerFieldPath(container: Container, isInit: boolean): string {
 function pulledImageName(image: string): string {
   const reference = parseImageReference(image)
   return reference ? fullReference(reference) : image
+}
+
+/** Whole seconds as Go prints a time.Duration: `40s`, `1m20s`, `5m0s`. */
+export function goSeconds(seconds: number): string {
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`
 }
 
 function goDuration(seconds: number): string {
@@ -218,10 +224,12 @@ export class Kubelet implements Controller {
       }
       this.nextIp = this.nextIp >= 254 ? 2 : this.nextIp + 1
       for (const container of pod.spec.initContainers ?? []) {
-        runtime.containers.set(`init:${container.name}`, newRuntime(container.name, true))
+        runtime.containers.set(`init:${container.name}`, newRuntime(container.name, true, false))
       }
-      for (const container of pod.spec.containers)
-        runtime.containers.set(container.name, newRuntime(container.name, false))
+      const hasInit = (pod.spec.initContainers ?? []).length > 0
+      for (const container of pod.spec.containers) {
+        runtime.containers.set(container.name, newRuntime(container.name, false, hasInit))
+      }
       this.pods.set(uid, runtime)
     }
     return runtime
@@ -339,7 +347,7 @@ export class Kubelet implements Controller {
           const seconds = state.crashBackoff.seconds
           state.waiting = {
             reason: 'CrashLoopBackOff',
-            message: `back-off ${seconds}s restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid ?? ''})`
+            message: `back-off ${goSeconds(seconds)} restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace ?? 'default'}(${pod.metadata.uid ?? ''})`
           }
           if (state.backoffEventFor !== last?.id) {
             state.backoffEventFor = last?.id
