@@ -106,15 +106,25 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   }
 }
 
+function groupEntry(group: string, version: string): Record<string, unknown> {
+  const groupVersion = { groupVersion: `${group}/${version}`, version }
+  return { name: group, versions: [groupVersion], preferredVersion: groupVersion }
+}
+
+/** APIGroup for /apis/<group>, or undefined when the group is not served. */
+export function apiGroup(group: string): Record<string, unknown> | undefined {
+  const served = GROUP_VERSIONS.find(gv => gv.group === group && group !== '')
+  return served
+    ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(served.group, served.version) }
+    : undefined
+}
+
 export function apiGroupList(): Record<string, unknown> {
   const groups = GROUP_VERSIONS.filter(gv => gv.group !== '')
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups.map(({ group, version }) => {
-      const groupVersion = { groupVersion: `${group}/${version}`, version }
-      return { name: group, versions: [groupVersion], preferredVersion: groupVersion }
-    })
+    groups: groups.map(({ group, version }) => groupEntry(group, version))
   }
 }
 

@@ -151,6 +151,8 @@ describe('discovery and openapi', () => {
     expect(groups).toEqual(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io'])
     const legacy = await api('GET', '/apis', { accept: 'application/json' })
     expect(legacy.json.kind).toBe('APIGroupList')
+    expect((await api('GET', '/apis/batch')).json).toMatchObject({ kind: 'APIGroup', name: 'batch' })
+    expect((await api('GET', '/apis/events.k8s.io')).status).toBe(404)
     const core = await api('GET', '/api/v1')
     const resources = (core.json.resources as { name: string }[]).map(r => r.name)
     expect(resources).toEqual(expect.arrayContaining(['pods', 'pods/log', 'secrets', 'events', 'namespaces']))

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import {
   aggregatedDiscovery,
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  apiGroup,
   apiGroupList,
   apiResourceList,
   apiVersions,
@@ -256,6 +257,12 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       const list = apiResourceList(group ?? '', version ?? '')
       if (!list) return false
       sendJson(res, 200, list)
+      return true
+    }
+    const groupOnly = /^\/apis\/([^/]+)$/.exec(path)
+    const group = groupOnly?.[1] ? apiGroup(groupOnly[1]) : undefined
+    if (group) {
+      sendJson(res, 200, group)
       return true
     }
     return false
