@@ -19,6 +19,7 @@ import { crashLoop, NOW, RUN_URL, success } from './fixtures.js'
 const APP_TOKEN = 'ghs_app_token'
 const PAT = 'ghp_personal_token'
 const OTHER_PAT = 'ghp_someone_else'
+const OTHER_APP_TOKEN = 'ghs_deploy_app'
 const PR = 17
 
 const prContext: EventContext = {
@@ -44,6 +45,7 @@ interface Run {
   token?: string
   context?: EventContext
   useEnv?: boolean
+  authorLogin?: string
 }
 
 describe('sticky PR comment against a fake GitHub API', () => {
@@ -56,7 +58,8 @@ describe('sticky PR comment against a fake GitHub API', () => {
       tokens: {
         [APP_TOKEN]: { login: ACTIONS_BOT_LOGIN, kind: 'app' },
         [PAT]: { login: 'deploy-bot', kind: 'user' },
-        [OTHER_PAT]: { login: 'mallory', kind: 'user' }
+        [OTHER_PAT]: { login: 'mallory', kind: 'user' },
+        [OTHER_APP_TOKEN]: { login: 'deploy-app[bot]', kind: 'app' }
       }
     })
     await github.start()
@@ -82,6 +85,7 @@ describe('sticky PR comment against a fake GitHub API', () => {
         renderComment({ report, diagnostics, secrets: [], runUrl: RUN_URL, now: NOW }, options),
       context: r.context ?? prContext,
       apiUrl: r.useEnv ? undefined : github.url,
+      authorLogin: r.authorLogin,
       log: { info: () => {}, warning: message => warnings.push(message) }
     })
   }
@@ -219,6 +223,23 @@ describe('sticky PR comment against a fake GitHub API', () => {
     expect(github.commentsOn(PR).at(-1)?.user.login).toBe('deploy-bot')
     const second = await run({ status: 'rolled-back', token: PAT })
     expect(second).toMatchObject({ action: 'updated', url: first.url })
+  })
+
+  it('with the GITHUB_TOKEN (GET /user answers 403), recognises comments by github-actions[bot]', async () => {
+    const earlier = github.addComment(PR, `${commentMarker(identity())}\nearlier run`, ACTIONS_BOT_LOGIN)
+    const result = await run({ status: 'rolled-back', token: APP_TOKEN })
+    expect(github.requests.find(r => r.path === '/user')).toBeDefined()
+    expect(result.action).toBe('updated')
+    expect(earlier.body).toContain('crash-looping')
+  })
+
+  it('another app token finds its comments through the author login it is given', async () => {
+    github.addComment(PR, `${commentMarker(identity())}\nby the actions bot`, ACTIONS_BOT_LOGIN)
+    const mine = github.addComment(PR, `${commentMarker(identity())}\nmine`, 'deploy-app[bot]')
+    const result = await run({ status: 'failed', token: OTHER_APP_TOKEN, authorLogin: 'deploy-app[bot]' })
+    expect(result).toMatchObject({ action: 'updated' })
+    expect(mine.body).toContain('helm-atomic-deploy-outcome:failed')
+    expect(github.requests.some(r => r.path === '/user')).toBe(false)
   })
 
   it('reaches the API through GITHUB_API_URL when no URL is passed', async () => {

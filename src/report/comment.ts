@@ -128,6 +128,11 @@ export interface StickyCommentOptions {
   context?: EventContext
   /** Defaults to GITHUB_API_URL, then https://api.github.com. */
   apiUrl?: string
+  /**
+   * The login our comments are authored by, when known (e.g. `my-app[bot]` for another GitHub App's token, for
+   * which `GET /user` fails too). Defaults to `GET /user`, then ACTIONS_BOT_LOGIN.
+   */
+  authorLogin?: string
   log?: CommentLog
 }
 
@@ -177,7 +182,7 @@ export async function writeStickyComment(options: StickyCommentOptions): Promise
     }
 
     const marker = commentMarker(options.identity)
-    const login = await ownLogin(() => octokit.rest.users.getAuthenticated())
+    const login = options.authorLogin || (await ownLogin(() => octokit.rest.users.getAuthenticated()))
     const comments: IssueComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
       owner,
       repo,
@@ -218,8 +223,8 @@ async function ownLogin(getAuthenticated: () => Promise<{ data: { login: string 
   try {
     return (await getAuthenticated()).data.login
   } catch {
-    // 403 for GITHUB_TOKEN (see ACTIONS_BOT_LOGIN). Any other failure gets the same guess: at worst we create a
-    // second comment rather than edit a stranger's.
+    // 403 for GITHUB_TOKEN (see ACTIONS_BOT_LOGIN). Any other failure gets the same guess: a wrong guess can only
+    // make us create a second comment, never edit someone else's, because the author must match.
     return ACTIONS_BOT_LOGIN
   }
 }
