@@ -329,7 +329,7 @@ describe('kubelet', () => {
     const status = containerStatus(pod)
     const name = pod.metadata.name
     expect(status?.state.waiting?.message).toBe(
-      `back-off ${status?.restartCount === 3 ? '40s' : '1m20s'} restarting failed container=app pod=${name}_ns1(${pod.metadata.uid ?? ''})`
+      `back-off ${goSeconds(Math.min(10 * 2 ** ((status?.restartCount ?? 1) - 1), 300))} restarting failed container=app pod=${name}_ns1(${pod.metadata.uid ?? ''})`
     )
     expect(status?.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' })
     expect(status?.lastState.terminated?.startedAt).toMatch(/Z$/)
@@ -492,6 +492,60 @@ describe('kubelet', () => {
       data: { a: 'b' }
     })
     await waitFor('healed', () => containerStatus(pods(store, 'cfg')[0])?.ready)
+  })
+
+  test('a missing Secret volume gives FailedMount and ContainerCreating; a missing key a config error', async () => {
+    const { store } = cluster()
+    store.create(
+      'deployments',
+      deployment('vol', {}, { extra: { volumeMounts: [{ name: 'creds', mountPath: '/creds' }] } })
+    )
+    const current = store.get('deployments', 'ns1', 'vol')
+    if (!current) throw new Error('gone')
+    const spec = structuredClone(current.spec) as { template: { spec: Record<string, unknown> } }
+    spec.template.spec.volumes = [{ name: 'creds', secret: { secretName: 'db-creds' } }]
+    store.update('deployments', { ...current, spec })
+    const mount = await waitFor('FailedMount', () => events(store, { reason: 'FailedMount' })[0])
+    expect(mount).toMatchObject({
+      type: 'Warning',
+      message: 'MountVolume.SetUp failed for volume "creds" : secret "db-creds" not found'
+    })
+    const pod = pods(store, 'vol').find(
+      p => events(store, { reason: 'FailedMount', name: p.metadata.name }).length > 0
+    )
+    expect(containerStatus(pod)?.state.waiting?.reason).toBe('ContainerCreating')
+    store.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-creds', namespace: 'ns1' },
+      stringData: { user: 'app' }
+    })
+    await waitFor('rolled out', () => {
+      const d = store.get('deployments', 'ns1', 'vol')
+      return (
+        condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' && statusField(d, 'replicas') === 1
+      )
+    })
+    store.create(
+      'deployments',
+      deployment(
+        'key',
+        {},
+        {
+          extra: {
+            env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db-creds', key: 'password' } } }]
+          }
+        }
+      )
+    )
+    const waiting = await waitFor('missing key', () => {
+      const state = containerStatus(pods(store, 'key')[0])?.state.waiting
+      return state?.reason === 'CreateContainerConfigError' && state
+    })
+    expect(waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: "couldn't find key password in Secret ns1/db-creds"
+    })
   })
 
   test('logs: container choice, previous, waiting and missing pod errors', async () => {

@@ -32,6 +32,8 @@ export function podFromTemplate(
 ): KubeObject {
   const metadata: KubeObject['metadata'] = {
     name,
+    // The controllers ask for a generated name; we pick it ourselves to keep `<owner>-<5 chars>`.
+    ...(options.name ? {} : { generateName: `${owner.metadata.name}-` }),
     namespace: owner.metadata.namespace,
     labels: { ...(template.metadata?.labels ?? {}), ...(options.labels ?? {}) },
     ownerReferences: [ownerReference(owner)]
