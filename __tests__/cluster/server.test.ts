@@ -260,6 +260,20 @@ describe('CRUD and errors', () => {
     expect(negative.status).toBe(422)
   })
 
+  it('validates names as the API server does', async () => {
+    const upper = await api('POST', '/api/v1/namespaces/crud/configmaps', { body: configMap('Upper') })
+    expect(upper.status).toBe(422)
+    expect(upper.json.message).toMatch(
+      /^ConfigMap "Upper" is invalid: metadata.name: Invalid value: "Upper": a lowercase RFC 1123 subdomain must consist of/
+    )
+    const service = await api('POST', '/api/v1/namespaces/crud/services', {
+      body: { apiVersion: 'v1', kind: 'Service', metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } }
+    })
+    expect(service.json.message).toContain(
+      'a DNS-1035 label must consist of lower case alphanumeric characters'
+    )
+  })
+
   it('does not persist dryRun=All writes', async () => {
     const dry = await api('POST', '/api/v1/namespaces/crud/configmaps?dryRun=All', { body: configMap('dry') })
     expect(dry.status).toBe(201)

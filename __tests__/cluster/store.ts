@@ -25,7 +25,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { serviceAdmission } from './admission-service.js'
-import { alreadyExists, conflict, invalid, notFound, requiredValue, type FieldError } from './errors.js'
+import {
+  alreadyExists,
+  conflict,
+  invalid,
+  invalidValue,
+  notFound,
+  requiredValue,
+  type FieldError
+} from './errors.js'
 import { asObject, clone, deepEqual, isObject, timestamp } from './json.js'
 import { apiVersionOf, resourceInfo, RESOURCES, type ResourceInfo } from './resources.js'
 import type {
@@ -91,6 +99,33 @@ function compareObjects(a: KubeObject, b: KubeObject): number {
   const bn = b.metadata.namespace ?? ''
   if (an !== bn) return an < bn ? -1 : 1
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
+
+/** The API server's name validation message for this kind of object, or undefined when the name is fine. */
+function nameProblem(r: ResourceInfo, name: string): string | undefined {
+  if (r.resource === 'services') {
+    if (name.length > 63) return 'must be no more than 63 characters'
+    if (!DNS_1035_LABEL.test(name)) {
+      return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+    }
+    return undefined
+  }
+  if (r.resource === 'namespaces') {
+    if (name.length > 63) return 'must be no more than 63 characters'
+    if (!DNS_LABEL.test(name)) {
+      return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    }
+    return undefined
+  }
+  if (name.length > 253) return 'must be no more than 253 characters'
+  if (!DNS_SUBDOMAIN.test(name)) {
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+  }
+  return undefined
 }
 
 /** Secrets: stringData is write-only and merges into data as base64. */
@@ -167,7 +202,12 @@ export function createStore(options: StoreOptions = {}): Store {
 
   function validateMeta(r: ResourceInfo, object: KubeObject): void {
     const errors: FieldError[] = []
-    if (!object.metadata.name) errors.push(requiredValue('metadata.name', 'name or generateName is required'))
+    const name = object.metadata.name
+    if (!name) errors.push(requiredValue('metadata.name', 'name or generateName is required'))
+    else {
+      const problem = nameProblem(r, name)
+      if (problem) errors.push(invalidValue('metadata.name', name, problem))
+    }
     if (r.namespaced && !object.metadata.namespace) errors.push(requiredValue('metadata.namespace', ''))
     if (errors.length) throw invalid(r, object.metadata.name ?? '', errors)
   }
