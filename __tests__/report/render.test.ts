@@ -9,6 +9,7 @@ import {
   text,
   type RenderInput
 } from '../../src/report/render.js'
+import { buildReport } from '../../src/report/report.js'
 import { atomicOff, crashLoop, huge, nodePort, NOW, RUN_URL, success } from './fixtures.js'
 
 const MARKER = '<!-- helm-atomic-deploy:0123456789abcdef -->'
@@ -235,5 +236,65 @@ describe('formatDuration', () => {
     expect(formatDuration(4_200)).toBe('4.2 s')
     expect(formatDuration(72_500)).toBe('1m 13s')
     expect(formatDuration(3_723_000)).toBe('1h 2m 3s')
+  })
+})
+
+describe('a report from buildReport', () => {
+  const report = buildReport({
+    release: 'api',
+    namespace: '',
+    environment: '',
+    kubeContext: 'kind-e2e',
+    mode: 'upgrade-install',
+    chart: 'oci://ghcr.io/acme/charts/api',
+    chartVersion: '',
+    helmVersion: 'v3.17.1',
+    helmPath: '/usr/bin/helm',
+    kubectlPath: '/usr/bin/kubectl',
+    status: 'rolled-back',
+    revision: 8,
+    previousRevision: 6,
+    rolledBack: true,
+    failureReason: 'fail-fast: container api in pod api-1 crash-looping (exit code 2, 3 restarts)',
+    detail: 'rolled back to revision 6 as revision 8',
+    recoveries: [
+      {
+        kind: 'rollback',
+        fromStatus: 'pending-upgrade',
+        fromRevision: 5,
+        toRevision: 4,
+        ok: true,
+        message: 'rolled release api back to revision 4 (revision 5 was stuck in pending-upgrade)'
+      }
+    ],
+    history: [],
+    startedAt: '2026-11-25T10:00:00.000Z',
+    finishedAt: '2026-11-25T10:02:30.000Z',
+    installMs: 900,
+    diagnostics: {
+      ...crashLoop.diagnostics,
+      verdict: {
+        rule: 'crash-loop',
+        message: 'container api in pod api-1 crash-looping (exit code 2, 3 restarts)',
+        at: 0
+      },
+      partial: 'partial: events could not be listed (forbidden)'
+    }
+  })
+
+  it('renders the diagnostics it carries, the stale-lock recovery and the partial note', async () => {
+    const out = renderSummary({ report, secrets: [], now: NOW })
+    expect(out).toContain('### ↩️ Rolled back: api\n')
+    expect(out).toContain(
+      '| (context default) | oci://ghcr.io/acme/charts/api | v3.17.1 | 6 → 8 | 2m 30s | kind-e2e |'
+    )
+    expect(out).toContain(
+      '- Recovered a stale lock: rolled release api back to revision 4 (revision 5 was stuck in pending-upgrade)'
+    )
+    expect(out).toContain('- Rolled back to revision 6 as revision 8.')
+    expect(out).toContain('Diagnostics are partial: events could not be listed (forbidden)')
+    expect(out).toContain('#### Pods not ready')
+    expect(out).not.toContain('**Helm:**')
+    await expect(out).toMatchFileSnapshot(snapshot('stale-lock-recovered.summary'))
   })
 })

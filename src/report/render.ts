@@ -15,12 +15,15 @@ export const COMMENT_LIMIT_CHARS = 65_536
 /** Hidden in the comment so a later run can tell a failure comment from a success one. */
 export const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:'
 
-/** `helmError` (helm's own error when a fail-fast verdict is the failure reason) is read when present. */
-export type RenderedReport = DeployReport & { helmError?: string | null }
+/**
+ * Read when present: `helmError` (helm's own error when a fail-fast verdict is the failure reason) and the
+ * `diagnostics` that buildReport carries along.
+ */
+export type RenderedReport = DeployReport & { helmError?: string | null; diagnostics?: Diagnostics }
 
 export interface RenderInput {
   report: RenderedReport
-  /** Evidence captured while helm waited; absent when the watcher did not run. */
+  /** Evidence captured while helm waited; absent when the watcher did not run. Defaults to report.diagnostics. */
   diagnostics?: Diagnostics
   /** Redacted again here (main redacts too): a secret must never reach a summary or comment. */
   secrets: readonly string[]
@@ -110,7 +113,8 @@ interface Model {
 }
 
 function model(input: RenderInput): Model {
-  const redacted = redactData({ report: input.report, diagnostics: input.diagnostics }, input.secrets)
+  const { diagnostics = input.report.diagnostics, ...rest } = input
+  const redacted = redactData({ report: rest.report, diagnostics }, input.secrets)
   return {
     report: redacted.report,
     diagnostics: redacted.diagnostics,
