@@ -597,6 +597,20 @@ describe('watch', () => {
     expect(events[2]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'live' } } })
   })
 
+  it('watches a single object through the /watch/ path prefix', async () => {
+    const events = await watchEvents(
+      '/api/v1/watch/namespaces/watch/configmaps/w2?timeoutSeconds=1',
+      2,
+      () => {
+        void api('PATCH', '/api/v1/namespaces/watch/configmaps/live', {
+          contentType: 'application/merge-patch+json',
+          body: { data: { changed: 'yes' } }
+        })
+      }
+    )
+    expect(events.map(e => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w2'])
+  })
+
   it('ends the stream after timeoutSeconds', async () => {
     const started = Date.now()
     const events = await watchEvents(

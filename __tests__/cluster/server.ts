@@ -281,10 +281,17 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     return object => toTable(info, [object], store.resourceVersion(), mode)
   }
 
+  function isWatch(call: Call, route: ResourceRoute): boolean {
+    return route.watchPrefix || isTrue(call.url.searchParams.get('watch'))
+  }
+
   function handleCollectionGet(call: Call, route: ResourceRoute): void {
     const { url, res } = call
-    const matches = selectors(url)
-    if (route.watchPrefix || isTrue(url.searchParams.get('watch'))) {
+    const selected = selectors(url)
+    // A watch on one object (/watch/.../pods/<name>) is a collection watch narrowed to that name.
+    const matches: Matcher =
+      route.name === undefined ? selected : object => object.metadata.name === route.name && selected(object)
+    if (isWatch(call, route)) {
       const timeout = Number(url.searchParams.get('timeoutSeconds'))
       hub.serve(
         {
@@ -605,6 +612,10 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     }
     switch (method) {
       case 'GET': {
+        if (!sub && isWatch(call, route)) {
+          handleCollectionGet(call, route)
+          return
+        }
         const object = getExisting(route, name)
         if (wantsTable(call.req.headers.accept)) {
           sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
