@@ -112,7 +112,7 @@ interface Model {
   now: number
 }
 
-function model(input: RenderInput): Model {
+function renderModel(input: RenderInput): Model {
   const { diagnostics = input.report.diagnostics, ...rest } = input
   const redacted = redactData({ report: rest.report, diagnostics }, input.secrets)
   return {
@@ -125,23 +125,23 @@ function model(input: RenderInput): Model {
 
 export function renderSummary(input: RenderInput, options: SummaryOptions = {}): string {
   const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES
-  const m = model(input)
+  const m = renderModel(input)
   const fits = (text: string): boolean => utf8Length(text) <= limit
-  return fitted(m, SUMMARY_DETAILS, 'summary', '', fits, input.secrets)
+  return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits, input.secrets)
 }
 
 export function renderComment(input: RenderInput, options: CommentOptions = {}): string {
   const limit = options.limit ?? COMMENT_LIMIT_CHARS
-  const m = model(input)
+  const m = renderModel(input)
   const head = options.marker ? `${options.marker}\n` : ''
   const fits = (text: string): boolean => text.length <= limit
   const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment'
-  return fitted(m, COMMENT_DETAILS, kind, head, fits, input.secrets)
+  return renderWithin(m, COMMENT_DETAILS, kind, head, fits, input.secrets)
 }
 
 type Kind = 'summary' | 'comment' | 'resolved'
 
-function fitted(
+function renderWithin(
   m: Model,
   details: Detail[],
   kind: Kind,
@@ -151,12 +151,12 @@ function fitted(
 ): string {
   let folded = false
   for (const detail of details) {
-    const text = redactText(head + document(m, detail, kind, folded), secrets)
-    if (fits(text)) return text
+    const rendered = redactText(head + renderDocument(m, detail, kind, folded), secrets)
+    if (fits(rendered)) return rendered
     folded = true
   }
   // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
-  const minimal = redactText(head + document(m, undefined, kind, true), secrets)
+  const minimal = redactText(head + renderDocument(m, undefined, kind, true), secrets)
   return fits(minimal) ? minimal : hardCut(minimal, fits)
 }
 
@@ -174,7 +174,7 @@ const STATUS_TITLES: Record<DeployReport['status'], string> = {
   uninstalled: '🗑️ Uninstalled'
 }
 
-function document(m: Model, detail: Detail | undefined, kind: Kind, folded: boolean): string {
+function renderDocument(m: Model, detail: Detail | undefined, kind: Kind, folded: boolean): string {
   const { report, diagnostics } = m
   const parts: string[] = []
   if (kind === 'comment' || kind === 'resolved') parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`)
