@@ -43847,6 +43847,7 @@ function isWaitMarker(line) {
 }
 function createDebugOutputFilter() {
     let dumping = false;
+    let failed = false;
     return {
         classify(stream, line) {
             if (stream === 'stdout') {
@@ -43854,6 +43855,11 @@ function createDebugOutputFilter() {
                     dumping = true;
                 return dumping ? 'drop' : 'log';
             }
+            // Helm 3 follows its error with a Go stack trace when --debug is on.
+            if (failed)
+                return 'debug';
+            if (line.startsWith('Error: '))
+                failed = true;
             return DEBUG_LINE.test(line) ? 'debug' : 'log';
         }
     };
@@ -46148,7 +46154,6 @@ const HOOK_GRACE_MS = 5_000;
 const MAX_LINE = 2_000;
 const MAX_LOG_BYTES = 256 * 1024;
 const FINAL_COLLECTION_MS = 10_000;
-const watch_sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 function capLines(text, lines) {
     const all = text.replace(/\n$/, '').split('\n');
     const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
@@ -46210,10 +46215,12 @@ class ReleaseWatcher {
             await this.observe();
             await this.collectLogs(true);
         })();
-        const finished = await Promise.race([
-            final.then(() => true),
-            watch_sleep(FINAL_COLLECTION_MS).then(() => false)
-        ]);
+        let timer;
+        const deadline = new Promise(resolve => {
+            timer = setTimeout(() => resolve(false), FINAL_COLLECTION_MS);
+        });
+        const finished = await Promise.race([final.then(() => true), deadline]);
+        clearTimeout(timer);
         if (!finished)
             this.partial.add(`the final collection took longer than ${FINAL_COLLECTION_MS / 1000} s`);
         return this.diagnostics();

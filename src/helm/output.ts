@@ -19,12 +19,16 @@ export interface OutputFilter {
 
 export function createDebugOutputFilter(): OutputFilter {
   let dumping = false
+  let failed = false
   return {
     classify(stream, line) {
       if (stream === 'stdout') {
         if (DUMP_START.test(line)) dumping = true
         return dumping ? 'drop' : 'log'
       }
+      // Helm 3 follows its error with a Go stack trace when --debug is on.
+      if (failed) return 'debug'
+      if (line.startsWith('Error: ')) failed = true
       return DEBUG_LINE.test(line) ? 'debug' : 'log'
     }
   }

@@ -51,8 +51,6 @@ const MAX_LINE = 2_000
 const MAX_LOG_BYTES = 256 * 1024
 const FINAL_COLLECTION_MS = 10_000
 
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-
 function capLines(text: string, lines: number): { lines: string[]; truncated: boolean } {
   const all = text.replace(/\n$/, '').split('\n')
   const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l))
@@ -118,10 +116,12 @@ export class ReleaseWatcher {
       await this.observe()
       await this.collectLogs(true)
     })()
-    const finished = await Promise.race([
-      final.then(() => true),
-      sleep(FINAL_COLLECTION_MS).then(() => false)
-    ])
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<boolean>(resolve => {
+      timer = setTimeout(() => resolve(false), FINAL_COLLECTION_MS)
+    })
+    const finished = await Promise.race([final.then(() => true), deadline])
+    clearTimeout(timer)
     if (!finished) this.partial.add(`the final collection took longer than ${FINAL_COLLECTION_MS / 1000} s`)
     return this.diagnostics()
   }
