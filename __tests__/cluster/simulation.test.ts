@@ -253,6 +253,31 @@ describe('deployments', () => {
     expect(store.list('replicasets', 'ns1')).toHaveLength(2)
   })
 
+  test('a Deployment re-created after an orphaning delete adopts its old ReplicaSet', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('phoenix'))
+    await waitFor(
+      'available',
+      () => statusField(store.get('deployments', 'ns1', 'phoenix'), 'availableReplicas') === 1
+    )
+    const [rs] = store.list('replicasets', 'ns1')
+    store.delete('deployments', 'ns1', 'phoenix', 'Orphan')
+    expect(store.get('replicasets', 'ns1', rs?.metadata.name ?? '')?.metadata.ownerReferences).toBeUndefined()
+    const again = store.create('deployments', deployment('phoenix'))
+    await waitFor('adopted', () => {
+      const adopted = store.get('replicasets', 'ns1', rs?.metadata.name ?? '')
+      return adopted?.metadata.ownerReferences?.[0]?.uid === again.metadata.uid
+    })
+    await waitFor(
+      'complete',
+      () =>
+        condition(store.get('deployments', 'ns1', 'phoenix'), 'Progressing')?.reason ===
+        'NewReplicaSetAvailable'
+    )
+    expect(store.list('replicasets', 'ns1')).toHaveLength(1)
+    expect(pods(store, 'phoenix')).toHaveLength(1)
+  })
+
   test('the Recreate strategy takes the old pods down before the new ReplicaSet scales up', async () => {
     const { store } = cluster()
     store.create(

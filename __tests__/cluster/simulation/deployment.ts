@@ -5,6 +5,7 @@ import { guarded, type Controller, type SimContext } from './context.js'
 import {
   asWorkload,
   conditionOf,
+  controllerOf,
   intOrPercent,
   isControlledBy,
   omitZero,
@@ -145,38 +146,56 @@ export class DeploymentController implements Controller {
     desired: number,
     revision: number
   ): Workload {
-    const hash = templateHash(deployment.spec.template)
-    const template = clone(deployment.spec.template)
-    template.metadata = {
-      ...template.metadata,
-      labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash }
-    }
-    const selector = clone(deployment.spec.selector ?? {})
-    selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash }
     const oldReplicas = owned.reduce((sum, rs) => sum + specReplicas(rs), 0)
     let replicas: number
     if (strategy.recreate) replicas = oldReplicas > 0 ? 0 : desired
     else replicas = Math.max(0, Math.min(desired, desired + strategy.maxSurge - oldReplicas))
-    const spec: Record<string, unknown> = { replicas, selector, template }
-    if (deployment.spec.minReadySeconds !== undefined) spec.minReadySeconds = deployment.spec.minReadySeconds
-    const created = this.context.store.create('replicasets', {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: `${deployment.metadata.name}-${hash}`,
-        namespace: deployment.metadata.namespace,
-        labels: { ...template.metadata.labels },
-        annotations: {
-          [DESIRED_REPLICAS]: String(desired),
-          [MAX_REPLICAS]: String(desired + strategy.maxSurge),
-          [REVISION]: String(revision)
+    // A name taken by a ReplicaSet that is not ours: adopt it when it is an orphan with our template,
+    // otherwise try the next collisionCount, as the controller does.
+    for (let collisionCount = 0; ; collisionCount++) {
+      const hash = templateHash(deployment.spec.template, collisionCount)
+      const template = clone(deployment.spec.template)
+      template.metadata = {
+        ...template.metadata,
+        labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash }
+      }
+      const selector = clone(deployment.spec.selector ?? {})
+      selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash }
+      const spec: Record<string, unknown> = { replicas, selector, template }
+      if (deployment.spec.minReadySeconds !== undefined)
+        spec.minReadySeconds = deployment.spec.minReadySeconds
+      const name = `${deployment.metadata.name}-${hash}`
+      const existing = this.context.store.get('replicasets', deployment.metadata.namespace, name)
+      if (existing) {
+        const taken = asWorkload(existing)
+        if (!taken || controllerOf(existing) || !templatesEqual(taken.spec.template, template)) {
+          if (collisionCount >= 10) throw new Error(`no free ReplicaSet name for ${deployment.metadata.name}`)
+          continue
+        }
+        return this.updateRs(taken, rs => {
+          rs.metadata.ownerReferences = [...(rs.metadata.ownerReferences ?? []), ownerReference(deployment)]
+          rs.metadata.annotations = { ...rs.metadata.annotations, [REVISION]: String(revision) }
+        })
+      }
+      const created = this.context.store.create('replicasets', {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name,
+          namespace: deployment.metadata.namespace,
+          labels: { ...template.metadata.labels },
+          annotations: {
+            [DESIRED_REPLICAS]: String(desired),
+            [MAX_REPLICAS]: String(desired + strategy.maxSurge),
+            [REVISION]: String(revision)
+          },
+          ownerReferences: [ownerReference(deployment)]
         },
-        ownerReferences: [ownerReference(deployment)]
-      },
-      spec
-    })
-    if (replicas > 0) this.scaledEvent(deployment, created.metadata.name, 0, replicas)
-    return created as Workload
+        spec
+      })
+      if (replicas > 0) this.scaledEvent(deployment, created.metadata.name, 0, replicas)
+      return created as Workload
+    }
   }
 
   private syncRevisionAnnotation(deployment: Workload, newRS: Workload): void {

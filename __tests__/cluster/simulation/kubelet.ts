@@ -370,6 +370,14 @@ export class Kubelet implements Controller {
         continue
       }
       // waiting: get the image, check the configuration, start.
+      if (
+        state.waiting.reason === 'CreateContainerConfigError' &&
+        state.retryAt !== undefined &&
+        now >= state.retryAt
+      ) {
+        // The kubelet's next attempt goes through the image step again ("already present on machine").
+        state.imageReady = false
+      }
       if (!state.imageReady && !this.ensureImage(pod, container, state, now)) return
       const configError = this.configError(pod, container)
       if (configError) {
@@ -377,8 +385,6 @@ export class Kubelet implements Controller {
         if (state.retryAt === undefined || now >= state.retryAt) {
           this.record(pod, container, state, 'Warning', 'Failed', `Error: ${configError}`)
           state.retryAt = now + this.context.ms(RESYNC_SECONDS)
-          // The next noisy attempt pulls (or finds) the image again, as the kubelet does.
-          state.imageReady = false
         }
         this.context.wakeAt(state.retryAt)
         return
