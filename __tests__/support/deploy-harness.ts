@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { startTestCluster, type TestCluster } from '../cluster/index.js'
 import type { KubeObject, ResourceName } from '../cluster/types.js'
 import { helmBinary, MIRROR_DIR } from '../fixtures/binaries.js'
@@ -13,6 +14,8 @@ import { startMirror, type MirrorServer } from './mirror-server.js'
 const exec = promisify(execFile)
 
 export const DEMO_CHART = join(import.meta.dirname, '..', 'cluster', 'charts', 'demo')
+/** The action's sample chart: Deployment (no app.kubernetes.io labels), NodePort Service, optional hook Job. */
+export const APP_CHART = join(import.meta.dirname, '..', 'charts', 'app')
 
 export type HelmVersion = 'v3.17.1' | 'v4.1.4'
 
@@ -28,7 +31,18 @@ export interface DeployHarness {
   /** The real helm binary against the test cluster (for assertions on the release store). */
   helm(version: HelmVersion, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>
   objectsOf(release: string, namespace: string): KubeObject[]
+  /** `helm history -o json` as the real helm sees it. */
+  history(version: HelmVersion, release: string, namespace: string): Promise<HistoryRow[]>
+  /** Moves a revision's recorded time back, as if it had been written `ms` earlier. */
+  ageRevision(release: string, namespace: string, revision: number, ms: number): void
   stop(): Promise<void>
+}
+
+export interface HistoryRow {
+  revision: number
+  status: string
+  description: string
+  updated: string
 }
 
 export interface DeployRun extends ActionRun {
@@ -42,6 +56,18 @@ export async function startDeployHarness(options: { timeScale?: number } = {}): 
   const mirror = await startMirror(MIRROR_DIR)
   const toolCache = await mkdtemp(join(tmpdir(), 'had-toolcache-'))
   const runs: string[] = []
+  const runHelm = async (
+    version: HelmVersion,
+    args: string[]
+  ): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await exec(helmBinary(version), args, { env: cluster.env })
+      return { code: 0, stdout, stderr }
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string }
+      return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+    }
+  }
   return {
     cluster,
     mirror,
@@ -63,21 +89,36 @@ export async function startDeployHarness(options: { timeScale?: number } = {}): 
       if (reportPath) run.report = JSON.parse(await readFile(reportPath, 'utf8')) as DeployReport
       return run
     },
-    async helm(version, args) {
-      try {
-        const { stdout, stderr } = await exec(helmBinary(version), args, { env: cluster.env })
-        return { code: 0, stdout, stderr }
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string }
-        return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-      }
-    },
+    helm: runHelm,
     objectsOf(release, namespace) {
       return LISTED.flatMap(resource => cluster.store.list(resource, namespace)).filter(
         o =>
           o.metadata.name.startsWith(`${release}-`) ||
           o.metadata.annotations?.['meta.helm.sh/release-name'] === release
       )
+    },
+    async history(version, release, namespace) {
+      const run = await runHelm(version, ['history', release, '-n', namespace, '-o', 'json'])
+      return run.code === 0 ? (JSON.parse(run.stdout) as HistoryRow[]) : []
+    },
+    ageRevision(release, namespace, revision, ms) {
+      const secret = cluster.store.get('secrets', namespace, `sh.helm.release.v1.${release}.v${revision}`)
+      if (!secret) throw new Error(`no revision ${revision} of ${release}`)
+      const data = secret.data as Record<string, string>
+      // The store keeps Secret data base64-encoded; helm's record is itself base64(gzip(JSON)).
+      const record = JSON.parse(
+        gunzipSync(Buffer.from(Buffer.from(data.release ?? '', 'base64').toString(), 'base64')).toString()
+      ) as {
+        info: Record<string, string>
+      }
+      const aged = (value: string | undefined): string => new Date(Date.parse(value ?? '') - ms).toISOString()
+      record.info.last_deployed = aged(record.info.last_deployed)
+      record.info.first_deployed = aged(record.info.first_deployed)
+      const encoded = gzipSync(Buffer.from(JSON.stringify(record))).toString('base64')
+      cluster.store.update('secrets', {
+        ...secret,
+        data: { ...data, release: Buffer.from(encoded).toString('base64') }
+      })
     },
     async stop() {
       await mirror.stop()
