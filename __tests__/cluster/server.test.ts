@@ -611,6 +611,32 @@ describe('watch', () => {
     expect(events.map(e => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w2'])
   })
 
+  it('reports objects entering and leaving a label selector as ADDED and DELETED', async () => {
+    await api('POST', '/api/v1/namespaces/watch/configmaps', {
+      body: configMap('mover', { metadata: { name: 'mover', labels: { stage: 'a' } } })
+    })
+    const relabel = (stage: string): Promise<Reply> =>
+      api('PATCH', '/api/v1/namespaces/watch/configmaps/mover', {
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { labels: { stage } } }
+      })
+    const events = await watchEvents(
+      '/api/v1/namespaces/watch/configmaps?watch=true&labelSelector=stage%3Da&timeoutSeconds=1',
+      4,
+      () => {
+        void (async () => {
+          await relabel('b')
+          await relabel('a')
+          await api('PATCH', '/api/v1/namespaces/watch/configmaps/mover', {
+            contentType: 'application/merge-patch+json',
+            body: { data: { touched: 'yes' } }
+          })
+        })()
+      }
+    )
+    expect(events.map(e => e.type)).toEqual(['ADDED', 'DELETED', 'ADDED', 'MODIFIED'])
+  })
+
   it('ends the stream after timeoutSeconds', async () => {
     const started = Date.now()
     const events = await watchEvents(

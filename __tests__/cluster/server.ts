@@ -298,6 +298,10 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
           resource: route.info,
           namespace: route.namespace,
           matches,
+          filtered:
+            route.name !== undefined ||
+            Boolean(url.searchParams.get('labelSelector')) ||
+            Boolean(url.searchParams.get('fieldSelector')),
           resourceVersion: url.searchParams.get('resourceVersion') ?? '',
           sendInitialEvents: isTrue(url.searchParams.get('sendInitialEvents')),
           allowBookmarks: isTrue(url.searchParams.get('allowWatchBookmarks')),

@@ -17,6 +17,8 @@ export interface WatchRequest {
   sendInitialEvents: boolean
   allowBookmarks: boolean
   timeoutSeconds: number | undefined
+  /** A label or field selector narrows the watch (objects can then enter and leave it). */
+  filtered: boolean
   /** Turns an object into what the client asked for (the object itself, or a Table row). */
   render: (object: KubeObject) => unknown
 }
@@ -24,8 +26,14 @@ export interface WatchRequest {
 interface Watcher {
   request: WatchRequest
   response: ServerResponse
+  /** Keys of the objects this watcher has shown and not yet deleted; only for filtered watches. */
+  view: Set<string> | undefined
   timer: NodeJS.Timeout
   bookmarkTimer?: NodeJS.Timeout
+}
+
+function objectKey(object: KubeObject): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name}`
 }
 
 interface HistoryEntry {
@@ -65,15 +73,43 @@ export class WatchHub {
     for (const watcher of this.watchers) this.deliver(watcher, event)
   }
 
-  private matches(request: WatchRequest, event: StoreEvent): boolean {
+  private inScope(request: WatchRequest, event: StoreEvent): boolean {
     if (event.resource !== request.resource.resource) return false
-    if (request.namespace !== undefined && event.object.metadata.namespace !== request.namespace) return false
-    return request.matches(event.object)
+    return request.namespace === undefined || event.object.metadata.namespace === request.namespace
+  }
+
+  /**
+   * The event type this watcher sees, if any. With a selector, an object that starts or stops matching is
+   * ADDED or DELETED for this watcher, as the real watch cache does; `view` holds what the client was shown.
+   */
+  private translate(
+    request: WatchRequest,
+    view: Set<string> | undefined,
+    event: StoreEvent
+  ): string | undefined {
+    if (!this.inScope(request, event)) return undefined
+    const matches = request.matches(event.object)
+    if (!view) return matches ? event.type : undefined
+    const key = objectKey(event.object)
+    const shown = view.has(key)
+    if (event.type === 'DELETED') {
+      view.delete(key)
+      return shown || matches ? 'DELETED' : undefined
+    }
+    if (matches) {
+      view.add(key)
+      return shown || event.type === 'ADDED' ? event.type : 'ADDED'
+    }
+    if (shown) {
+      view.delete(key)
+      return 'DELETED'
+    }
+    return undefined
   }
 
   private deliver(watcher: Watcher, event: StoreEvent): void {
-    if (!this.matches(watcher.request, event)) return
-    write(watcher.response, event.type, watcher.request.render(event.object))
+    const type = this.translate(watcher.request, watcher.view, event)
+    if (type) write(watcher.response, type, watcher.request.render(event.object))
   }
 
   private bookmark(request: WatchRequest, resourceVersion: string, initialEventsEnd: boolean): unknown {
@@ -100,23 +136,34 @@ export class WatchHub {
     }
     response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' })
     response.flushHeaders()
+    const current = this.store.select(request.resource.resource, request.namespace, request.matches)
+    const view = request.filtered ? new Set(current.map(objectKey)) : undefined
     if (request.sendInitialEvents || requested === 0) {
       // "Get state and start at most recent": synthetic ADDED events for what exists now.
-      for (const object of this.store.select(request.resource.resource, request.namespace, request.matches)) {
-        write(response, 'ADDED', request.render(object))
-      }
+      for (const object of current) write(response, 'ADDED', request.render(object))
       if (request.sendInitialEvents) {
         write(response, 'BOOKMARK', this.bookmark(request, this.store.resourceVersion(), true))
       }
     } else {
-      for (const entry of this.history) {
-        if (entry.version > requested && this.matches(request, entry.event)) {
-          write(response, entry.event.type, request.render(entry.event.object))
+      const replay = this.history.filter(entry => entry.version > requested)
+      // What the client listed at `requested` is unknown here; count anything that matched since as shown.
+      for (const entry of replay) {
+        if (view && this.inScope(request, entry.event) && request.matches(entry.event.object)) {
+          view.add(objectKey(entry.event.object))
         }
+      }
+      for (const entry of replay) {
+        const type = this.translate(request, view, entry.event)
+        if (type) write(response, type, request.render(entry.event.object))
       }
     }
     const timeout = (request.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
-    const watcher: Watcher = { request, response, timer: setTimeout(() => this.close(watcher), timeout) }
+    const watcher: Watcher = {
+      request,
+      response,
+      view,
+      timer: setTimeout(() => this.close(watcher), timeout)
+    }
     if (request.allowBookmarks) {
       watcher.bookmarkTimer = setInterval(() => {
         write(response, 'BOOKMARK', this.bookmark(request, this.store.resourceVersion(), false))
