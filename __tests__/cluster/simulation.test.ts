@@ -722,6 +722,18 @@ describe('jobs', () => {
     expect(events(store, { reason: 'BackoffLimitExceeded' })[0]?.type).toBe('Warning')
   })
 
+  test('activeDeadlineSeconds fails a Job that runs too long', async () => {
+    const { store } = cluster(0.02)
+    store.create('jobs', job('slowjob', { SIM_RUN_SECONDS: '600' }, { activeDeadlineSeconds: 10 }))
+    const failed = await waitFor('Failed', () => condition(store.get('jobs', 'ns1', 'slowjob'), 'Failed'))
+    expect(failed).toMatchObject({
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline'
+    })
+    expect(store.list('pods', 'ns1')).toHaveLength(0)
+    expect(events(store, { reason: 'DeadlineExceeded' })[0]?.type).toBe('Warning')
+  })
+
   test('a Job whose pods would restart forever is refused', () => {
     const { store } = cluster()
     const spec = { template: { spec: { containers: [container()] } } }
@@ -791,6 +803,34 @@ describe('quota and storage', () => {
       condition(store.get('deployments', 'ns1', 'greedy'), 'ReplicaFailure')
     )
     expect(deploy).toMatchObject({ status: 'True', reason: 'FailedCreate' })
+  })
+
+  test('a pod naming a missing service account is refused until it exists; namespaces get `default`', async () => {
+    const { store } = cluster()
+    await waitFor('default service account', () => store.get('serviceaccounts', 'ns1', 'default'))
+    store.create('deployments', deployment('sa', {}, { spec: {} }))
+    const current = store.get('deployments', 'ns1', 'sa')
+    if (!current) throw new Error('gone')
+    const spec = structuredClone(current.spec) as { template: { spec: Record<string, unknown> } }
+    spec.template.spec.serviceAccountName = 'app-runner'
+    store.update('deployments', { ...current, spec })
+    const failed = await waitFor('FailedCreate', () => events(store, { reason: 'FailedCreate' })[0])
+    expect(failed.message).toMatch(
+      /^Error creating: pods "sa-\w+-" is forbidden: error looking up service account ns1\/app-runner: serviceaccount "app-runner" not found$/
+    )
+    store.create('serviceaccounts', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'app-runner', namespace: 'ns1' }
+    })
+    await waitFor('rolled out', () => {
+      const d = store.get('deployments', 'ns1', 'sa')
+      return (
+        d?.metadata.generation === 2 &&
+        condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable' &&
+        statusField(d, 'replicas') === 1
+      )
+    })
   })
 
   test('claims of the standard (or no) class bind; an unknown class stays Pending with ProvisioningFailed', async () => {

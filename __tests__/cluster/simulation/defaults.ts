@@ -1,8 +1,8 @@
 /** Defaulting admission: the API server's SetDefaults_* for the kinds the simulation runs, plus the checks it needs. */
-import { invalid, requiredValue, type FieldError } from '../errors.js'
+import { forbidden, invalid, requiredValue, type FieldError } from '../errors.js'
 import { isObject, type JsonObject } from '../json.js'
 import { resourceInfo } from '../resources.js'
-import type { AdmissionHook, KubeObject } from '../types.js'
+import type { AdmissionHook, ClusterStore, KubeObject } from '../types.js'
 import { qosClass } from './resources.js'
 import { parseImageReference } from './images.js'
 
@@ -202,8 +202,25 @@ function defaultPvc(object: KubeObject, operation: 'create' | 'update'): void {
   if (operation === 'create' && !isObject(object.status)) object.status = { phase: 'Pending' }
 }
 
+/**
+ * The ServiceAccount admission plugin: a pod naming a missing service account is refused. It runs before the
+ * API server generates a name, hence `generateName` in the message. `default` is let through, since the
+ * service account controller creates it right after the namespace (the real plugin waits for it).
+ */
+function requireServiceAccount(object: KubeObject, store: ClusterStore): void {
+  const spec = isObject(object.spec) ? object.spec : {}
+  const name = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : 'default'
+  const namespace = object.metadata.namespace ?? 'default'
+  if (name === 'default' || store.get('serviceaccounts', namespace, name)) return
+  throw forbidden(
+    resourceInfo('pods'),
+    object.metadata.generateName || object.metadata.name,
+    `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`
+  )
+}
+
 /** Defaulting for workloads, pods and claims; refuses a Job whose pods would restart forever. */
-export const defaultingAdmission: AdmissionHook = (operation, resource, object) => {
+export const defaultingAdmission: AdmissionHook = (operation, resource, object, store) => {
   switch (resource) {
     case 'deployments':
     case 'replicasets':
@@ -217,6 +234,7 @@ export const defaultingAdmission: AdmissionHook = (operation, resource, object) 
     case 'pods':
       defaultPodSpec(object.spec, true)
       if (operation === 'create') {
+        requireServiceAccount(object, store)
         const status = isObject(object.status) ? object.status : {}
         status.phase ??= 'Pending'
         if (isObject(object.spec)) status.qosClass = qosClass(object.spec)

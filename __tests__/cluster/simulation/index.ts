@@ -22,6 +22,7 @@ import { StatefulSetController } from './statefulset.js'
 import { DaemonSetController } from './daemonset.js'
 import { JobController } from './job.js'
 import { PvcController } from './pvc.js'
+import { ServiceAccountController } from './serviceaccounts.js'
 import { asPod, type Pod } from './model.js'
 
 /** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
@@ -176,6 +177,7 @@ export const startSimulation: StartSimulation = (
   const scheduler = new Scheduler(context)
   const kubelet = new Kubelet(context)
   engine.controllers.push(
+    new ServiceAccountController(store),
     new PvcController(context),
     new DeploymentController(context),
     new ReplicaSetController(context),

@@ -36,6 +36,8 @@ export class JobController implements Controller {
   private readonly backoff: CreateBackoff
   /** Real time of the last pod failure per job: status timestamps only have whole seconds. */
   private readonly lastFailure = new Map<string, { failed: number; at: number }>()
+  /** Real time each job was first seen, for activeDeadlineSeconds (startTime has whole seconds only). */
+  private readonly started = new Map<string, number>()
 
   constructor(private readonly context: SimContext) {
     this.backoff = new CreateBackoff(context)
@@ -83,19 +85,36 @@ export class JobController implements Controller {
       const known = this.lastFailure.get(uid)
       if (!known || known.failed !== failed) this.lastFailure.set(uid, { failed, at: now })
     }
-    if (failed + restarts > backoffLimit) {
-      for (const pod of active)
+    if (!this.started.has(uid)) this.started.set(uid, now)
+    const activeDeadline =
+      typeof spec.activeDeadlineSeconds === 'number' ? spec.activeDeadlineSeconds : undefined
+    const deadlineAt =
+      activeDeadline === undefined
+        ? undefined
+        : (this.started.get(uid) ?? now) + this.context.ms(activeDeadline)
+    const failure =
+      failed + restarts > backoffLimit
+        ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
+        : deadlineAt !== undefined && now >= deadlineAt
+          ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+          : undefined
+    if (deadlineAt !== undefined && !failure) this.context.wakeAt(deadlineAt)
+    if (failure) {
+      for (const pod of active) {
         deletePod(this.context, job, pod, COMPONENT, `Deleted pod: ${pod.metadata.name}`)
-      const message = 'Job has reached the specified backoff limit'
+      }
       nextConditions = [
         ...conditions,
-        this.condition('FailureTarget', 'BackoffLimitExceeded', message, stamp),
-        this.condition('Failed', 'BackoffLimitExceeded', message, stamp)
+        this.condition('FailureTarget', failure.reason, failure.message, stamp),
+        this.condition('Failed', failure.reason, failure.message, stamp)
       ]
-      this.context.events.record(job, { component: COMPONENT }, 'Warning', 'BackoffLimitExceeded', message)
+      this.context.events.record(job, { component: COMPONENT }, 'Warning', failure.reason, failure.message)
       this.write(job, {
         ...newStatus,
-        ...omitZero({ failed, succeeded }),
+        ...omitZero({
+          failed: failed + (failure.reason === 'DeadlineExceeded' ? active.length : 0),
+          succeeded
+        }),
         ready: 0,
         terminating: 0,
         uncountedTerminatedPods: {},
