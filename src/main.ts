@@ -9,7 +9,11 @@ import { installTool, resolveHelmVersion, resolveKubectl } from './install/insta
 import { KubectlClient } from './kube/client.js'
 import { DEFAULT_VERDICT_OPTIONS } from './kube/verdicts.js'
 import { ReleaseWatcher } from './kube/watch.js'
+import { annotateOutcome } from './report/annotations.js'
+import { writeStickyComment } from './report/comment.js'
 import { redactData } from './report/redact.js'
+import { renderComment, renderSummary } from './report/render.js'
+import { summaryWanted, writeSummary } from './report/summary.js'
 import { buildReport, type DeployReport } from './report/report.js'
 
 const STATE_PHASE = 'phase'
@@ -59,6 +63,36 @@ function setDeployOutputs(report: DeployReport, reportPath: string): void {
   core.setOutput('rolled-back', String(report.rolledBack))
   core.setOutput('failure-reason', report.failureReason ?? '')
   core.setOutput('report-path', reportPath)
+}
+
+function runUrl(): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env
+  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+    ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+    : undefined
+}
+
+/** Summary, sticky PR comment and annotations; each catches its own errors, so the outcome stands. */
+async function publishReport(inputs: Inputs, report: DeployReport): Promise<void> {
+  const input = { report, secrets: inputs.secrets, runUrl: runUrl(), now: Date.now() }
+  if (summaryWanted(inputs.summary, report.status)) await writeSummary(renderSummary(input))
+  if (inputs.comment !== 'never' && inputs.githubToken !== '') {
+    const comment = await writeStickyComment({
+      token: inputs.githubToken,
+      when: inputs.comment,
+      status: report.status,
+      identity: {
+        release: inputs.release,
+        namespace: report.namespace,
+        environment: inputs.environment,
+        kubeContext: inputs.kubeContext
+      },
+      render: options => renderComment(input, options),
+      log: { info: line => core.info(line), warning: line => core.warning(line) }
+    })
+    if (comment.url) core.setOutput('comment-url', comment.url)
+  }
+  annotateOutcome(report, report.diagnostics, inputs.secrets)
 }
 
 /** The main step: inputs → install → deploy → report, failing once at the end. */
@@ -147,7 +181,7 @@ async function runMain(): Promise<void> {
     const { outcome } = result
     const report = buildReport({
       release: inputs.release,
-      namespace: inputs.namespace,
+      namespace,
       environment: inputs.environment,
       kubeContext: inputs.kubeContext,
       mode: inputs.mode,
@@ -174,6 +208,7 @@ async function runMain(): Promise<void> {
     const reportPath = await writeReport(session.tempDir, report, inputs.secrets)
     setDeployOutputs(report, reportPath)
     core.saveState(STATE_FINISHED, 'true')
+    await publishReport(inputs, report)
     core.info(
       `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
         (report.detail ? `; ${report.detail}` : '')

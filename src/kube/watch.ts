@@ -47,6 +47,8 @@ const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job'])
 /** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
 const HOOK_GRACE_MS = 5_000
+/** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
+const EVENT_GRACE_MS = 2_000
 const MAX_LINE = 2_000
 const MAX_LOG_BYTES = 256 * 1024
 const FINAL_COLLECTION_MS = 10_000
@@ -216,6 +218,8 @@ export class ReleaseWatcher {
         this.names.has(`${involved.kind ?? ''}/${involved.name ?? ''}`)
       if (!ours) continue
       const record = toEventRecord(event)
+      // Events of earlier deploys of the same objects are not evidence about this one.
+      if (record.lastSeen && Date.parse(record.lastSeen) < this.startedAt - EVENT_GRACE_MS) continue
       // One record per object, reason and message: the API server's count already aggregates repeats.
       this.events.set(`${record.object}|${record.reason}|${record.message}`, record)
     }
@@ -260,7 +264,7 @@ export class ReleaseWatcher {
     }
     const { lines, truncated } = capLines(text, this.options.logLines)
     const key = `${pod}/${container}/${previous ? 'previous' : 'current'}`
-    if (lines.length === 0 && this.logs.has(key)) return
+    if (lines.length === 0) return
     this.logs.set(key, { pod, container, previous, lines, truncated })
     let total = 0
     for (const tail of this.logs.values()) total += tail.lines.reduce((n, l) => n + l.length + 1, 0)

@@ -36,6 +36,8 @@ export interface DeployReport {
     installMs: number
     helmMs: number | null
   }
+  /** What the release watcher captured; absent when it did not run (uninstall, refused before helm ran). */
+  diagnostics?: Diagnostics
 }
 
 export interface ReportFacts {
