@@ -299,33 +299,50 @@ describe.each(VARIANTS)('$id', variant => {
 })
 
 describe('NodePort conflict (seed scenario)', () => {
-  it.concurrent('qa101 fails with the 422 and is uninstalled; dev101 stays untouched', async () => {
-    for (const variant of VARIANTS) {
-      const namespace = `${variant.id}-ports`
-      const values = ['--set', 'service.nodePort=31231']
-      await helmOk(variant, installArgs(variant, 'dev101', namespace, values))
-      const devBefore = cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)
-      const devObjects = leftovers('dev101', namespace).filter(
-        o => !o.startsWith('pods/') && !o.startsWith('replicasets/')
-      )
+  it.concurrent(
+    'qa101 gets the 422: uninstalled after install, rolled back after upgrade; dev101 untouched',
+    async () => {
+      for (const variant of VARIANTS) {
+        const namespace = `${variant.id}-ports`
+        const values = ['--set', 'service.nodePort=31231']
+        await helmOk(variant, installArgs(variant, 'dev101', namespace, values))
+        const devBefore = cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)
+        const devObjects = leftovers('dev101', namespace).filter(
+          o => !o.startsWith('pods/') && !o.startsWith('replicasets/')
+        )
 
-      const run = await helm(variant, installArgs(variant, 'qa101', namespace, values, '5s'))
-      expect(run.code).toBe(1)
-      expect(run.stderr).toContain(
-        'Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated'
-      )
-      expect(run.stderr).toMatch(ATOMIC_UNINSTALLED)
-      expect(await releaseNames(variant, namespace)).toEqual(['dev101'])
-      expect(await eventually(() => leftovers('qa101', namespace).length === 0)).toBe(true)
-      expect(cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)).toEqual(
-        devBefore
-      )
-      const devService = cluster.store.get('services', namespace, 'dev101-svc') as KubeObject
-      expect((devService.spec as { ports: { nodePort: number }[] }).ports[0]?.nodePort).toBe(31231)
-      expect(leftovers('dev101', namespace)).toEqual(expect.arrayContaining(devObjects))
-      expect((await history(variant, 'dev101', namespace)).map(r => r.status)).toEqual(['deployed'])
+        const run = await helm(variant, installArgs(variant, 'qa101', namespace, values, '5s'))
+        expect(run.code).toBe(1)
+        expect(run.stderr).toContain(
+          'Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated'
+        )
+        expect(run.stderr).toMatch(ATOMIC_UNINSTALLED)
+        expect(await releaseNames(variant, namespace)).toEqual(['dev101'])
+        expect(await eventually(() => leftovers('qa101', namespace).length === 0)).toBe(true)
+        expect(cluster.store.list('services', namespace).map(s => s.metadata.resourceVersion)).toEqual(
+          devBefore
+        )
+        const devService = cluster.store.get('services', namespace, 'dev101-svc') as KubeObject
+        expect((devService.spec as { ports: { nodePort: number }[] }).ports[0]?.nodePort).toBe(31231)
+        expect(leftovers('dev101', namespace)).toEqual(expect.arrayContaining(devObjects))
+        expect((await history(variant, 'dev101', namespace)).map(r => r.status)).toEqual(['deployed'])
 
-      await helmOk(variant, ['uninstall', 'dev101', '-n', namespace, '--wait', '--timeout', '10s'])
+        // The same conflict on upgrade: the PATCH gets the 422 and the release rolls back.
+        await helmOk(variant, installArgs(variant, 'qa101', namespace, []))
+        const upgrade = await helm(variant, upgradeArgs(variant, 'qa101', namespace, values, '5s'))
+        expect(upgrade.code).toBe(1)
+        expect(upgrade.stderr).toContain('provided port is already allocated')
+        expect(upgrade.stderr).toMatch(ATOMIC_ROLLED_BACK)
+        const qaHistory = await history(variant, 'qa101', namespace)
+        expect(qaHistory.map(r => r.status)).toEqual(['superseded', 'failed', 'deployed'])
+        expect(qaHistory[2]?.description).toBe('Rollback to 1')
+        const qaPort = (
+          cluster.store.get('services', namespace, 'qa101-svc')?.spec as { ports: { nodePort: number }[] }
+        ).ports[0]?.nodePort
+        expect(qaPort).not.toBe(31231)
+
+        await helmOk(variant, ['uninstall', 'dev101', '-n', namespace, '--wait', '--timeout', '10s'])
+      }
     }
-  })
+  )
 })
