@@ -25,25 +25,6 @@ export interface RecordOptions {
   fieldPath?: string
 }
 
-export interface EventView extends KubeObject {
-  involvedObject: {
-    kind: string
-    namespace?: string
-    name: string
-    uid?: string
-    apiVersion: string
-    resourceVersion?: string
-    fieldPath?: string
-  }
-  reason: string
-  message: string
-  type: EventType
-  count: number
-  firstTimestamp: string
-  lastTimestamp: string
-  source: { component: string; host?: string }
-}
-
 export class EventRecorder {
   /** Aggregation key -> event name, so a repeat finds the Event it updates. */
   private readonly names = new Map<string, { namespace: string; name: string }>()
