@@ -455,6 +455,36 @@ describe('kubelet', () => {
     })
   })
 
+  test('SIM_LIVENESS_FAIL_AFTER_SECONDS gets the container killed and restarted (exit 137)', async () => {
+    const { store } = cluster(0.02)
+    store.create(
+      'deployments',
+      deployment(
+        'zombie',
+        { SIM_LIVENESS_FAIL_AFTER_SECONDS: '5' },
+        {
+          extra: {
+            livenessProbe: {
+              httpGet: { path: '/healthz', port: 8080 },
+              periodSeconds: 2,
+              failureThreshold: 2
+            }
+          }
+        }
+      )
+    )
+    const pod = await waitFor('restarted', () => {
+      const found = pods(store, 'zombie')[0]
+      return (containerStatus(found)?.restartCount ?? 0) >= 1 && found
+    })
+    expect(containerStatus(pod)?.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' })
+    const messages = events(store, { name: pod.metadata.name }).map(e => `${e.type} ${e.reason} ${e.message}`)
+    expect(messages).toContain(
+      'Warning Unhealthy Liveness probe failed: HTTP probe failed with statuscode: 503'
+    )
+    expect(messages).toContain('Normal Killing Container app failed liveness probe, will be restarted')
+  })
+
   test('SIM_READY_AFTER_SECONDS delays readiness', async () => {
     const { store } = cluster(0.05)
     store.create('deployments', deployment('slow', { SIM_READY_AFTER_SECONDS: '10' }))

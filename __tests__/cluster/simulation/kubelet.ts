@@ -19,7 +19,8 @@ import {
   type ContainerState,
   type ContainerStatus,
   type Pod,
-  type PodStatus
+  type PodStatus,
+  type Probe
 } from './model.js'
 import { qosClass } from './resources.js'
 
@@ -39,6 +40,8 @@ export interface Behaviour {
   runSeconds: number
   readyAfterSeconds: number
   neverReady: boolean
+  /** The liveness probe starts failing this long after the start (SIM_LIVENESS_FAIL_AFTER_SECONDS). */
+  livenessFailAfterSeconds?: number
   log: string[]
 }
 
@@ -61,6 +64,7 @@ export function behaviourOf(container: Container, restartPolicy: string, isInit:
     runSeconds: Math.max(0, number('SIM_RUN_SECONDS') ?? 1),
     readyAfterSeconds: Math.max(0, number('SIM_READY_AFTER_SECONDS') ?? 0),
     neverReady: neverReady !== undefined && neverReady !== '' && neverReady !== '0' && neverReady !== 'false',
+    livenessFailAfterSeconds: number('SIM_LIVENESS_FAIL_AFTER_SECONDS'),
     log: splitLog(env.get('SIM_LOG'))
   }
 }
@@ -113,6 +117,9 @@ interface ContainerRuntime {
   retryAt?: number
   readyAt?: number
   exitAt?: number
+  /** Next failing liveness probe, and how many failed in a row. */
+  nextLivenessAt?: number
+  livenessFailures: number
   nextProbeEventAt?: number
   backoffEventFor?: string
 }
@@ -139,7 +146,8 @@ function newRuntime(name: string, isInit: boolean, waitsForInit: boolean): Conta
     done: false,
     imageReady: false,
     imageID: '',
-    pullFailures: 0
+    pullFailures: 0,
+    livenessFailures: 0
   }
 }
 
@@ -328,6 +336,7 @@ export class Kubelet implements Controller {
           continue
         }
         if (state.exitAt !== undefined) this.context.wakeAt(state.exitAt)
+        if (this.liveness(pod, container, state, now)) continue
         this.probe(pod, container, state, behaviour, now)
         return
       }
@@ -548,6 +557,12 @@ export class Kubelet implements Controller {
     state.readyAt = now + this.context.ms(behaviour.readyAfterSeconds)
     state.exitAt = behaviour.exitCode === undefined ? undefined : now + this.context.ms(behaviour.runSeconds)
     state.nextProbeEventAt = undefined
+    state.livenessFailures = 0
+    state.nextLivenessAt =
+      behaviour.livenessFailAfterSeconds === undefined || state.isInit
+        ? undefined
+        : now + this.context.ms(Math.max(0, behaviour.livenessFailAfterSeconds))
+    if (state.nextLivenessAt !== undefined) this.context.wakeAt(state.nextLivenessAt)
     this.record(pod, container, state, 'Normal', 'Created', `Created container: ${container.name}`)
     this.record(pod, container, state, 'Normal', 'Started', `Started container ${container.name}`)
     if (state.exitAt !== undefined) this.context.wakeAt(state.exitAt)
@@ -564,6 +579,44 @@ export class Kubelet implements Controller {
     state.state = 'exited'
     state.readyAt = undefined
     state.exitAt = undefined
+  }
+
+  /**
+   * A failing liveness probe: Unhealthy every periodSeconds, and after failureThreshold failures the kubelet
+   * kills the container (exit 137) to restart it. Returns true when it killed.
+   */
+  private liveness(pod: Pod, container: Container, state: ContainerRuntime, now: number): boolean {
+    if (state.nextLivenessAt === undefined) return false
+    if (now < state.nextLivenessAt) {
+      this.context.wakeAt(state.nextLivenessAt)
+      return false
+    }
+    const probe = container.livenessProbe
+    this.record(
+      pod,
+      container,
+      state,
+      'Warning',
+      'Unhealthy',
+      `Liveness probe failed: ${this.probeFailure(pod, probe)}`
+    )
+    state.livenessFailures += 1
+    if (state.livenessFailures >= (probe?.failureThreshold ?? 3)) {
+      this.record(
+        pod,
+        container,
+        state,
+        'Normal',
+        'Killing',
+        `Container ${container.name} failed liveness probe, will be restarted`
+      )
+      state.nextLivenessAt = undefined
+      this.terminate(state, 137, now)
+      return true
+    }
+    state.nextLivenessAt = now + this.context.ms(probe?.periodSeconds ?? 10)
+    this.context.wakeAt(state.nextLivenessAt)
+    return false
   }
 
   /** Readiness: ready after SIM_READY_AFTER_SECONDS, or never (with the prober's Unhealthy events). */
@@ -586,7 +639,7 @@ export class Kubelet implements Controller {
         state,
         'Warning',
         'Unhealthy',
-        `Readiness probe failed: ${this.probeFailure(pod, container)}`
+        `Readiness probe failed: ${this.probeFailure(pod, container.readinessProbe)}`
       )
       const period = container.readinessProbe?.periodSeconds ?? 10
       state.nextProbeEventAt = now + this.context.ms(period)
@@ -594,8 +647,7 @@ export class Kubelet implements Controller {
     this.context.wakeAt(state.nextProbeEventAt)
   }
 
-  private probeFailure(pod: Pod, container: Container): string {
-    const probe = container.readinessProbe
+  private probeFailure(pod: Pod, probe: Probe | undefined): string {
     const ip = this.pods.get(pod.metadata.uid ?? '')?.podIP ?? ''
     if (probe?.tcpSocket)
       return `dial tcp ${ip}:${String(probe.tcpSocket.port ?? 0)}: connect: connection refused`
