@@ -97,6 +97,8 @@ class Engine {
       this.debounce = undefined
       this.pass()
     }, DEBOUNCE_MS)
+    // The simulation alone never keeps a process alive (an API server or a test does).
+    this.debounce.unref()
   }
 
   wakeAt(at: number): void {
@@ -117,6 +119,7 @@ class Engine {
       },
       Math.max(0, at - Date.now()) + 1
     )
+    this.wakeTimer.unref()
   }
 
   private pass(): void {
