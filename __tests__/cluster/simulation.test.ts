@@ -384,6 +384,16 @@ describe('kubelet', () => {
     )
   })
 
+  test('SIM_EXIT_REASON names the termination (OOMKilled)', async () => {
+    const { store } = cluster(0.02)
+    store.create('deployments', deployment('oom', { SIM_EXIT_CODE: '137', SIM_EXIT_REASON: 'OOMKilled' }))
+    const status = await waitFor('restarted', () => {
+      const found = containerStatus(pods(store, 'oom')[0])
+      return (found?.restartCount ?? 0) >= 1 && found
+    })
+    expect(status.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' })
+  })
+
   test('an unreachable registry gives ErrImagePull then ImagePullBackOff, with the kubelet events', async () => {
     const { store, sim } = cluster(0.05)
     const image = 'registry.invalid/team/app:1.0'

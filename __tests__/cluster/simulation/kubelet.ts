@@ -40,6 +40,8 @@ export interface Behaviour {
   runSeconds: number
   readyAfterSeconds: number
   neverReady: boolean
+  /** terminated.reason instead of Error/Completed (SIM_EXIT_REASON, e.g. OOMKilled). */
+  exitReason?: string
   /** The liveness probe starts failing this long after the start (SIM_LIVENESS_FAIL_AFTER_SECONDS). */
   livenessFailAfterSeconds?: number
   log: string[]
@@ -65,6 +67,7 @@ export function behaviourOf(container: Container, restartPolicy: string, isInit:
     readyAfterSeconds: Math.max(0, number('SIM_READY_AFTER_SECONDS') ?? 0),
     neverReady: neverReady !== undefined && neverReady !== '' && neverReady !== '0' && neverReady !== 'false',
     livenessFailAfterSeconds: number('SIM_LIVENESS_FAIL_AFTER_SECONDS'),
+    exitReason: env.get('SIM_EXIT_REASON') || undefined,
     log: splitLog(env.get('SIM_LOG'))
   }
 }
@@ -93,6 +96,8 @@ interface Instance {
   startedAt: number
   finishedAt?: number
   exitCode?: number
+  /** terminated.reason: Completed / Error, or what SIM_EXIT_REASON says (e.g. OOMKilled). */
+  reason?: string
   lines: string[]
 }
 
@@ -332,7 +337,7 @@ export class Kubelet implements Controller {
       if (state.done) return
       if (state.state === 'running') {
         if (state.exitAt !== undefined && now >= state.exitAt) {
-          this.terminate(state, behaviour.exitCode ?? 0, state.exitAt)
+          this.terminate(state, behaviour.exitCode ?? 0, state.exitAt, behaviour.exitReason)
           continue
         }
         if (state.exitAt !== undefined) this.context.wakeAt(state.exitAt)
@@ -570,11 +575,12 @@ export class Kubelet implements Controller {
     if (behaviour.neverReady) this.probe(pod, container, state, behaviour, now)
   }
 
-  private terminate(state: ContainerRuntime, exitCode: number, at: number): void {
+  private terminate(state: ContainerRuntime, exitCode: number, at: number, reason?: string): void {
     const instance = state.instances.at(-1)
     if (instance) {
       instance.finishedAt = at
       instance.exitCode = exitCode
+      if (reason) instance.reason = reason
     }
     state.state = 'exited'
     state.readyAt = undefined
@@ -675,7 +681,7 @@ export class Kubelet implements Controller {
     const terminated = (instance: Instance): ContainerState => ({
       terminated: {
         exitCode: instance.exitCode ?? 0,
-        reason: (instance.exitCode ?? 0) === 0 ? 'Completed' : 'Error',
+        reason: instance.reason ?? ((instance.exitCode ?? 0) === 0 ? 'Completed' : 'Error'),
         startedAt: stamp(instance.startedAt),
         finishedAt: stamp(instance.finishedAt),
         containerID: instance.id
