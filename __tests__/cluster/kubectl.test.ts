@@ -42,6 +42,25 @@ spec:
             - {name: SIM_RUN_SECONDS, value: "0.2"}
             - {name: SIM_LOG, value: "${LOG_LINES.join('\\\\n')}"}
 ---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: stuck
+  namespace: ${NAMESPACE}
+spec:
+  progressDeadlineSeconds: 10
+  selector:
+    matchLabels: {app: stuck}
+  template:
+    metadata:
+      labels: {app: stuck}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/stuck:1.0
+          env:
+            - {name: SIM_NEVER_READY, value: "1"}
+---
 apiVersion: v1
 kind: Pod
 metadata:
@@ -205,6 +224,19 @@ describe.each(VERSIONS)('kubectl %s', version => {
       /Warning\s+BackOff\s+.*kubelet\s+(spec\.containers\{web\}: )?Back-off restarting failed container web in pod/
     )
     expect(text).toMatch(/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned kc\//)
+  })
+
+  test('rollout status reports the exceeded progress deadline', async () => {
+    const run = await kubectl(version, [
+      'rollout',
+      'status',
+      'deployment/stuck',
+      '-n',
+      NAMESPACE,
+      '--timeout=20s'
+    ])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('error: deployment "stuck" exceeded its progress deadline')
   })
 
   test('get pods prints the table with real columns and CrashLoopBackOff', async () => {
