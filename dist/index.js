@@ -44385,6 +44385,8 @@ function buildRollbackArgs(release, revision, options) {
         args.push('--wait-for-jobs');
     if (options.noHooks === true)
         args.push('--no-hooks');
+    if (options.replaceObjects === true && options.major === 3)
+        args.push('--force');
     args.push(...connectionArgs(target, options));
     return args;
 }
@@ -44770,7 +44772,8 @@ async function recoverPendingLock(ctx, history, now, recoverPending) {
             wait: true,
             timeout: RECOVERY_TIMEOUT,
             namespace: inputs.namespace,
-            kubeContext: inputs.kubeContext
+            kubeContext: inputs.kubeContext,
+            replaceObjects: true
         });
     const what = decision.action === 'uninstall'
         ? `uninstalled release ${inputs.release} (revision ${stuck.revision} was stuck in ${stuck.status})`

@@ -134,7 +134,8 @@ async function recoverPendingLock(
           wait: true,
           timeout: RECOVERY_TIMEOUT,
           namespace: inputs.namespace,
-          kubeContext: inputs.kubeContext
+          kubeContext: inputs.kubeContext,
+          replaceObjects: true
         })
   const what =
     decision.action === 'uninstall'

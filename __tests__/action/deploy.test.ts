@@ -87,7 +87,8 @@ describe.each<[HelmVersion, string, number]>([
     const bad = await h.deploy(version, {
       ...base,
       // Exits before its readiness delay is up, like an app that dies at start-up behind a readiness probe.
-      'set-string': 'image=registry.example.com/shop/web:1.3.0\nenv.SIM_EXIT_CODE=1\nenv.SIM_READY_AFTER_SECONDS=5'
+      'set-string':
+        'image=registry.example.com/shop/web:1.3.0\nenv.SIM_EXIT_CODE=1\nenv.SIM_READY_AFTER_SECONDS=5'
     })
     expect(Date.now() - started).toBeLessThan(60_000)
     expect(bad.exitCode).toBe(1)

@@ -322,6 +322,18 @@ describe('buildRollbackArgs', () => {
   })
 })
 
+describe('buildRollbackArgs for recovery', () => {
+  it.each<[HelmMajor, string[]]>([
+    [3, ['rollback', 'web', '1', '--wait', '--timeout', '2m0s', '--force']],
+    // Helm 4 applies server-side, which already takes back what the failed revision changed.
+    [4, ['rollback', 'web', '1', '--wait=watcher', '--timeout', '2m0s']]
+  ])('Helm %d replaces objects only where a patch could miss live changes', (major, expected) => {
+    expect(buildRollbackArgs('web', 1, { major, wait: true, timeout: '2m0s', replaceObjects: true })).toEqual(
+      expected
+    )
+  })
+})
+
 describe('buildStatusArgs', () => {
   const target = { release: 'web', namespace: 'prod', kubeContext: '' }
 

@@ -29,6 +29,8 @@ export interface ActionRunOptions {
   onStart?: (child: { pid?: number; kill(signal: NodeJS.Signals): boolean }) => void
   /** Called for each stdout line as it arrives. */
   onLine?: (line: string) => void
+  /** Its own process group, so a test can kill the whole tree as the runner does (`process.kill(-pid)`). */
+  detached?: boolean
 }
 
 /** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter` blocks). */
@@ -73,7 +75,11 @@ export async function runBundledAction(options: ActionRunOptions): Promise<Actio
   }
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
 
-  const child = spawn(process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BUNDLE], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached
+  })
   options.onStart?.(child)
   let stdout = ''
   let stderr = ''

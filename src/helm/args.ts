@@ -136,6 +136,11 @@ export interface RollbackArgsOptions extends ConnectionOptions {
   waitForJobs?: boolean
   /** Skips rollback hooks: the way out when a failing pre-rollback hook left the release pending. */
   noHooks?: boolean
+  /**
+   * Helm 3 only: replace objects instead of three-way patching them. A rollback from a revision whose own apply
+   * never finished computes an empty patch and would leave the live objects as the failed upgrade made them.
+   */
+  replaceObjects?: boolean
   namespace?: string
   kubeContext?: string
 }
@@ -151,6 +156,7 @@ export function buildRollbackArgs(release: string, revision: number, options: Ro
   args.push('--timeout', options.timeout)
   if (options.wait && options.waitForJobs === true) args.push('--wait-for-jobs')
   if (options.noHooks === true) args.push('--no-hooks')
+  if (options.replaceObjects === true && options.major === 3) args.push('--force')
   args.push(...connectionArgs(target, options))
   return args
 }
