@@ -83,10 +83,7 @@ describe.each<[HelmVersion, string]>([
       { kind: 'rollback', fromStatus: 'pending-upgrade', fromRevision: 2, toRevision: 1, ok: true }
     ])
     const history = await h.history(version, 'locked', ns)
-    expect(history.at(-1)).toMatchObject({
-      status: 'deployed',
-      description: expect.stringMatching(/Upgrade complete/)
-    })
+    expect(history.at(-1)).toMatchObject({ status: 'deployed', description: 'Upgrade complete' })
     // helm leaves the abandoned revision marked pending; what matters is that nothing after it is.
     expect(history.filter(r => r.revision > 2).map(r => r.status)).toEqual(['superseded', 'deployed'])
   })
