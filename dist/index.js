@@ -44685,8 +44685,21 @@ const WAIT_MARKER = /\[debug\] beginning wait for \d+ resources|level=DEBUG msg=
 const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/;
 /** With --debug, helm ends with the release's values and manifest on stdout: never shown, they may hold secrets. */
 const DUMP_START = /^USER-SUPPLIED VALUES:$/;
+/** Helm creating or changing objects (the main apply, or hooks after a wait): not a safe moment to signal it. */
+const MUTATION_MARKER = /\[debug\] (?:creating \d+ resource|Created a new|Patch |Replaced |Deleting |Starting delete)|level=DEBUG msg="(?:creating resource|Created resource|updating resource|Patched resource|patching resource|starting delete)/i;
 function isWaitMarker(line) {
     return WAIT_MARKER.test(line);
+}
+/**
+ * Whether helm is waiting after this line: true at the start of a wait, false when it creates or changes objects
+ * (a hook's wait comes before the main apply), undefined when the line says neither.
+ */
+function waitStateAfter(line) {
+    if (WAIT_MARKER.test(line))
+        return true;
+    if (MUTATION_MARKER.test(line))
+        return false;
+    return undefined;
 }
 function createDebugOutputFilter() {
     let dumping = false;
@@ -44886,8 +44899,7 @@ async function deployOrRefuse(ctx, started, recoveries) {
                 // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
                 debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
                 onLine: (_stream, line) => {
-                    if (!waiting && isWaitMarker(line))
-                        waiting = true;
+                    waiting = waitStateAfter(line) ?? waiting;
                 }
             });
             const companion = ctx.startCompanion?.(child, () => waiting);

@@ -22,7 +22,7 @@ import {
   type Outcome
 } from './helm/outcome.js'
 import type { ProcessResult, RunningProcess } from './exec/process.js'
-import { isWaitMarker } from './helm/output.js'
+import { waitStateAfter } from './helm/output.js'
 import type { Diagnostics } from './kube/diagnostics.js'
 
 /** What the action did to the release besides the deploy itself, for logs and the report. */
@@ -263,7 +263,7 @@ async function deployOrRefuse(
         // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
         debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
         onLine: (_stream, line) => {
-          if (!waiting && isWaitMarker(line)) waiting = true
+          waiting = waitStateAfter(line) ?? waiting
         }
       })
       const companion = ctx.startCompanion?.(child, () => waiting)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -7,6 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { startTestCluster, type TestCluster } from '../cluster/index.js'
 import type { KubeObject, ResourceName } from '../cluster/types.js'
 import { helmBinary, MIRROR_DIR } from '../fixtures/binaries.js'
+import { installTool } from '../../src/install/installer.js'
 import type { DeployReport } from '../../src/report/report.js'
 import { runBundledAction, type ActionRun, type ActionRunOptions } from './action-runner.js'
 import { startMirror, type MirrorServer } from './mirror-server.js'
@@ -51,10 +52,36 @@ export interface DeployRun extends ActionRun {
 
 const LISTED: ResourceName[] = ['deployments', 'replicasets', 'pods', 'services', 'configmaps', 'jobs']
 
+/**
+ * Verified helm and kubectl in a tool cache before any test runs, so concurrent action runs find them there
+ * (one runner never installs into the same cache from two steps at once).
+ */
+async function warmToolCache(toolCache: string, mirrorUrl: string): Promise<void> {
+  const saved = { ...process.env }
+  const work = await mkdtemp(join(tmpdir(), 'had-warm-'))
+  try {
+    process.env.RUNNER_TOOL_CACHE = toolCache
+    process.env.RUNNER_TEMP = work
+    process.env.GITHUB_PATH = join(work, 'path')
+    await writeFile(process.env.GITHUB_PATH, '')
+    for (const version of ['v3.17.1', 'v4.1.4']) {
+      await installTool({ tool: 'helm', version, mirror: `${mirrorUrl}/helm`, tempDir: work })
+    }
+    await installTool({ tool: 'kubectl', version: 'v1.35.2', mirror: `${mirrorUrl}/kubectl`, tempDir: work })
+  } finally {
+    for (const key of ['RUNNER_TOOL_CACHE', 'RUNNER_TEMP', 'GITHUB_PATH', 'PATH']) {
+      if (saved[key] === undefined) delete process.env[key]
+      else process.env[key] = saved[key]
+    }
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
 export async function startDeployHarness(options: { timeScale?: number } = {}): Promise<DeployHarness> {
   const cluster = await startTestCluster({ timeScale: options.timeScale ?? 0.05 })
   const mirror = await startMirror(MIRROR_DIR)
   const toolCache = await mkdtemp(join(tmpdir(), 'had-toolcache-'))
+  await warmToolCache(toolCache, mirror.url)
   const runs: string[] = []
   const runHelm = async (
     version: HelmVersion,
