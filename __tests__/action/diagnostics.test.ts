@@ -2,9 +2,10 @@
  * Issue "release watch": what the action captures while helm waits, and fail-fast, with the real helm binaries
  * and kubectl against the test cluster. Each case runs the bundled action.
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FakeGitHub } from '../report/fake-github.js'
 import {
   APP_CHART,
   startDeployHarness,
@@ -41,15 +42,36 @@ describe.each<[HelmVersion, string, number]>([
       const ns = `${id}-diag-crash`
       expect((await h.deploy(version, base(ns, 'shop'))).outputs.status).toBe('deployed')
       const started = Date.now()
-      const run = await h.deploy(version, {
-        ...base(ns, 'shop'),
-        'set-string': [
-          'env.SIM_EXIT_CODE=3',
-          'env.SIM_READY_AFTER_SECONDS=5',
-          `env.SIM_LOG=starting shop\\\\nconnecting with ${SECRET}\\\\nfatal: database refused the password`
-        ].join('\n'),
-        'set-secret': `db.password=${SECRET}`
+      const github = new FakeGitHub({
+        tokens: { 'ghs-fake-token': { login: 'github-actions[bot]', kind: 'app' } }
       })
+      await github.start()
+      const eventPath = join(h.cluster.home, `event-${id}.json`)
+      await writeFile(eventPath, JSON.stringify({ number: 7, pull_request: { number: 7 } }))
+      const run = await h.deploy(
+        version,
+        {
+          ...base(ns, 'shop'),
+          'github-token': 'ghs-fake-token',
+          environment: `staging-${id}`,
+          'set-string': [
+            'env.SIM_EXIT_CODE=3',
+            'env.SIM_READY_AFTER_SECONDS=5',
+            `env.SIM_LOG=starting shop\\\\nconnecting with ${SECRET}\\\\nfatal: database refused the password`
+          ].join('\n'),
+          'set-secret': `db.password=${SECRET}`
+        },
+        {
+          env: {
+            GITHUB_API_URL: github.url,
+            GITHUB_EVENT_NAME: 'pull_request',
+            GITHUB_EVENT_PATH: eventPath,
+            GITHUB_REPOSITORY: 'acme/shop',
+            GITHUB_SHA: 'abc123'
+          }
+        }
+      )
+      await github.stop()
       const elapsed = Date.now() - started
       expect(elapsed).toBeLessThan(60_000)
       expect(run.outputs.status).toBe('rolled-back')
@@ -81,6 +103,12 @@ describe.each<[HelmVersion, string, number]>([
       const logged = run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::'))
       for (const text of [reportFile, logged.join('\n'), run.summary]) expect(text).not.toContain(SECRET)
       expect(run.summary).toContain('fatal: database refused the password')
+      // One sticky comment on the pull request, with the evidence and without the secret.
+      const comments = github.commentsOn(7)
+      expect(comments).toHaveLength(1)
+      expect(comments[0]?.body).toContain('fatal: database refused the password')
+      expect(comments[0]?.body).not.toContain(SECRET)
+      expect(run.outputs['comment-url']).toMatch(/^https?:\/\/\S+/)
       expect(run.summary).toContain('CrashLoopBackOff')
     }
   )
