@@ -22,7 +22,7 @@ import {
   type Inputs
 } from '../src/inputs.js'
 
-const existing = new Set(['values/base.yaml', 'values/prod.yaml'])
+const existing = new Set(['values/base.yaml', 'values/prod.yaml', './chart'])
 const env = { fileExists: (path: string) => existing.has(path) }
 
 const base: Record<string, string> = { release: 'web', chart: './chart' }
@@ -259,6 +259,12 @@ describe('parseInputs: every invalid input names itself', () => {
       `release: "web-" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
     ],
     ['chart missing', { chart: '' }, 'chart: is required unless mode is uninstall'],
+    ['chart path that does not exist', { chart: './charts/nope' }, 'chart: ./charts/nope does not exist'],
+    [
+      'absolute chart path that does not exist',
+      { chart: '/srv/charts/nope' },
+      'chart: /srv/charts/nope does not exist'
+    ],
     [
       'namespace too long',
       { namespace: 'n'.repeat(64) },
@@ -553,7 +559,11 @@ describe('readInputs', () => {
   })
 
   it('reads through @actions/core and masks secrets', () => {
-    core.inputs = { release: 'web', chart: './chart', 'set-secret': 'db.password=hunter2' }
+    core.inputs = {
+      release: 'web',
+      chart: 'oci://registry.example.com/charts/web',
+      'set-secret': 'db.password=hunter2'
+    }
     const inputs = readInputs()
     expect(inputs.release).toBe('web')
     expect(core.secrets).toEqual(['hunter2'])

@@ -44943,6 +44943,20 @@ async function deployOrRefuse(ctx, started, recoveries) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/exec/process.ts
 
+/** A binary that exited non-zero: the argv (already redacted by the caller) and its stderr. */
+class ProcessError extends Error {
+    binary;
+    args;
+    result;
+    constructor(binary, args, result) {
+        const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+        super(`${binary} ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`);
+        this.binary = binary;
+        this.args = args;
+        this.result = result;
+        this.name = 'ProcessError';
+    }
+}
 /**
  * Spawns a binary directly (argument array, no shell), so that a signal we send reaches it and not a shell.
  * @actions/exec does not expose the child process, which signal forwarding needs.
@@ -45036,14 +45050,9 @@ function redactData(value, secrets) {
 
 
 
-class HelmError extends Error {
-    args;
-    result;
+class HelmError extends ProcessError {
     constructor(args, result) {
-        const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-        super(`helm ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`);
-        this.args = args;
-        this.result = result;
+        super('helm', args, result);
         this.name = 'HelmError';
     }
 }
@@ -45207,6 +45216,10 @@ function parseInputs(raw, env) {
     const chart = text('chart');
     if (chart === '' && mode !== 'uninstall')
         at('chart').push('chart: is required unless mode is uninstall');
+    // A path-like chart must exist; names (repo/chart with repo-url, oci://...) are helm's to resolve.
+    if (mode !== 'uninstall' && /^(\.{1,2}\/|\/)/.test(chart) && !env.fileExists(chart)) {
+        at('chart').push(`chart: ${chart} does not exist`);
+    }
     const namespace = text('namespace');
     if (namespace !== '' && (namespace.length > 63 || !NAMESPACE_NAME.test(namespace))) {
         at('namespace').push(`namespace: "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`);
@@ -46737,14 +46750,9 @@ async function resolveKubectl(versionInput, install) {
 
 ;// CONCATENATED MODULE: ./src/kube/client.ts
 
-class KubectlError extends Error {
-    args;
-    result;
+class KubectlError extends ProcessError {
     constructor(args, result) {
-        const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
-        super(`kubectl ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`);
-        this.args = args;
-        this.result = result;
+        super('kubectl', args, result);
         this.name = 'KubectlError';
     }
 }

@@ -164,6 +164,10 @@ export function parseInputs(raw: Record<string, string>, env: InputEnvironment):
 
   const chart = text('chart')
   if (chart === '' && mode !== 'uninstall') at('chart').push('chart: is required unless mode is uninstall')
+  // A path-like chart must exist; names (repo/chart with repo-url, oci://...) are helm's to resolve.
+  if (mode !== 'uninstall' && /^(\.{1,2}\/|\/)/.test(chart) && !env.fileExists(chart)) {
+    at('chart').push(`chart: ${chart} does not exist`)
+  }
 
   const namespace = text('namespace')
   if (namespace !== '' && (namespace.length > 63 || !NAMESPACE_NAME.test(namespace))) {

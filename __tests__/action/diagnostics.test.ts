@@ -4,23 +4,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { FakeGitHub } from '../report/fake-github.js'
-import {
-  APP_CHART,
-  startDeployHarness,
-  type DeployHarness,
-  type HelmVersion
-} from '../support/deploy-harness.js'
+import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy-harness.js'
 
-let h: DeployHarness
-
-beforeAll(async () => {
-  h = await startDeployHarness()
-})
-afterAll(async () => {
-  await h.stop()
-})
+const harness = useDeployHarness()
 
 const SECRET = 'hunter2-pa55word'
 
@@ -40,15 +28,15 @@ describe.each<[HelmVersion, string, number]>([
     'a crash-looping upgrade: rolled back early, with state, events and the crashed log kept',
     async () => {
       const ns = `${id}-diag-crash`
-      expect((await h.deploy(version, base(ns, 'shop'))).outputs.status).toBe('deployed')
+      expect((await harness().deploy(version, base(ns, 'shop'))).outputs.status).toBe('deployed')
       const started = Date.now()
       const github = new FakeGitHub({
         tokens: { 'ghs-fake-token': { login: 'github-actions[bot]', kind: 'app' } }
       })
       await github.start()
-      const eventPath = join(h.cluster.home, `event-${id}.json`)
+      const eventPath = join(harness().cluster.home, `event-${id}.json`)
       await writeFile(eventPath, JSON.stringify({ number: 7, pull_request: { number: 7 } }))
-      const run = await h.deploy(
+      const run = await harness().deploy(
         version,
         {
           ...base(ns, 'shop'),
@@ -84,7 +72,7 @@ describe.each<[HelmVersion, string, number]>([
       expect(crashed).toMatchObject({ deleted: true, owner: 'Deployment/shop' })
       expect(crashed?.containers[0]).toMatchObject({ lastTermination: { exitCode: 3, reason: 'Error' } })
       expect(crashed?.containers[0]?.restartCount).toBeGreaterThanOrEqual(2)
-      expect(h.cluster.store.get('pods', ns, crashed?.name ?? '')).toBeUndefined()
+      expect(harness().cluster.store.get('pods', ns, crashed?.name ?? '')).toBeUndefined()
       expect(d?.events).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ type: 'Warning', reason: 'BackOff', object: `Pod/${crashed?.name}` })
@@ -114,7 +102,7 @@ describe.each<[HelmVersion, string, number]>([
   )
 
   it.concurrent('an image that cannot be pulled', async () => {
-    const run = await h.deploy(version, {
+    const run = await harness().deploy(version, {
       ...base(`${id}-diag-pull`, 'pull'),
       'set-string': 'image=registry.invalid/shop/web:9.9'
     })
@@ -132,7 +120,7 @@ describe.each<[HelmVersion, string, number]>([
   })
 
   it.concurrent('a missing ConfigMap: CreateContainerConfigError for 10 s', async () => {
-    const run = await h.deploy(version, {
+    const run = await harness().deploy(version, {
       ...base(`${id}-diag-config`, 'cfg'),
       'set-string': 'configFrom=shop-settings'
     })
@@ -142,7 +130,7 @@ describe.each<[HelmVersion, string, number]>([
   })
 
   it.concurrent('more CPU than the node has: FailedScheduling for 30 s', async () => {
-    const run = await h.deploy(version, {
+    const run = await harness().deploy(version, {
       ...base(`${id}-diag-cpu`, 'big'),
       'set-string': 'cpu=64',
       // Far beyond the 30 s the verdict waits, so the progress deadline cannot win the race.
@@ -158,8 +146,8 @@ describe.each<[HelmVersion, string, number]>([
 
   it.concurrent('a failed pre-upgrade hook Job', async () => {
     const ns = `${id}-diag-hook`
-    expect((await h.deploy(version, base(ns, 'hooked'))).outputs.status).toBe('deployed')
-    const run = await h.deploy(version, {
+    expect((await harness().deploy(version, base(ns, 'hooked'))).outputs.status).toBe('deployed')
+    const run = await harness().deploy(version, {
       ...base(ns, 'hooked'),
       set: 'hook.enabled=true',
       'set-string': 'hook.env.SIM_EXIT_CODE=2\nhook.env.SIM_LOG=migration 42 failed: column exists'
@@ -178,13 +166,13 @@ describe.each<[HelmVersion, string, number]>([
 
   it.concurrent('a NodePort conflict: helm’s 422 and whatever events exist', async () => {
     const ns = `${id}-diag-port`
-    const first = await h.deploy(version, {
+    const first = await harness().deploy(version, {
       ...base(ns, 'holder'),
       set: `service.nodePort=${nodePort}`,
       timeout: '30s'
     })
     expect(first.outputs.status).toBe('deployed')
-    const run = await h.deploy(version, {
+    const run = await harness().deploy(version, {
       ...base(ns, 'clash'),
       set: `service.nodePort=${nodePort}`,
       timeout: '30s'
@@ -199,7 +187,7 @@ describe.each<[HelmVersion, string, number]>([
 
   it.concurrent('fail-fast off: helm waits for its timeout, and the evidence is still kept', async () => {
     const started = Date.now()
-    const run = await h.deploy(version, {
+    const run = await harness().deploy(version, {
       ...base(`${id}-diag-patient`, 'patient'),
       timeout: '8s',
       'fail-fast': 'false',
@@ -216,13 +204,13 @@ describe.each<[HelmVersion, string, number]>([
     'API faults during the watch: the diagnostics say partial, the outcome is still right',
     async () => {
       const ns = `${id}-diag-faults`
-      h.cluster.faults.add({
+      harness().cluster.faults.add({
         method: 'GET',
         path: new RegExp(`/namespaces/${ns}/events`),
         count: 3,
         action: { status: 500 }
       })
-      const run = await h.deploy(version, {
+      const run = await harness().deploy(version, {
         ...base(ns, 'flaky'),
         'set-string': 'image=registry.invalid/flaky:1'
       })

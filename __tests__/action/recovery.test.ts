@@ -3,23 +3,11 @@
  * a release must never be left pending by us, and one left by a killed helm must be repaired.
  */
 import { spawn } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { helmBinary } from '../fixtures/binaries.js'
-import {
-  APP_CHART,
-  startDeployHarness,
-  type DeployHarness,
-  type HelmVersion
-} from '../support/deploy-harness.js'
+import { APP_CHART, useDeployHarness, type DeployRun, type HelmVersion } from '../support/deploy-harness.js'
 
-let h: DeployHarness
-
-beforeAll(async () => {
-  h = await startDeployHarness()
-})
-afterAll(async () => {
-  await h.stop()
-})
+const harness = useDeployHarness()
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
@@ -48,33 +36,33 @@ describe.each<[HelmVersion, string]>([
       'create-namespace': 'true',
       timeout: '30s'
     }
-    expect((await h.deploy(version, base)).outputs.status).toBe('deployed')
+    expect((await harness().deploy(version, base)).outputs.status).toBe('deployed')
 
     // A helm killed hard mid-wait leaves its revision pending-upgrade, as a lost runner would.
     const helm = spawn(
       helmBinary(version),
       ['upgrade', 'locked', APP_CHART, '-n', ns, '--set-string', NEVER_READY, ...atomic, '--timeout', '60s'],
-      { env: h.cluster.env, stdio: 'ignore' }
+      { env: harness().cluster.env, stdio: 'ignore' }
     )
     await waitFor('pending-upgrade', async () =>
-      (await h.history(version, 'locked', ns)).some(r => r.status === 'pending-upgrade')
+      (await harness().history(version, 'locked', ns)).some(r => r.status === 'pending-upgrade')
     )
     await sleep(1_000)
     helm.kill('SIGKILL')
     await new Promise(resolve => helm.on('close', resolve))
-    const locked = await h.history(version, 'locked', ns)
+    const locked = await harness().history(version, 'locked', ns)
     expect(locked.map(r => r.status)).toEqual(['deployed', 'pending-upgrade'])
 
-    const refused = await h.deploy(version, base)
+    const refused = await harness().deploy(version, base)
     expect(refused.exitCode).toBe(1)
     expect(refused.outputs.status).toBe('failed')
     expect(refused.outputs['failure-reason']).toMatch(
       /^another operation is in progress on release locked \(pending-upgrade since \S+Z\); not stale until \S+Z$/
     )
-    expect(await h.history(version, 'locked', ns)).toEqual(locked)
+    expect(await harness().history(version, 'locked', ns)).toEqual(locked)
 
-    h.ageRevision('locked', ns, 2, 10 * 60_000)
-    const recovered = await h.deploy(version, base)
+    harness().ageRevision('locked', ns, 2, 10 * 60_000)
+    const recovered = await harness().deploy(version, base)
     expect(recovered.exitCode, recovered.stdout).toBe(0)
     expect(recovered.stdout).toContain(
       'Recovering a stale lock on release locked: revision 2 is pending-upgrade'
@@ -82,109 +70,77 @@ describe.each<[HelmVersion, string]>([
     expect(recovered.report?.recoveries).toMatchObject([
       { kind: 'rollback', fromStatus: 'pending-upgrade', fromRevision: 2, toRevision: 1, ok: true }
     ])
-    const history = await h.history(version, 'locked', ns)
+    const history = await harness().history(version, 'locked', ns)
     expect(history.at(-1)).toMatchObject({ status: 'deployed', description: 'Upgrade complete' })
     // helm leaves the abandoned revision marked pending; what matters is that nothing after it is.
     expect(history.filter(r => r.revision > 2).map(r => r.status)).toEqual(['superseded', 'deployed'])
   })
 
-  it('cancelling the action (SIGINT) during the wait makes helm roll back: nothing is left pending', async () => {
-    const ns = `${id}-cancel`
-    const base = {
-      chart: APP_CHART,
-      release: 'cancelled',
-      namespace: ns,
-      'create-namespace': 'true',
-      timeout: '60s'
-    }
-    expect((await h.deploy(version, base)).outputs.status).toBe('deployed')
-
-    let pid: number | undefined
-    const running = h.deploy(
+  /** A healthy release, then an upgrade that never becomes ready, already in helm's wait when this returns. */
+  async function upgradeInWait(
+    release: string,
+    ns: string,
+    detached: boolean
+  ): Promise<{ pid: number; running: Promise<DeployRun>; base: Record<string, string> }> {
+    const base = { chart: APP_CHART, release, namespace: ns, 'create-namespace': 'true', timeout: '60s' }
+    expect((await harness().deploy(version, base)).outputs.status).toBe('deployed')
+    let pid = 0
+    const running = harness().deploy(
       version,
       { ...base, 'set-string': NEVER_READY, 'fail-fast': 'false' },
-      { onStart: child => (pid = child.pid) }
+      { onStart: child => (pid = child.pid ?? 0), detached }
     )
     await waitFor('the upgrade to wait', async () =>
-      (await h.history(version, 'cancelled', ns)).some(r => r.status === 'pending-upgrade')
+      (await harness().history(version, release, ns)).some(r => r.status === 'pending-upgrade')
     )
     await sleep(1_000)
-    process.kill(pid ?? 0, 'SIGINT')
+    return { pid, running, base }
+  }
+
+  it('cancelling the action (SIGINT) during the wait makes helm roll back: nothing is left pending', async () => {
+    const ns = `${id}-cancel`
+    const { pid, running } = await upgradeInWait('cancelled', ns, false)
+    process.kill(pid, 'SIGINT')
     const run = await running
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('received SIGINT: asked helm to cancel and clean up')
     expect(run.outputs).toMatchObject({ status: 'rolled-back', revision: '3', 'previous-revision': '1' })
     expect(run.outputs['failure-reason']).toContain('context canceled')
-    const history = await h.history(version, 'cancelled', ns)
+    const history = await harness().history(version, 'cancelled', ns)
     expect(history.map(r => r.status)).toEqual(['superseded', 'failed', 'deployed'])
   })
 
   it('SIGINT, then SIGKILL 2 s later while helm rolls back: the post step repairs the pending release', async () => {
     const ns = `${id}-killed`
-    const base = {
-      chart: APP_CHART,
-      release: 'killed',
-      namespace: ns,
-      'create-namespace': 'true',
-      timeout: '60s'
-    }
-    expect((await h.deploy(version, base)).outputs.status).toBe('deployed')
-
-    let pid: number | undefined
-    const running = h.deploy(
-      version,
-      { ...base, 'set-string': NEVER_READY, 'fail-fast': 'false' },
-      { onStart: child => (pid = child.pid), detached: true }
-    )
-    await waitFor('the upgrade to wait', async () =>
-      (await h.history(version, 'killed', ns)).some(r => r.status === 'pending-upgrade')
-    )
-    await sleep(1_000)
+    const { pid, running, base } = await upgradeInWait('killed', ns, true)
     // helm's rollback will hang on the Deployment, as on a slow cluster, so the kill lands mid-cleanup.
-    h.cluster.faults.add({
+    harness().cluster.faults.add({
       method: 'PATCH',
       path: new RegExp(`/namespaces/${ns}/deployments/killed`),
       count: 10,
       action: 'hang'
     })
-    process.kill(pid ?? 0, 'SIGINT')
+    process.kill(pid, 'SIGINT')
     await sleep(2_000)
-    process.kill(-(pid ?? 0), 'SIGKILL')
+    process.kill(-pid, 'SIGKILL')
     const killed = await running
-    h.cluster.faults.clear()
+    harness().cluster.faults.clear()
     expect(killed.exitCode).toBe(null)
-    const left = await h.history(version, 'killed', ns)
+    const left = await harness().history(version, 'killed', ns)
     expect(left.at(-1)?.status).toMatch(/^pending-/)
 
-    console.log(
-      'killed stdout',
-      killed.stdout
-        .split('\n')
-        .filter(l => !l.includes('DEBUG'))
-        .slice(-15)
-        .join('\n'),
-      JSON.stringify(left)
-    )
-    const post = await h.deploy(version, base, { state: killed.state })
-    console.log(
-      'post stdout',
-      post.stdout
-        .split('\n')
-        .filter(l => !l.includes('DEBUG'))
-        .slice(-15)
-        .join('\n')
-    )
+    const post = await harness().deploy(version, base, { state: killed.state })
     expect(post.exitCode, post.stdout).toBe(0)
     expect(post.stdout).toMatch(
       /::warning::the main step did not finish; rolled release killed back to revision 1/
     )
-    const repaired = await h.history(version, 'killed', ns)
+    const repaired = await harness().history(version, 'killed', ns)
     expect(repaired.at(-1)).toMatchObject({ status: 'deployed', description: 'Rollback to 1' })
     expect(repaired.filter(r => r.revision > (left.at(-1)?.revision ?? 0)).map(r => r.status)).toEqual([
       'deployed'
     ])
     // The live Deployment is revision 1's again, not what the interrupted upgrade left.
-    const live = JSON.stringify(h.cluster.store.get('deployments', ns, 'killed'))
+    const live = JSON.stringify(harness().cluster.store.get('deployments', ns, 'killed'))
     expect(live).not.toContain('SIM_NEVER_READY')
   })
 })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import { afterAll, beforeAll } from 'vitest'
 import { startTestCluster, type TestCluster } from '../cluster/index.js'
 import type { KubeObject, ResourceName } from '../cluster/types.js'
 import { helmBinary, MIRROR_DIR } from '../fixtures/binaries.js'
@@ -153,5 +154,20 @@ export async function startDeployHarness(options: { timeScale?: number } = {}): 
       await rm(toolCache, { recursive: true, force: true })
       for (const dir of runs) await rm(dir, { recursive: true, force: true })
     }
+  }
+}
+
+/** One harness for a test file: started before its tests, stopped after. Call at the top level of the file. */
+export function useDeployHarness(options: { timeScale?: number } = {}): () => DeployHarness {
+  let harness: DeployHarness | undefined
+  beforeAll(async () => {
+    harness = await startDeployHarness(options)
+  })
+  afterAll(async () => {
+    await harness?.stop()
+  })
+  return () => {
+    if (!harness) throw new Error('the deploy harness is not started yet')
+    return harness
   }
 }

@@ -9,6 +9,19 @@ export interface ProcessResult {
   durationMs: number
 }
 
+/** A binary that exited non-zero: the argv (already redacted by the caller) and its stderr. */
+export class ProcessError extends Error {
+  constructor(
+    readonly binary: string,
+    readonly args: readonly string[],
+    readonly result: ProcessResult
+  ) {
+    const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
+    super(`${binary} ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`)
+    this.name = 'ProcessError'
+  }
+}
+
 export interface RunningProcess {
   readonly pid: number | undefined
   /** Resolves when the process has exited; never rejects for a non-zero exit. */

@@ -1,16 +1,12 @@
 import * as core from '@actions/core'
-import { spawnProcess, type ProcessResult, type RunningProcess } from '../exec/process.js'
+import { ProcessError, spawnProcess, type ProcessResult, type RunningProcess } from '../exec/process.js'
 import { redactText } from '../report/redact.js'
 import { redactArgs, type HelmMajor } from './args.js'
 import { createDebugOutputFilter } from './output.js'
 
-export class HelmError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly result: ProcessResult
-  ) {
-    const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
-    super(`helm ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`)
+export class HelmError extends ProcessError {
+  constructor(args: readonly string[], result: ProcessResult) {
+    super('helm', args, result)
     this.name = 'HelmError'
   }
 }

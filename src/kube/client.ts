@@ -1,12 +1,8 @@
-import { spawnProcess, type ProcessResult } from '../exec/process.js'
+import { ProcessError, spawnProcess, type ProcessResult } from '../exec/process.js'
 
-export class KubectlError extends Error {
-  constructor(
-    readonly args: readonly string[],
-    readonly result: ProcessResult
-  ) {
-    const reason = result.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ')
-    super(`kubectl ${args.join(' ')} failed (exit code ${result.exitCode})${reason ? `: ${reason}` : ''}`)
+export class KubectlError extends ProcessError {
+  constructor(args: readonly string[], result: ProcessResult) {
+    super('kubectl', args, result)
     this.name = 'KubectlError'
   }
 }
