@@ -52960,12 +52960,12 @@ async function openSession(inputs) {
         cleanup: () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true })
     };
 }
-async function writeReport(tempDir, report, secrets) {
+async function writeReport(tempDir, report) {
     const dir = (0,external_node_path_namespaceObject.join)(tempDir, 'helm-atomic-deploy');
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
     const suffix = report.namespace ? `.${report.namespace}` : '';
     const path = (0,external_node_path_namespaceObject.join)(dir, `${report.release}${suffix}-${Date.now()}.json`);
-    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(redactData(report, secrets), null, 2) + '\n', { mode: 0o600 });
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
     return path;
 }
 function setDeployOutputs(report, reportPath) {
@@ -53083,7 +53083,8 @@ async function runMain() {
             }
         });
         const { outcome } = result;
-        const report = buildReport({
+        // Redacted once, here: everything below (outputs, report.json, summary, comment, annotations) reads this.
+        const report = redactData(buildReport({
             release: inputs.release,
             namespace,
             environment: inputs.environment,
@@ -53108,8 +53109,8 @@ async function runMain() {
             installMs,
             helmMs: result.helmDurationMs,
             diagnostics: result.diagnostics
-        });
-        const reportPath = await writeReport(session.tempDir, report, inputs.secrets);
+        }), inputs.secrets);
+        const reportPath = await writeReport(session.tempDir, report);
         setDeployOutputs(report, reportPath);
         saveState(STATE_FINISHED, 'true');
         await publishReport(inputs, report);
@@ -53120,7 +53121,7 @@ async function runMain() {
         }
     }
     catch (error) {
-        saveState(STATE_FINISHED, 'true');
+        // Not marked finished: if helm had started, the post step checks that the release is not left pending.
         setFailed(error instanceof Error ? error.message : String(error));
     }
     finally {

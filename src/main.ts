@@ -43,16 +43,12 @@ async function openSession(inputs: Inputs): Promise<Session> {
   }
 }
 
-async function writeReport(
-  tempDir: string,
-  report: DeployReport,
-  secrets: readonly string[]
-): Promise<string> {
+async function writeReport(tempDir: string, report: DeployReport): Promise<string> {
   const dir = join(tempDir, 'helm-atomic-deploy')
   await mkdir(dir, { recursive: true })
   const suffix = report.namespace ? `.${report.namespace}` : ''
   const path = join(dir, `${report.release}${suffix}-${Date.now()}.json`)
-  await writeFile(path, JSON.stringify(redactData(report, secrets), null, 2) + '\n', { mode: 0o600 })
+  await writeFile(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 })
   return path
 }
 
@@ -179,33 +175,37 @@ async function runMain(): Promise<void> {
       }
     })
     const { outcome } = result
-    const report = buildReport({
-      release: inputs.release,
-      namespace,
-      environment: inputs.environment,
-      kubeContext: inputs.kubeContext,
-      mode: inputs.mode,
-      chart: inputs.chart,
-      chartVersion: inputs.chartVersion,
-      helmVersion: version,
-      helmPath: helmTool.path,
-      kubectlPath: kubectl.path,
-      status: outcome.status,
-      revision: outcome.revision,
-      previousRevision: outcome.previousRevision,
-      rolledBack: outcome.rolledBack,
-      failureReason: outcome.failureReason,
-      helmError: result.helmError,
-      detail: outcome.detail,
-      recoveries: result.recoveries,
-      history: result.historyAfter,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      installMs,
-      helmMs: result.helmDurationMs,
-      diagnostics: result.diagnostics
-    })
-    const reportPath = await writeReport(session.tempDir, report, inputs.secrets)
+    // Redacted once, here: everything below (outputs, report.json, summary, comment, annotations) reads this.
+    const report = redactData(
+      buildReport({
+        release: inputs.release,
+        namespace,
+        environment: inputs.environment,
+        kubeContext: inputs.kubeContext,
+        mode: inputs.mode,
+        chart: inputs.chart,
+        chartVersion: inputs.chartVersion,
+        helmVersion: version,
+        helmPath: helmTool.path,
+        kubectlPath: kubectl.path,
+        status: outcome.status,
+        revision: outcome.revision,
+        previousRevision: outcome.previousRevision,
+        rolledBack: outcome.rolledBack,
+        failureReason: outcome.failureReason,
+        helmError: result.helmError,
+        detail: outcome.detail,
+        recoveries: result.recoveries,
+        history: result.historyAfter,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        installMs,
+        helmMs: result.helmDurationMs,
+        diagnostics: result.diagnostics
+      }),
+      inputs.secrets
+    )
+    const reportPath = await writeReport(session.tempDir, report)
     setDeployOutputs(report, reportPath)
     core.saveState(STATE_FINISHED, 'true')
     await publishReport(inputs, report)
@@ -217,7 +217,7 @@ async function runMain(): Promise<void> {
       core.setFailed(`${inputs.release}: ${report.status}: ${report.failureReason ?? 'see the log'}`)
     }
   } catch (error) {
-    core.saveState(STATE_FINISHED, 'true')
+    // Not marked finished: if helm had started, the post step checks that the release is not left pending.
     core.setFailed(error instanceof Error ? error.message : String(error))
   } finally {
     process.off('SIGINT', onSignal)
