@@ -47020,6 +47020,7 @@ const EVENT_GRACE_MS = 2_000;
 const MAX_LINE = 2_000;
 const MAX_LOG_BYTES = 256 * 1024;
 const FINAL_COLLECTION_MS = 10_000;
+const SLOW_DOWN_AFTER_MS = 30_000;
 function capLines(text, lines) {
     const all = text.replace(/\n$/, '').split('\n');
     const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
@@ -47057,9 +47058,11 @@ class ReleaseWatcher {
         this.loop ??= this.run();
     }
     async run() {
-        const interval = Math.min(this.options.intervalMs ?? 1_000, 2_000);
+        const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000);
         while (!this.stopped) {
             const began = this.now();
+            // Most failures show within seconds; a long wait is watched at half the rate, to keep kubectl's cost down.
+            const interval = began - this.startedAt < SLOW_DOWN_AFTER_MS ? fast : Math.max(fast, 2_000);
             await this.observe();
             if (this.stopped)
                 break;
@@ -47120,16 +47123,35 @@ class ReleaseWatcher {
         const owner = controllerOf(item);
         return owner !== undefined && this.uids.has(owner.uid);
     }
-    async observe() {
+    /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
+    async read() {
         const { kubectl, namespace } = this.options;
-        let items;
         try {
-            items = await kubectl.list(KINDS, namespace);
+            const all = await kubectl.list([...KINDS, 'events'], namespace);
+            const isEvent = (x) => 'involvedObject' in x;
+            return { items: all.filter((x) => !isEvent(x)), events: all.filter(isEvent) };
         }
-        catch (error) {
-            this.note('reading workloads and pods failed', error);
+        catch {
+            let items;
+            try {
+                items = await kubectl.list(KINDS, namespace);
+            }
+            catch (error) {
+                this.note('reading workloads and pods failed', error);
+                return undefined;
+            }
+            const events = await kubectl.list(['events'], namespace).catch((error) => {
+                this.note('reading events failed', error);
+                return [];
+            });
+            return { items, events };
+        }
+    }
+    async observe() {
+        const read = await this.read();
+        if (!read)
             return;
-        }
+        const { items } = read;
         this.observations++;
         // Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod.
         const order = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
@@ -47158,18 +47180,11 @@ class ReleaseWatcher {
         for (const [name, pod] of this.pods)
             if (!livePods.has(name))
                 pod.deleted = true;
-        await Promise.all([this.readEvents(), this.collectLogs(false)]);
+        this.keepEvents(read.events);
+        await this.collectLogs(false);
         await this.judge();
     }
-    async readEvents() {
-        let events;
-        try {
-            events = await this.options.kubectl.list(['events'], this.options.namespace);
-        }
-        catch (error) {
-            this.note('reading events failed', error);
-            return;
-        }
+    keepEvents(events) {
         for (const event of events) {
             const involved = event.involvedObject;
             const ours = (involved.uid !== undefined && this.uids.has(involved.uid)) ||

@@ -52,6 +52,7 @@ const EVENT_GRACE_MS = 2_000
 const MAX_LINE = 2_000
 const MAX_LOG_BYTES = 256 * 1024
 const FINAL_COLLECTION_MS = 10_000
+const SLOW_DOWN_AFTER_MS = 30_000
 
 function capLines(text: string, lines: number): { lines: string[]; truncated: boolean } {
   const all = text.replace(/\n$/, '').split('\n')
@@ -94,9 +95,11 @@ export class ReleaseWatcher {
   }
 
   private async run(): Promise<void> {
-    const interval = Math.min(this.options.intervalMs ?? 1_000, 2_000)
+    const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000)
     while (!this.stopped) {
       const began = this.now()
+      // Most failures show within seconds; a long wait is watched at half the rate, to keep kubectl's cost down.
+      const interval = began - this.startedAt < SLOW_DOWN_AFTER_MS ? fast : Math.max(fast, 2_000)
       await this.observe()
       if (this.stopped) break
       await new Promise<void>(resolve => {
@@ -163,15 +166,33 @@ export class ReleaseWatcher {
     return owner !== undefined && this.uids.has(owner.uid)
   }
 
-  private async observe(): Promise<void> {
+  /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
+  private async read(): Promise<{ items: KubeItem[]; events: KubeEvent[] } | undefined> {
     const { kubectl, namespace } = this.options
-    let items: KubeItem[]
     try {
-      items = await kubectl.list<KubeItem>(KINDS, namespace)
-    } catch (error) {
-      this.note('reading workloads and pods failed', error)
-      return
+      const all = await kubectl.list<KubeItem | KubeEvent>([...KINDS, 'events'], namespace)
+      const isEvent = (x: KubeItem | KubeEvent): x is KubeEvent => 'involvedObject' in x
+      return { items: all.filter((x): x is KubeItem => !isEvent(x)), events: all.filter(isEvent) }
+    } catch {
+      let items: KubeItem[]
+      try {
+        items = await kubectl.list<KubeItem>(KINDS, namespace)
+      } catch (error) {
+        this.note('reading workloads and pods failed', error)
+        return undefined
+      }
+      const events = await kubectl.list<KubeEvent>(['events'], namespace).catch((error: unknown) => {
+        this.note('reading events failed', error)
+        return []
+      })
+      return { items, events }
     }
+  }
+
+  private async observe(): Promise<void> {
+    const read = await this.read()
+    if (!read) return
+    const { items } = read
     this.observations++
     // Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod.
     const order = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod']
@@ -199,18 +220,12 @@ export class ReleaseWatcher {
     }
     for (const [name, pod] of this.pods) if (!livePods.has(name)) pod.deleted = true
 
-    await Promise.all([this.readEvents(), this.collectLogs(false)])
+    this.keepEvents(read.events)
+    await this.collectLogs(false)
     await this.judge()
   }
 
-  private async readEvents(): Promise<void> {
-    let events: KubeEvent[]
-    try {
-      events = await this.options.kubectl.list<KubeEvent>(['events'], this.options.namespace)
-    } catch (error) {
-      this.note('reading events failed', error)
-      return
-    }
+  private keepEvents(events: readonly KubeEvent[]): void {
     for (const event of events) {
       const involved = event.involvedObject
       const ours =
