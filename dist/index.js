@@ -53131,9 +53131,9 @@ async function runMain() {
         await publishReport(inputs, report);
         core_info(`status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
             (report.detail ? `; ${report.detail}` : ''));
-        if (report.status !== 'deployed' && report.status !== 'uninstalled') {
-            setFailed(`${inputs.release}: ${report.status}: ${report.failureReason ?? 'see the log'}`);
-        }
+        // The failure's one error annotation (titled with release and environment) was written with the report.
+        if (report.status !== 'deployed' && report.status !== 'uninstalled')
+            process.exitCode = ExitCode.Failure;
     }
     catch (error) {
         // Not marked finished: if helm had started, the post step checks that the release is not left pending.

@@ -213,9 +213,9 @@ async function runMain(): Promise<void> {
       `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
         (report.detail ? `; ${report.detail}` : '')
     )
-    if (report.status !== 'deployed' && report.status !== 'uninstalled') {
-      core.setFailed(`${inputs.release}: ${report.status}: ${report.failureReason ?? 'see the log'}`)
-    }
+    // The failure's one error annotation (titled with release and environment) was written with the report.
+    if (report.status !== 'deployed' && report.status !== 'uninstalled')
+      process.exitCode = core.ExitCode.Failure
   } catch (error) {
     // Not marked finished: if helm had started, the post step checks that the release is not left pending.
     core.setFailed(error instanceof Error ? error.message : String(error))

@@ -50,6 +50,12 @@ describe.each<[HelmVersion, string, number]>([
       revision: null,
       rolledBack: true
     })
+    // One error annotation, titled with the release, carrying the root cause.
+    const errors = qa.stdout.split('\n').filter(line => line.startsWith('::error'))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      /^::error title=helm-atomic-deploy%3A qa101::rolled back: .*provided port is already allocated/
+    )
 
     const kept = await harness().deploy(version, {
       ...common,
