@@ -101,6 +101,25 @@ describe.each<[HelmVersion, string, number]>([
     }
   )
 
+  it.concurrent(
+    'atomic off: fail-fast still ends the wait and leaves the failed release for inspection',
+    async () => {
+      const ns = `${id}-diag-keep`
+      const started = Date.now()
+      const run = await harness().deploy(version, {
+        ...base(ns, 'kept'),
+        atomic: 'false',
+        'set-string': 'env.SIM_EXIT_CODE=1\nenv.SIM_READY_AFTER_SECONDS=5'
+      })
+      expect(Date.now() - started).toBeLessThan(60_000)
+      expect(run.outputs).toMatchObject({ status: 'failed', 'rolled-back': 'false', revision: '' })
+      expect(run.report?.diagnostics?.verdict?.rule).toBe('crash-loop')
+      expect(await harness().history(version, 'kept', ns)).toMatchObject([{ revision: 1, status: 'failed' }])
+      // The failed objects stay for inspection.
+      expect(harness().cluster.store.get('deployments', ns, 'kept')).toBeDefined()
+    }
+  )
+
   it.concurrent('an image that cannot be pulled', async () => {
     const run = await harness().deploy(version, {
       ...base(`${id}-diag-pull`, 'pull'),
