@@ -44687,9 +44687,6 @@ const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/;
 const DUMP_START = /^USER-SUPPLIED VALUES:$/;
 /** Helm creating or changing objects (the main apply, or hooks after a wait): not a safe moment to signal it. */
 const MUTATION_MARKER = /\[debug\] (?:creating \d+ resource|Created a new|Patch |Replaced |Deleting |Starting delete)|level=DEBUG msg="(?:creating resource|Created resource|updating resource|Patched resource|patching resource|starting delete)/i;
-function isWaitMarker(line) {
-    return WAIT_MARKER.test(line);
-}
 /**
  * Whether helm is waiting after this line: true at the start of a wait, false when it creates or changes objects
  * (a hook's wait comes before the main apply), undefined when the line says neither.

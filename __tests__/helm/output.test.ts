@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createDebugOutputFilter, isWaitMarker, waitStateAfter } from '../../src/helm/output.js'
+import { createDebugOutputFilter, waitStateAfter } from '../../src/helm/output.js'
 
 describe('helm --debug output', () => {
-  it.each([
-    [
-      'wait.go:50: 2026-11-25 16:37:57.68776031 +0000 UTC m=+0.130612256 [debug] beginning wait for 1 resources with timeout of 20s',
-      true
-    ],
-    ['level=DEBUG msg="waiting for resources" count=1 timeout=20s', true],
-    [
-      'client.go:142: 2026-11-25 16:37:57.686292838 +0000 UTC m=+0.129144784 [debug] creating 1 resource(s)',
-      false
-    ],
-    ['level=DEBUG msg="creating resource(s)" resources=1', false],
-    ['beginning wait for 1 resources', false]
-  ])('isWaitMarker(%j) = %s', (line, expected) => {
-    expect(isWaitMarker(line)).toBe(expected)
-  })
-
   it.each([
     [
       'wait.go:50: 2026-11-25 16:37:57.68776031 +0000 UTC m=+0.130612256 [debug] beginning wait for 1 resources with timeout of 20s',

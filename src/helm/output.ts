@@ -12,10 +12,6 @@ const DUMP_START = /^USER-SUPPLIED VALUES:$/
 const MUTATION_MARKER =
   /\[debug\] (?:creating \d+ resource|Created a new|Patch |Replaced |Deleting |Starting delete)|level=DEBUG msg="(?:creating resource|Created resource|updating resource|Patched resource|patching resource|starting delete)/i
 
-export function isWaitMarker(line: string): boolean {
-  return WAIT_MARKER.test(line)
-}
-
 /**
  * Whether helm is waiting after this line: true at the start of a wait, false when it creates or changes objects
  * (a hook's wait comes before the main apply), undefined when the line says neither.
