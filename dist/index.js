@@ -44281,7 +44281,37 @@ function getIDToken(aud) {
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/** Removes secret values from text and data before anything is logged, rendered or written. Pure. */
+const REDACTION = '***';
+/** Secrets, longest first so that one containing a shorter one is removed whole; trivially short ones skipped. */
+function ordered(secrets) {
+    return [...new Set(secrets)].filter(s => s.trim().length >= 3).sort((a, b) => b.length - a.length);
+}
+function replaceAll(text, ordered) {
+    return ordered.reduce((out, secret) => out.split(secret).join(REDACTION), text);
+}
+function redactText(text, secrets) {
+    return replaceAll(text, ordered(secrets));
+}
+/** A deep copy of plain data with every string redacted. */
+function redactData(value, secrets) {
+    const list = ordered(secrets);
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return replaceAll(v, list);
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v !== null && typeof v === 'object') {
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        }
+        return v;
+    };
+    return walk(value);
+}
+
 ;// CONCATENATED MODULE: ./src/helm/args.ts
+
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
 function waitFlag(major) {
     return major === 3 ? '--wait' : '--wait=watcher';
@@ -44401,12 +44431,9 @@ function buildStatusArgs(target, options) {
 function buildDependencyBuildArgs(chartDir) {
     return ['dependency', 'build', chartDir];
 }
-const REDACTED = '***';
-/** Replaces every occurrence of each secret inside each argument, for logging a command line. */
+/** The command line as it may be logged: every secret replaced, each argument on its own. */
 function redactArgs(argv, secrets) {
-    // Longest first, so a secret that contains a shorter one is removed whole.
-    const ordered = [...new Set(secrets)].filter(s => s !== '').sort((a, b) => b.length - a.length);
-    return argv.map(arg => ordered.reduce((text, secret) => text.split(secret).join(REDACTED), arg));
+    return argv.map(arg => redactText(arg, secrets));
 }
 
 ;// CONCATENATED MODULE: ./src/helm/outcome.ts
@@ -45010,35 +45037,6 @@ function spawnProcess(path, args, options = {}) {
         done,
         signal: signal => !exited && child.kill(signal)
     };
-}
-
-;// CONCATENATED MODULE: ./src/report/redact.ts
-/** Removes secret values from text and data before anything is logged, rendered or written. Pure. */
-const REDACTION = '***';
-/** Secrets, longest first so that one containing a shorter one is removed whole; trivially short ones skipped. */
-function ordered(secrets) {
-    return [...new Set(secrets)].filter(s => s.trim().length >= 3).sort((a, b) => b.length - a.length);
-}
-function redactText(text, secrets) {
-    let out = text;
-    for (const secret of ordered(secrets))
-        out = out.split(secret).join(REDACTION);
-    return out;
-}
-/** A deep copy of plain data with every string redacted. */
-function redactData(value, secrets) {
-    const list = ordered(secrets);
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return list.reduce((text, secret) => text.split(secret).join(REDACTION), v);
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v !== null && typeof v === 'object') {
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        }
-        return v;
-    };
-    return walk(value);
 }
 
 ;// CONCATENATED MODULE: ./src/helm/client.ts

@@ -1,3 +1,4 @@
+import { redactText } from '../report/redact.js'
 import type { DeployMode, KeyValue } from '../inputs.js'
 
 export type HelmMajor = 3 | 4
@@ -173,11 +174,7 @@ export function buildDependencyBuildArgs(chartDir: string): string[] {
   return ['dependency', 'build', chartDir]
 }
 
-export const REDACTED = '***'
-
-/** Replaces every occurrence of each secret inside each argument, for logging a command line. */
+/** The command line as it may be logged: every secret replaced, each argument on its own. */
 export function redactArgs(argv: readonly string[], secrets: readonly string[]): string[] {
-  // Longest first, so a secret that contains a shorter one is removed whole.
-  const ordered = [...new Set(secrets)].filter(s => s !== '').sort((a, b) => b.length - a.length)
-  return argv.map(arg => ordered.reduce((text, secret) => text.split(secret).join(REDACTED), arg))
+  return argv.map(arg => redactText(arg, secrets))
 }
