@@ -3,8 +3,14 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { INPUT_DEFAULTS } from '../../src/inputs.js'
+import { BUNDLE_ENV } from './build-bundle.js'
 
-export const BUNDLE = join(import.meta.dirname, '..', '..', 'dist', 'index.js')
+/** The committed bundle; the test run uses its own bundle of the source instead (see build-bundle.ts). */
+export const COMMITTED_BUNDLE = join(import.meta.dirname, '..', '..', 'dist', 'index.js')
+
+function bundlePath(): string {
+  return process.env[BUNDLE_ENV] || COMMITTED_BUNDLE
+}
 
 export interface ActionRun {
   exitCode: number | null
@@ -75,7 +81,7 @@ export async function runBundledAction(options: ActionRunOptions): Promise<Actio
   }
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
 
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(process.execPath, [bundlePath()], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached
