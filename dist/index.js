@@ -41324,12 +41324,6 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -44200,13 +44194,13 @@ function core_info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -44277,174 +44271,19 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/report/redact.ts
-/** Removes secret values from text and data before anything is logged, rendered or written. Pure. */
-const REDACTION = '***';
-/** Secrets, longest first so that one containing a shorter one is removed whole; trivially short ones skipped. */
-function ordered(secrets) {
-    return [...new Set(secrets)].filter(s => s.trim().length >= 3).sort((a, b) => b.length - a.length);
-}
-function replaceAll(text, ordered) {
-    return ordered.reduce((out, secret) => out.split(secret).join(REDACTION), text);
-}
-function redactText(text, secrets) {
-    return replaceAll(text, ordered(secrets));
-}
-/** A deep copy of plain data with every string redacted. */
-function redactData(value, secrets) {
-    const list = ordered(secrets);
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return replaceAll(v, list);
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v !== null && typeof v === 'object') {
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        }
-        return v;
-    };
-    return walk(value);
-}
-
-;// CONCATENATED MODULE: ./src/helm/args.ts
-
-/** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
-function waitFlag(major) {
-    return major === 3 ? '--wait' : '--wait=watcher';
-}
-function namespaceArgs(target) {
-    return target.namespace === '' ? [] : ['--namespace', target.namespace];
-}
-function connectionArgs(target, options) {
-    const args = [];
-    if (target.kubeContext !== '')
-        args.push('--kube-context', target.kubeContext);
-    if (options.kubeconfigPath !== undefined && options.kubeconfigPath !== '') {
-        args.push('--kubeconfig', options.kubeconfigPath);
-    }
-    return args;
-}
-function buildDeployArgs(inputs, options) {
-    const args = [];
-    switch (inputs.mode) {
-        case 'upgrade-install':
-            args.push('upgrade', '--install');
-            break;
-        case 'install':
-            args.push('install');
-            break;
-        case 'upgrade':
-            args.push('upgrade');
-            break;
-        case 'uninstall':
-            throw new Error('buildDeployArgs: mode uninstall has no deploy command; use buildUninstallArgs');
-    }
-    args.push(inputs.release, inputs.chart, ...namespaceArgs(inputs));
-    // Plain upgrade never creates a namespace; helm documents the flag as install-only.
-    if (inputs.createNamespace && inputs.mode !== 'upgrade')
-        args.push('--create-namespace');
-    if (inputs.chartVersion !== '')
-        args.push('--version', inputs.chartVersion);
-    if (inputs.repoUrl !== '')
-        args.push('--repo', inputs.repoUrl);
-    for (const file of inputs.valuesFiles)
-        args.push('-f', file);
-    if (options.valuesFile !== undefined && options.valuesFile !== '')
-        args.push('-f', options.valuesFile);
-    for (const { key, value } of inputs.set)
-        args.push('--set', `${key}=${value}`);
-    for (const { key, value } of inputs.setString)
-        args.push('--set-string', `${key}=${value}`);
-    for (const { key, value } of inputs.setSecret)
-        args.push('--set', `${key}=${value}`);
-    if (inputs.atomic) {
-        // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
-        if (options.major === 3)
-            args.push('--atomic');
-        else
-            args.push('--rollback-on-failure', waitFlag(4));
-    }
-    else {
-        args.push(waitFlag(options.major));
-    }
-    args.push('--timeout', inputs.timeout);
-    if (inputs.waitForJobs)
-        args.push('--wait-for-jobs');
-    args.push(...connectionArgs(inputs, options), ...inputs.extraArgs);
-    return args;
-}
-function buildUninstallArgs(target, options) {
-    return [
-        'uninstall',
-        target.release,
-        ...namespaceArgs(target),
-        waitFlag(options.major),
-        '--timeout',
-        options.timeout,
-        ...connectionArgs(target, options),
-        ...(options.extraArgs ?? [])
-    ];
-}
-function buildHistoryArgs(target, options) {
-    return [
-        'history',
-        target.release,
-        '-o',
-        'json',
-        '--max',
-        String(options.max),
-        ...namespaceArgs(target),
-        ...connectionArgs(target, options)
-    ];
-}
-function buildRollbackArgs(release, revision, options) {
-    const target = {
-        release,
-        namespace: options.namespace ?? '',
-        kubeContext: options.kubeContext ?? ''
-    };
-    const args = ['rollback', release, String(revision), ...namespaceArgs(target)];
-    if (options.wait)
-        args.push(waitFlag(options.major));
-    args.push('--timeout', options.timeout);
-    if (options.wait && options.waitForJobs === true)
-        args.push('--wait-for-jobs');
-    if (options.noHooks === true)
-        args.push('--no-hooks');
-    if (options.replaceObjects === true && options.major === 3)
-        args.push('--force');
-    args.push(...connectionArgs(target, options));
-    return args;
-}
-function buildStatusArgs(target, options) {
-    const args = ['status', target.release, '-o', 'json', ...namespaceArgs(target)];
-    // Helm 4 always includes resources and rejects the flag.
-    if (options.major === 3)
-        args.push('--show-resources');
-    args.push(...connectionArgs(target, options));
-    return args;
-}
-function buildDependencyBuildArgs(chartDir) {
-    return ['dependency', 'build', chartDir];
-}
-/** The command line as it may be logged: every secret replaced, each argument on its own. */
-function redactArgs(argv, secrets) {
-    return argv.map(arg => redactText(arg, secrets));
-}
-
 ;// CONCATENATED MODULE: ./src/helm/outcome.ts
 const PENDING_STATUSES = new Set(['pending-install', 'pending-upgrade', 'pending-rollback']);
 const ROLLBACK_DESCRIPTION = /^Rollback to (\d+)$/;
 const CANCELLED_NOTICE = /^Release \S+ has been cancelled\.$/;
 const NOT_FOUND = /^Error: (?:\S+: )?release: not found$/m;
-/** Parses `helm history -o json` output; a missing release is an empty history. */
+/** helm refusing because another helm holds the release, or lost the race to create its revision. */
+const CONCURRENT = /another operation \(install\/upgrade\/rollback\) is in progress|release: already exists|cannot re-use a name that is still in use/;
+/** helm's answer for a release that does not exist (history, status, rollback). */
+function isReleaseNotFound(stderr) {
+    return NOT_FOUND.test(stderr);
+}
+/** Parses `helm history -o json` output, oldest first. */
 function parseHistory(stdout) {
-    if (NOT_FOUND.test(stdout))
-        return [];
     // Helm prints the cancel notice on stdout even with -o json.
     const json = stdout
         .split(/\r?\n/)
@@ -44522,9 +44361,9 @@ const CLEANUP_ERROR_STARTS = [
     /^(?:release \S+ failed|Rollback "|Release "|uninstall|failed to delete)/,
     /^(?:\d+ errors? occurred|(?:pre|post)-(?:rollback|delete))/
 ];
-/** Helm's root error from stderr, without the `Error:`, phase and atomic-wrapper prefixes. */
-function extractFailureReason(stderr) {
-    return parseHelmError(stderr)?.reason;
+/** Helm's root error from stderr, without the `Error:`, phase and atomic-wrapper prefixes; '' when none. */
+function helmErrorText(stderr) {
+    return parseHelmError(stderr)?.reason ?? '';
 }
 function parseHelmError(stderr) {
     const lines = stderr.split(/\r?\n/);
@@ -44605,18 +44444,35 @@ function classifyOutcome(facts) {
     const previousRevision = liveRevision(facts.historyBefore);
     const revision = liveRevision(facts.historyAfter);
     const error = facts.exitCode === 0 ? undefined : parseHelmError(facts.stderr);
-    const failureReason = error?.reason ?? (facts.exitCode === 0 ? undefined : `helm exited with ${facts.exitCode}`);
+    const cause = facts.exitCode === 0
+        ? undefined
+        : { source: 'helm', message: error?.reason ?? `helm exited with ${facts.exitCode}` };
     const base = { previousRevision, rolledBack: false };
     if (facts.mode === 'uninstall') {
         if (facts.exitCode === 0)
             return { ...base, status: 'uninstalled', revision: undefined };
-        return { ...base, status: 'failed', revision, failureReason, detail: 'helm uninstall failed' };
+        return { ...base, status: 'failed', revision, cause, detail: 'helm uninstall failed' };
     }
     if (facts.exitCode === 0)
         return { ...base, status: 'deployed', revision };
     const newest = latest(facts.historyAfter);
     const newestBefore = latest(facts.historyBefore)?.revision ?? 0;
-    const failed = (detail) => ({ ...base, status: 'failed', revision, failureReason, detail });
+    const failed = (detail) => ({ ...base, status: 'failed', revision, cause, detail });
+    // Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report.
+    if (newest && CONCURRENT.test(cause?.message ?? '')) {
+        const since = parseHelmTimestamp(newest.updated);
+        const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`;
+        const message = PENDING_STATUSES.has(newest.status)
+            ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
+            : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`;
+        return {
+            ...base,
+            status: 'failed',
+            revision,
+            cause: { source: 'concurrent', message },
+            detail: 'this run changed nothing'
+        };
+    }
     if (!newest) {
         if (error?.cleanup === 'uninstalled') {
             return {
@@ -44624,7 +44480,7 @@ function classifyOutcome(facts) {
                 status: 'rolled-back',
                 revision: undefined,
                 rolledBack: true,
-                failureReason,
+                cause,
                 detail: 'the failed install was uninstalled; no release is left'
             };
         }
@@ -44643,7 +44499,7 @@ function classifyOutcome(facts) {
             status: 'rolled-back',
             revision: newest.revision,
             rolledBack: true,
-            failureReason,
+            cause,
             detail: `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`
         };
     }
@@ -44705,6 +44561,147 @@ function pendingLockDecision(history, options) {
         : { kind: 'recover', action: 'rollback', toRevision: target };
 }
 
+;// CONCATENATED MODULE: ./src/deploy/context.ts
+function targetOf(inputs) {
+    return { release: inputs.release, namespace: inputs.namespace, kubeContext: inputs.kubeContext };
+}
+/** A refusal before helm ran: nothing changed. */
+class DeployRefusedError extends Error {
+    source;
+    constructor(message, source = 'refused') {
+        super(message);
+        this.source = source;
+        this.name = 'DeployRefusedError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/recovery.ts
+/** Stale pending locks: a release left pending-* by a helm that is gone is recovered before the deploy. */
+
+
+/** Margin past the timeout before a pending lock is taken as abandoned: its helm must be gone. */
+const PENDING_MARGIN_MS = 60_000;
+/** How long undoing a release (recovery, or an unstable deploy) may wait for the old revision. */
+const UNDO_TIMEOUT = '2m0s';
+async function recoverPendingLock(ctx, history, now) {
+    const { inputs, helm, log } = ctx;
+    const decision = pendingLockDecision(history, {
+        release: inputs.release,
+        now,
+        timeoutMs: inputs.timeoutMs,
+        marginMs: PENDING_MARGIN_MS,
+        recoverPending: inputs.recoverPending
+    });
+    if (decision.kind === 'none')
+        return undefined;
+    if (decision.kind === 'refuse')
+        throw new DeployRefusedError(decision.message);
+    const stuck = history[history.length - 1];
+    log.info(`Recovering a stale lock on release ${inputs.release}: revision ${stuck.revision} is ${stuck.status}`);
+    const target = targetOf(inputs);
+    const result = decision.action === 'uninstall'
+        ? await helm.uninstall(target, { timeout: UNDO_TIMEOUT })
+        : // A revision whose apply never finished: helm 3's patch from it would be empty, so replace objects.
+            await helm.rollback(target, decision.toRevision, { timeout: UNDO_TIMEOUT, replaceObjects: true });
+    const what = decision.action === 'uninstall'
+        ? `uninstalled release ${inputs.release} (revision ${stuck.revision} was stuck in ${stuck.status})`
+        : `rolled release ${inputs.release} back to revision ${decision.toRevision} (revision ${stuck.revision} was stuck in ${stuck.status})`;
+    const action = {
+        kind: decision.action,
+        fromStatus: stuck.status,
+        fromRevision: stuck.revision,
+        toRevision: decision.action === 'rollback' ? decision.toRevision : undefined,
+        ok: result.ok,
+        message: result.ok ? what : `could not recover release ${inputs.release}: ${result.error ?? ''}`
+    };
+    log.info(action.message);
+    if (!action.ok)
+        throw new DeployRefusedError(action.message);
+    return action;
+}
+/** Repairs a release our own killed helm left pending (post step): its holder is known to be gone. */
+async function recoverAbandonedRelease(ctx) {
+    const history = await ctx.helm.history(targetOf(ctx.inputs));
+    return recoverPendingLock({ ...ctx, inputs: { ...ctx.inputs, recoverPending: true } }, history, Number.POSITIVE_INFINITY);
+}
+
+;// CONCATENATED MODULE: ./src/helm/args.ts
+/** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
+function waitFlag(major) {
+    return major === 3 ? '--wait' : '--wait=watcher';
+}
+function targetArgs(target) {
+    const args = target.namespace === '' ? [] : ['--namespace', target.namespace];
+    if (target.kubeContext !== '')
+        args.push('--kube-context', target.kubeContext);
+    return args;
+}
+function buildDeployArgs(inputs, options) {
+    const verb = {
+        'upgrade-install': ['upgrade', '--install'],
+        install: ['install'],
+        upgrade: ['upgrade']
+    };
+    if (inputs.mode === 'uninstall')
+        throw new Error('mode uninstall has no deploy command; use buildUninstallArgs');
+    const args = [...verb[inputs.mode], inputs.release, inputs.chart, ...targetArgs(inputs)];
+    // Plain upgrade never creates a namespace; helm documents the flag as install-only.
+    if (inputs.createNamespace && inputs.mode !== 'upgrade')
+        args.push('--create-namespace');
+    if (inputs.chartVersion !== '')
+        args.push('--version', inputs.chartVersion);
+    if (inputs.repoUrl !== '')
+        args.push('--repo', inputs.repoUrl);
+    for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])])
+        args.push('-f', file);
+    for (const { key, value } of inputs.set)
+        args.push('--set', `${key}=${value}`);
+    for (const { key, value } of inputs.setString)
+        args.push('--set-string', `${key}=${value}`);
+    if (inputs.atomic) {
+        // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
+        if (options.major === 3)
+            args.push('--atomic');
+        else
+            args.push('--rollback-on-failure', waitFlag(4));
+    }
+    else {
+        args.push(waitFlag(options.major));
+    }
+    args.push('--timeout', inputs.timeout);
+    if (inputs.waitForJobs)
+        args.push('--wait-for-jobs');
+    args.push(...inputs.extraArgs);
+    return args;
+}
+function buildUninstallArgs(target, options) {
+    return [
+        'uninstall',
+        target.release,
+        ...targetArgs(target),
+        waitFlag(options.major),
+        '--timeout',
+        options.timeout,
+        ...(options.extraArgs ?? [])
+    ];
+}
+function buildHistoryArgs(target, options) {
+    return ['history', target.release, '-o', 'json', '--max', String(options.max), ...targetArgs(target)];
+}
+/** Always waits: a rollback is done when the old revision runs again. */
+function buildRollbackArgs(target, revision, options) {
+    const args = ['rollback', target.release, String(revision), ...targetArgs(target)];
+    args.push(waitFlag(options.major), '--timeout', options.timeout);
+    if (options.noHooks === true)
+        args.push('--no-hooks');
+    if (options.replaceObjects === true && options.major === 3)
+        args.push('--force');
+    return args;
+}
+function buildDependencyBuildArgs(chartDir) {
+    return ['dependency', 'build', chartDir];
+}
+
 ;// CONCATENATED MODULE: ./src/helm/output.ts
 /** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
 /** Helm 3 `wait.go:50: … [debug] beginning wait for N resources`, Helm 4 `level=DEBUG msg="waiting for resources"`. */
@@ -44745,229 +44742,1388 @@ function createDebugOutputFilter() {
     };
 }
 
-;// CONCATENATED MODULE: ./src/deploy.ts
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/deploy/dependencies.ts
+/**
+ * Which declared dependencies of a local chart directory are missing from its charts/ folder. helm itself
+ * (CheckDependencies) requires every dependency in Chart.yaml to be present by chart name, whatever its
+ * condition, so `helm dependency build` is needed exactly when one is missing; a vendored chart needs none.
+ */
 
 
 
 
-
-
-
-/** Margin past the timeout before a pending lock is taken as abandoned: its helm must be gone. */
-const PENDING_MARGIN_MS = 60_000;
-const HISTORY_MAX = 20;
-/** How long recovering a stale lock may take. */
-const RECOVERY_TIMEOUT = '2m0s';
-class DeployRefusedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'DeployRefusedError';
-    }
-}
-function target(inputs) {
-    return { release: inputs.release, namespace: inputs.namespace, kubeContext: inputs.kubeContext };
-}
-async function readHistory(helm, inputs) {
-    const result = await helm.run(buildHistoryArgs(target(inputs), { max: HISTORY_MAX }), { quiet: true });
-    if (result.exitCode !== 0) {
-        if (/release: not found/.test(result.stderr))
-            return [];
-        throw new Error(`cannot read the history of release ${inputs.release}: ${result.stderr.trim()}`);
-    }
-    return parseHistory(result.stdout);
-}
-/** A local chart directory whose Chart.yaml declares dependencies gets `helm dependency build` first. */
-function chartNeedsDependencyBuild(chart) {
+function readChartMeta(text) {
     try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(chart).isDirectory() || !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(chart, 'Chart.yaml')))
-            return false;
-        const meta = (0,dist/* parse */.qg)((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(chart, 'Chart.yaml'), 'utf8'));
-        return Array.isArray(meta?.dependencies) && meta.dependencies.length > 0;
+        const parsed = (0,dist/* parse */.qg)(text);
+        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
     }
     catch {
-        return false;
+        return undefined;
     }
 }
-async function recoverPendingLock(ctx, history, now, recoverPending) {
-    const { inputs, helm, major } = ctx;
-    const decision = pendingLockDecision(history, {
-        release: inputs.release,
-        now,
-        timeoutMs: inputs.timeoutMs,
-        marginMs: PENDING_MARGIN_MS,
-        recoverPending
-    });
-    if (decision.kind === 'none')
+/** The declared dependency names (`name`, as helm matches them), from Chart.yaml (v2) or requirements.yaml (v1). */
+function declaredDependencies(chartDir) {
+    const names = [];
+    for (const file of ['Chart.yaml', 'requirements.yaml']) {
+        const path = (0,external_node_path_namespaceObject.join)(chartDir, file);
+        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+            continue;
+        const meta = readChartMeta((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+        if (!Array.isArray(meta?.dependencies))
+            continue;
+        for (const dep of meta.dependencies) {
+            const name = typeof dep === 'object' && dep !== null ? dep.name : undefined;
+            if (typeof name === 'string' && name !== '')
+                names.push(name);
+        }
+    }
+    return names;
+}
+/** The chart name inside a packaged chart: `<dir>/Chart.yaml` of the gzipped tar. */
+function packagedChartName(archive) {
+    let tar;
+    try {
+        tar = (0,external_node_zlib_.gunzipSync)(archive);
+    }
+    catch {
         return undefined;
-    if (decision.kind === 'refuse')
-        throw new DeployRefusedError(decision.message);
-    const stuck = history[history.length - 1];
-    const args = decision.action === 'uninstall'
-        ? buildUninstallArgs(target(inputs), { major, timeout: RECOVERY_TIMEOUT })
-        : buildRollbackArgs(inputs.release, decision.toRevision, {
-            major,
-            wait: true,
-            timeout: RECOVERY_TIMEOUT,
-            namespace: inputs.namespace,
-            kubeContext: inputs.kubeContext,
-            replaceObjects: true
-        });
-    const what = decision.action === 'uninstall'
-        ? `uninstalled release ${inputs.release} (revision ${stuck.revision} was stuck in ${stuck.status})`
-        : `rolled release ${inputs.release} back to revision ${decision.toRevision} (revision ${stuck.revision} was stuck in ${stuck.status})`;
-    ctx.log(`Recovering a stale lock on release ${inputs.release}: revision ${stuck.revision} is ${stuck.status}`);
-    const result = await helm.run(args);
-    const action = {
-        kind: decision.action,
-        fromStatus: stuck.status,
-        fromRevision: stuck.revision,
-        toRevision: decision.action === 'rollback' ? decision.toRevision : undefined,
-        ok: result.exitCode === 0,
-        message: result.exitCode === 0 ? what : `could not recover release ${inputs.release}: ${result.stderr.trim()}`
+    }
+    for (let offset = 0; offset + 512 <= tar.length;) {
+        const header = tar.subarray(offset, offset + 512);
+        const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+        if (name === '')
+            break;
+        const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+        const size = parseInt(header.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+        const path = prefix ? `${prefix}/${name}` : name;
+        const body = offset + 512;
+        if (/^[^/]+\/Chart\.yaml$/.test(path)) {
+            const meta = readChartMeta(tar.toString('utf8', body, body + size));
+            return typeof meta?.name === 'string' ? meta.name : undefined;
+        }
+        offset = body + Math.ceil(size / 512) * 512;
+    }
+    return undefined;
+}
+/** Names of the charts present in charts/: unpacked directories and .tgz archives, by their own Chart.yaml. */
+function vendoredCharts(chartDir) {
+    const found = new Set();
+    const dir = (0,external_node_path_namespaceObject.join)(chartDir, 'charts');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
+        return found;
+    for (const entry of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(dir, entry);
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(path).isDirectory()) {
+                const meta = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'))
+                    ? readChartMeta((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'), 'utf8'))
+                    : undefined;
+                if (typeof meta?.name === 'string')
+                    found.add(meta.name);
+            }
+            else if (entry.endsWith('.tgz')) {
+                const name = packagedChartName((0,external_node_fs_namespaceObject.readFileSync)(path));
+                if (name)
+                    found.add(name);
+            }
+        }
+        catch {
+            // An unreadable entry is helm's to report.
+        }
+    }
+    return found;
+}
+/** Declared dependencies not in charts/; empty for anything but a local chart directory. */
+function missingDependencies(chart) {
+    try {
+        if (!(0,external_node_fs_namespaceObject.statSync)(chart).isDirectory())
+            return [];
+    }
+    catch {
+        return [];
+    }
+    const present = vendoredCharts(chart);
+    return declaredDependencies(chart).filter(name => !present.has(name));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/undo.ts
+
+
+
+async function undoUnstableDeploy(ctx, historyBefore, cause) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const previous = liveRevision(historyBefore);
+    const failed = async (detail) => {
+        const history = await helm.history(target);
+        const live = liveRevision(history);
+        const outcome = {
+            status: 'failed',
+            rolledBack: false,
+            previousRevision: previous,
+            revision: live,
+            cause,
+            detail
+        };
+        return { outcome, history };
     };
-    ctx.log(action.message);
-    if (!action.ok)
-        throw new DeployRefusedError(action.message);
-    return action;
+    if (!inputs.atomic) {
+        log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`);
+        return failed('atomic is off, so nothing was rolled back');
+    }
+    if (previous === undefined && historyBefore.length > 0) {
+        return failed('there was no earlier deployed revision to roll back to');
+    }
+    log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`);
+    if (previous === undefined) {
+        const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT });
+        if (!result.ok)
+            return failed(`the uninstall failed: ${result.error ?? ''}`);
+        return {
+            outcome: {
+                status: 'rolled-back',
+                rolledBack: true,
+                cause,
+                detail: 'the unstable install was uninstalled; no release is left'
+            },
+            history: []
+        };
+    }
+    const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT });
+    if (!result.ok)
+        return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`);
+    const history = await helm.history(target);
+    const revision = liveRevision(history);
+    return {
+        outcome: {
+            status: 'rolled-back',
+            rolledBack: true,
+            previousRevision: previous,
+            revision,
+            cause,
+            detail: `rolled back to revision ${previous} as revision ${revision ?? '?'}`
+        },
+        history
+    };
 }
-/** Repairs a release our own killed helm left pending (post step): its holder is known to be gone. */
-async function recoverAbandonedRelease(ctx) {
-    const history = await readHistory(ctx.helm, ctx.inputs);
-    return recoverPendingLock(ctx, history, Number.POSITIVE_INFINITY, true);
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/helm/secret-values.ts
+/** helm's strvals limit on a list index. */
+const MAX_INDEX = 65_536;
+/** Parses a --set key as helm does: `.` nests, `[n]` indexes a list, `\` makes the next character literal. */
+function parseKeyPath(key) {
+    const path = [];
+    let segment = '';
+    let pendingSegment = true;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charAt(i);
+        if (c === '\\') {
+            if (i + 1 >= key.length)
+                return { problem: `key "${key}" ends with an escaping backslash` };
+            segment += key.charAt(++i);
+            continue;
+        }
+        if (c === '.' || c === '[') {
+            if (pendingSegment) {
+                if (segment === '')
+                    return { problem: `key "${key}" has an empty part` };
+                path.push(segment);
+            }
+            segment = '';
+            pendingSegment = c === '.';
+            if (c === '[') {
+                const close = key.indexOf(']', i);
+                const digits = close < 0 ? '' : key.slice(i + 1, close);
+                if (!/^\d+$/.test(digits) || Number(digits) > MAX_INDEX) {
+                    return { problem: `key "${key}" has an invalid list index (0 to ${MAX_INDEX} in [])` };
+                }
+                path.push(Number(digits));
+                i = close;
+                const next = key.charAt(i + 1);
+                if (next !== '' && next !== '.' && next !== '[') {
+                    return { problem: `key "${key}" needs "." or "[" after "]"` };
+                }
+                if (next === '.') {
+                    i++;
+                    pendingSegment = true;
+                }
+            }
+            continue;
+        }
+        if (c === ',' || c === '=')
+            return { problem: `key "${key}" contains "${c}" (write \\${c} for a literal one)` };
+        segment += c;
+    }
+    if (pendingSegment) {
+        if (segment === '')
+            return { problem: `key "${key}" has an empty part` };
+        path.push(segment);
+    }
+    return { path };
 }
+function setPath(root, path, value) {
+    let node = root;
+    path.forEach((step, at) => {
+        const last = at === path.length - 1;
+        const nextIsIndex = typeof path[at + 1] === 'number';
+        const container = node;
+        if (last) {
+            container[step] = value;
+            return;
+        }
+        const existing = container[step];
+        const fits = nextIsIndex ? Array.isArray(existing) : isMap(existing);
+        // A later key wins over an earlier scalar at the same place, as with repeated --set.
+        if (!fits)
+            container[step] = nextIsIndex ? [] : {};
+        if (Array.isArray(container[step])) {
+            const list = container[step];
+            const index = path[at + 1];
+            while (list.length <= index)
+                list.push(null);
+        }
+        node = container[step];
+    });
+}
+function isMap(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The values document for these pairs, or the problems with their keys (values are never named). */
+function secretValuesDocument(pairs) {
+    const root = {};
+    const problems = [];
+    for (const { key, value } of pairs) {
+        const parsed = parseKeyPath(key);
+        if ('problem' in parsed)
+            problems.push(parsed.problem);
+        else
+            setPath(root, parsed.path, value);
+    }
+    return problems.length > 0 ? { problems } : { yaml: `${emit(root)}\n` };
+}
+/** Flow-style YAML that every YAML 1.1/1.2 parser (helm's go-yaml included) reads back exactly. */
+function emit(node) {
+    if (node === null)
+        return 'null';
+    if (typeof node === 'string')
+        return quote(node);
+    if (Array.isArray(node))
+        return `[${node.map(emit).join(', ')}]`;
+    return `{${Object.entries(node)
+        .map(([k, v]) => `${quote(k)}: ${emit(v)}`)
+        .join(', ')}}`;
+}
+const NAMED_ESCAPES = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\0': '\\0',
+    '\t': '\\t',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\u0085': '\\N',
+    '\u00a0': '\\_',
+    '\u2028': '\\L',
+    '\u2029': '\\P'
+};
 /**
- * Pre-flight (history, stale-lock recovery, mode checks), then the helm command, then the outcome read from the
- * release store. A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome.
+ * A YAML double-quoted scalar. Escaped: quote and backslash, every control character, the characters YAML reads
+ * as line breaks (NEL, LS, PS; raw, a parser would fold them) and the BOM; everything else is written as is.
  */
-async function deploy(ctx) {
-    const started = Date.now();
+function quote(value) {
+    let out = '"';
+    for (const c of value) {
+        const code = c.codePointAt(0) ?? 0;
+        const named = NAMED_ESCAPES[c];
+        if (named)
+            out += named;
+        else if (code < 0x20 || (code >= 0x7f && code < 0xa0))
+            out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else if (code === 0xfeff || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else
+            out += c;
+    }
+    return `${out}"`;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/values.ts
+/** The values files the action writes for helm: the inline `values` input and set-secret's values (mode 0600). */
+
+
+
+
+/** Paths in the order helm applies them, after values-files. */
+async function writeValuesFiles(inputs, workDir) {
+    const files = [];
+    if (inputs.values.trim() !== '') {
+        const path = (0,external_node_path_namespaceObject.join)(workDir, 'values.yaml');
+        await (0,promises_namespaceObject.writeFile)(path, inputs.values, { mode: 0o600 });
+        files.push(path);
+    }
+    if (inputs.setSecret.length > 0) {
+        const document = secretValuesDocument(inputs.setSecret);
+        if ('problems' in document)
+            throw new DeployRefusedError(`set-secret: ${document.problems.join('; ')}`, 'input');
+        const path = (0,external_node_path_namespaceObject.join)(workDir, 'secret-values.yaml');
+        await (0,promises_namespaceObject.writeFile)(path, document.yaml, { mode: 0o600 });
+        files.push(path);
+    }
+    return files;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/run.ts
+
+
+
+
+
+
+
+
+/** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
+async function runDeploy(ctx) {
     const recoveries = [];
     try {
-        return await deployOrRefuse(ctx, started, recoveries);
+        return await deployOrRefuse(ctx, recoveries);
     }
     catch (error) {
         if (!(error instanceof DeployRefusedError))
             throw error;
-        ctx.log(error.message);
-        const history = await readHistory(ctx.helm, ctx.inputs).catch(() => []);
+        ctx.log.info(error.message);
+        const history = await ctx.helm.history(targetOf(ctx.inputs)).catch(() => []);
+        const live = liveRevision(history);
         return {
             outcome: {
                 status: 'failed',
                 rolledBack: false,
-                previousRevision: liveRevision(history),
-                revision: liveRevision(history),
-                failureReason: error.message,
-                detail: 'refused before the deploy ran'
+                previousRevision: live,
+                revision: live,
+                cause: { source: error.source, message: error.message },
+                detail: 'refused before the deploy ran; nothing was changed'
             },
             recoveries,
-            historyBefore: history,
-            historyAfter: history,
-            helmStderr: '',
-            startedAt: new Date(started).toISOString(),
-            durationMs: Date.now() - started
+            history
         };
     }
 }
-async function deployOrRefuse(ctx, started, recoveries) {
-    const { inputs, helm, major } = ctx;
-    const startedAt = new Date(started).toISOString();
-    let historyBefore = await readHistory(helm, inputs);
-    const recovery = await recoverPendingLock(ctx, historyBefore, Date.now(), inputs.recoverPending);
+async function preflight(ctx, recoveries) {
+    const { inputs, helm } = ctx;
+    const target = targetOf(inputs);
+    let history = await helm.history(target);
+    const recovery = await recoverPendingLock(ctx, history, Date.now());
     if (recovery) {
         recoveries.push(recovery);
-        historyBefore = await readHistory(helm, inputs);
+        history = await helm.history(target);
     }
-    const newest = historyBefore[historyBefore.length - 1];
-    if (inputs.mode === 'upgrade' && liveRevision(historyBefore) === undefined) {
+    const newest = history[history.length - 1];
+    if (inputs.mode === 'upgrade' && liveRevision(history) === undefined) {
         throw new DeployRefusedError(`release ${inputs.release} has no deployed revision${newest ? ` (latest is ${newest.revision}, ${newest.status})` : ''}; mode upgrade only upgrades an existing release (use mode upgrade-install to create it)`);
     }
     if (inputs.mode === 'install' && newest) {
         throw new DeployRefusedError(`release ${inputs.release} already exists (revision ${newest.revision}, ${newest.status}); mode install only creates a new release (use mode upgrade-install to upgrade it)`);
     }
-    let helmResult;
-    let diagnostics;
-    let workDir;
-    try {
-        if (inputs.mode === 'uninstall') {
-            if (historyBefore.length === 0) {
-                ctx.log(`release ${inputs.release} does not exist: nothing to uninstall`);
-                return {
-                    outcome: { status: 'uninstalled', rolledBack: false },
-                    recoveries,
-                    historyBefore,
-                    historyAfter: [],
-                    helmStderr: '',
-                    startedAt,
-                    durationMs: Date.now() - started
-                };
-            }
-            helmResult = await helm.run(buildUninstallArgs(target(inputs), { major, timeout: inputs.timeout, extraArgs: inputs.extraArgs }));
-        }
-        else {
-            if (chartNeedsDependencyBuild(inputs.chart)) {
-                const built = await helm.run(buildDependencyBuildArgs(inputs.chart));
-                if (built.exitCode !== 0) {
-                    throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.stderr.trim()}`);
-                }
-            }
-            let valuesFile;
-            if (inputs.values.trim() !== '') {
-                workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(ctx.tempDir, 'helm-atomic-deploy-'));
-                valuesFile = (0,external_node_path_namespaceObject.join)(workDir, 'values.yaml');
-                await (0,promises_namespaceObject.writeFile)(valuesFile, inputs.values, { mode: 0o600 });
-            }
-            if (ctx.isCancelled?.())
-                throw new DeployRefusedError('the workflow was cancelled before helm started; nothing was changed');
-            let waiting = false;
-            const child = helm.start(buildDeployArgs(inputs, { major, valuesFile }), {
-                // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
-                debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
-                onLine: (_stream, line) => {
-                    waiting = waitStateAfter(line) ?? waiting;
-                }
-            });
-            const companion = ctx.startCompanion?.(child, () => waiting);
-            helmResult = await child.done;
-            diagnostics = await companion?.stop();
-        }
+    return history;
+}
+async function deployOrRefuse(ctx, recoveries) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries));
+    if (inputs.mode === 'uninstall')
+        return uninstall(ctx, historyBefore, recoveries);
+    if (missingDependencies(inputs.chart).length > 0) {
+        const built = await helm.dependencyBuild(inputs.chart);
+        if (!built.ok)
+            throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`);
     }
-    finally {
-        if (workDir)
-            await (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true });
-    }
-    const historyAfter = await readHistory(helm, inputs);
+    const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
+    if (ctx.isCancelled?.())
+        throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
+    const { result, diagnostics, verification } = await log.group(`helm ${inputs.mode} ${inputs.release}`, async () => {
+        let waiting = false;
+        const child = helm.startDeploy(buildDeployArgs({ ...inputs, ...target }, { major: helm.major, generatedValuesFiles: valuesFiles }), {
+            // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+            debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+            onLine: (_stream, line) => {
+                waiting = waitStateAfter(line) ?? waiting;
+            }
+        });
+        const companion = ctx.startCompanion?.(child, () => waiting && !child.exited);
+        const result = await child.done;
+        const verification = result.exitCode === 0 && inputs.minReadyMs > 0 && companion
+            ? await companion.verify(inputs.minReadyMs)
+            : undefined;
+        const diagnostics = await companion?.stop();
+        return { result, diagnostics, verification };
+    });
+    const historyAfter = await helm.history(target);
     let outcome = classifyOutcome({
+        release: inputs.release,
         mode: inputs.mode,
-        exitCode: helmResult.exitCode,
-        stderr: helmResult.stderr,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
         historyBefore,
         historyAfter,
         atomic: inputs.atomic
     });
-    let helmError;
-    if (diagnostics?.verdict && outcome.status !== 'deployed') {
-        helmError = outcome.failureReason;
-        outcome = { ...outcome, failureReason: `fail-fast: ${diagnostics.verdict.message}` };
+    if (outcome.cause?.source === 'concurrent') {
+        // The other deploy's pods are not this run's evidence.
+        return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs };
     }
+    const verdict = diagnostics?.verdict;
+    if (verification?.result === 'unstable' && verdict) {
+        const cause = { source: 'min-ready', rule: verdict.rule, message: verdict.message };
+        const undone = await undoUnstableDeploy(ctx, historyBefore, cause);
+        return { ...undone, recoveries, helmMs: result.durationMs, diagnostics };
+    }
+    let helmError;
+    if (verdict?.phase === 'wait' && outcome.status !== 'deployed') {
+        helmError = outcome.cause?.message;
+        outcome = { ...outcome, cause: { source: 'fail-fast', rule: verdict.rule, message: verdict.message } };
+    }
+    return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs, diagnostics, helmError };
+}
+async function uninstall(ctx, historyBefore, recoveries) {
+    const { inputs, helm, log } = ctx;
+    if (historyBefore.length === 0) {
+        log.info(`release ${inputs.release} does not exist: nothing to uninstall`);
+        return { outcome: { status: 'uninstalled', rolledBack: false }, recoveries, history: [] };
+    }
+    const result = await helm.uninstall(targetOf(inputs), {
+        timeout: inputs.timeout,
+        extraArgs: inputs.extraArgs
+    });
+    const outcome = result.ok
+        ? { status: 'uninstalled', rolledBack: false, previousRevision: liveRevision(historyBefore) }
+        : {
+            status: 'failed',
+            rolledBack: false,
+            previousRevision: liveRevision(historyBefore),
+            revision: liveRevision(historyBefore),
+            cause: { source: 'helm', message: result.error ?? 'helm uninstall failed' },
+            detail: 'helm uninstall failed'
+        };
+    const history = result.ok ? [] : await helm.history(targetOf(inputs)).catch(() => historyBefore);
+    return { outcome, recoveries, history, helmMs: result.durationMs };
+}
+
+;// CONCATENATED MODULE: ./src/kube/verdicts.ts
+const DEFAULT_VERDICT_OPTIONS = {
+    restarts: 2,
+    configErrorMs: 10_000,
+    configRetryGraceMs: 20_000,
+    unschedulableMs: 30_000
+};
+function newVerdictMemory() {
+    return { symptoms: new Map(), pullRetries: new Map() };
+}
+const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/;
+/** Pull errors no retry can heal: the image or tag does not exist. */
+const PERMANENT_PULL = /manifest unknown|:\s*not found\b/i;
+/** The kubelet's own throttle (registryPullQPS): always transient. */
+const PULL_THROTTLED = /pull QPS exceeded/i;
+const SCALE_UP = new Set(['TriggeredScaleUp', 'Nominated']);
+const NO_SCALE_UP = 'NotTriggerScaleUp';
+function referenceKey(ref) {
+    return `${ref.kind}/${ref.name}${ref.key === undefined ? '' : `#${ref.key}`}`;
+}
+/** The object a CreateContainerConfigError names, from the kubelet's wording. */
+function configReference(message) {
+    const missing = /^(configmap|secret) "([^"]+)" not found/.exec(message);
+    if (missing)
+        return { kind: missing[1], name: missing[2] ?? '' };
+    const key = /^couldn't find key (\S+) in (ConfigMap|Secret) [^/\s]+\/(\S+)/.exec(message);
+    if (key) {
+        return { kind: key[2] === 'Secret' ? 'secret' : 'configmap', name: key[3] ?? '', key: key[1] ?? '' };
+    }
+    return undefined;
+}
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+function podEvents(events, pod) {
+    return events.filter(e => e.object === `Pod/${pod}`);
+}
+function newest(events) {
+    return [...events].sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))[0];
+}
+/**
+ * Updates the memory with one observation and returns the first verdict that holds (workloads first: their
+ * conditions are final; then pods in the given order), and the lookups still needed.
+ */
+function evaluateFailFast(input, memory, options = DEFAULT_VERDICT_OPTIONS) {
+    const seen = new Set();
+    const track = (key) => {
+        seen.add(key);
+        const prior = memory.symptoms.get(key);
+        const next = prior ? { since: prior.since, streak: prior.streak + 1 } : { since: input.at, streak: 1 };
+        memory.symptoms.set(key, next);
+        return next;
+    };
+    const verdicts = [];
+    const lookups = [];
+    const verdict = (rule, message, pod) => {
+        verdicts.push({
+            rule,
+            message,
+            at: input.at,
+            phase: 'wait',
+            ...(pod ? { pod, revision: 'new' } : {})
+        });
+    };
+    for (const workload of input.workloads) {
+        const failure = workload.failure;
+        if (!failure)
+            continue;
+        if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
+            const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`;
+            verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`);
+        }
+        else if (failure.reason === 'ProgressDeadlineExceeded') {
+            verdict('progress-deadline', `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`);
+        }
+    }
+    for (const pod of input.pods) {
+        if (pod.terminating || pod.deleted || pod.revision !== 'new')
+            continue;
+        const events = podEvents(input.events, pod.name);
+        if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
+            const symptom = track(`unschedulable:${pod.name}`);
+            const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP));
+            if (autoscaler?.reason === NO_SCALE_UP) {
+                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`, pod.name);
+            }
+            else if (!autoscaler && input.at - symptom.since >= options.unschedulableMs) {
+                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`, pod.name);
+            }
+        }
+        const jobPod = pod.owner?.startsWith('Job/') ?? false;
+        for (const c of pod.containers) {
+            const where = `container ${c.name} in pod ${pod.name}`;
+            if (c.reason === 'InvalidImageName') {
+                verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`, pod.name);
+            }
+            else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
+                const message = imagePullVerdict(`${pod.name}/${c.name}`, c.reason, c.image, c.message ?? '', events, memory);
+                seen.add(`pull:${pod.name}/${c.name}`);
+                if (message)
+                    verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name);
+            }
+            else if (c.reason === 'CrashLoopBackOff' && !jobPod && c.restartCount >= options.restarts) {
+                const last = c.lastTermination;
+                const why = last
+                    ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
+                    : '';
+                verdict('crash-loop', `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`, pod.name);
+            }
+            else if (c.reason === 'CreateContainerConfigError') {
+                const symptom = track(`config:${pod.name}/${c.name}`);
+                const waited = input.at - symptom.since;
+                if (waited < options.configErrorMs)
+                    continue;
+                const message = c.message ?? c.reason;
+                const ref = configReference(message);
+                const found = ref ? input.lookups.get(referenceKey(ref)) : 'unknown';
+                if (ref && found === undefined)
+                    lookups.push(ref);
+                else if (found === 'present') {
+                    if (waited >= options.configErrorMs + options.configRetryGraceMs) {
+                        verdict('config-error', `${where} cannot start: ${message} (the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s)`, pod.name);
+                    }
+                }
+                else
+                    verdict('config-error', `${where} cannot start: ${message}`, pod.name);
+            }
+        }
+    }
+    for (const key of [...memory.symptoms.keys()])
+        if (!seen.has(key))
+            memory.symptoms.delete(key);
+    for (const key of [...memory.pullRetries.keys()])
+        if (!seen.has(`pull:${key}`))
+            memory.pullRetries.delete(key);
+    return { verdict: verdicts[0], lookups };
+}
+/**
+ * An image pull fails for good when the image does not exist, or when a retry after the kubelet's back-off
+ * failed too (a registry's 5xx or timeout usually heals on the retry). The kubelet's own throttle never counts.
+ */
+function imagePullVerdict(key, reason, image, message, events, memory) {
+    const failures = events.filter(e => e.type === 'Warning' &&
+        e.message.startsWith(`Failed to pull image "${image}"`) &&
+        !PULL_THROTTLED.test(e.message));
+    const cause = (failures[0]?.message.replace(/^Failed to pull image "[^"]*": /, '') ?? message).trim();
+    if (PULL_THROTTLED.test(message) && failures.length === 0)
+        return undefined;
+    if (PERMANENT_PULL.test(cause) || PERMANENT_PULL.test(message)) {
+        return `${reason}: ${(cause || message).split(': ').slice(-2).join(': ')}`;
+    }
+    const retries = memory.pullRetries.get(key) ?? { backOffSeen: false, failuresAfterBackOff: 0 };
+    if (reason === 'ImagePullBackOff')
+        retries.backOffSeen = true;
+    else if (retries.backOffSeen && !PULL_THROTTLED.test(message)) {
+        retries.failuresAfterBackOff++;
+        retries.backOffSeen = false;
+    }
+    memory.pullRetries.set(key, retries);
+    const counted = failures.reduce((n, e) => n + e.count, 0);
+    const failed = Math.max(counted, retries.failuresAfterBackOff + 1);
+    // The end of the runtime's error says what went wrong (`… lookup x: no such host`, `…: 503 Service Unavailable`).
+    const short = cause.split(': ').slice(-2).join(': ');
+    return failed >= 2 ? `${reason}, ${failed} failed pulls${short ? `: ${short}` : ''}` : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/kube/objects.ts
+const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name';
+const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace';
+const HOOK_ANNOTATION = 'helm.sh/hook';
+const DEPLOYMENT_REVISION = 'deployment.kubernetes.io/revision';
+const DAEMONSET_TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+function belongsToRelease(item, release, namespace) {
+    const a = item.metadata.annotations ?? {};
+    return (a[RELEASE_NAME_ANNOTATION] === release && (a[RELEASE_NAMESPACE_ANNOTATION] ?? namespace) === namespace);
+}
+function controllerOf(item) {
+    return item.metadata.ownerReferences?.find(ref => ref.controller) ?? item.metadata.ownerReferences?.[0];
+}
+function conditionText(c) {
+    return `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
+}
+/** The controller has seen the object's latest spec (until then its status and revision markers are stale). */
+function observed(item) {
+    return (item.status?.observedGeneration ?? 0) >= (item.metadata.generation ?? 0);
+}
+/**
+ * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet
+ * carries the Deployment's own revision number; a StatefulSet's when their controller-revision-hash is its
+ * updateRevision; a DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
+ * While a controller has not yet seen the latest spec, its pods count as old: judging them could blame the
+ * previous revision.
+ */
+function podRevision(pod, byUid) {
+    const owner = controllerOf(pod);
+    const parent = owner ? byUid.get(owner.uid) : undefined;
+    if (!parent)
+        return 'new';
+    const labels = pod.metadata.labels ?? {};
+    switch (parent.kind) {
+        case 'ReplicaSet': {
+            const rsOwner = controllerOf(parent);
+            const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined;
+            if (!deployment || deployment.kind !== 'Deployment')
+                return 'new';
+            const wanted = deployment.metadata.annotations?.[DEPLOYMENT_REVISION];
+            const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION];
+            return observed(deployment) && wanted !== undefined && own === wanted ? 'new' : 'old';
+        }
+        case 'StatefulSet': {
+            const update = parent.status?.updateRevision;
+            if (!update)
+                return observed(parent) ? 'new' : 'old';
+            return observed(parent) && labels['controller-revision-hash'] === update ? 'new' : 'old';
+        }
+        case 'DaemonSet': {
+            const generation = parent.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ??
+                String(parent.metadata.generation ?? '');
+            const own = labels['pod-template-generation'];
+            if (own === undefined)
+                return observed(parent) ? 'new' : 'old';
+            return observed(parent) && own === generation ? 'new' : 'old';
+        }
+        default:
+            return 'new';
+    }
+}
+function toWorkloadState(item) {
+    const status = item.status ?? {};
+    const conditions = status.conditions ?? [];
+    const state = {
+        kind: item.kind,
+        name: item.metadata.name,
+        desired: 0,
+        ready: 0,
+        conditions: conditions
+            .filter(c => c.status !== 'True' || c.type === 'Failed' || c.type === 'FailureTarget')
+            .map(conditionText)
+    };
+    const hook = item.metadata.annotations?.[HOOK_ANNOTATION];
+    if (hook)
+        state.hook = hook;
+    switch (item.kind) {
+        case 'Job': {
+            state.desired = item.spec?.completions ?? 1;
+            state.ready = status.succeeded ?? 0;
+            // FailureTarget comes first and is final; Failed follows once the Job's pods are gone.
+            const failed = conditions.find(c => c.type === 'Failed' && c.status === 'True') ??
+                conditions.find(c => c.type === 'FailureTarget' && c.status === 'True');
+            if (failed)
+                state.failure = { reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
+            break;
+        }
+        case 'DaemonSet':
+            state.desired = status.desiredNumberScheduled ?? 0;
+            state.ready = status.numberReady ?? 0;
+            break;
+        default: {
+            state.desired = item.spec?.replicas ?? 1;
+            state.ready = status.readyReplicas ?? 0;
+            const stalled = conditions.find(c => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+            if (stalled)
+                state.failure = { reason: 'ProgressDeadlineExceeded', message: stalled.message ?? '' };
+        }
+    }
+    return state;
+}
+function toContainer(status) {
+    const state = status.state ?? {};
+    const out = {
+        name: status.name,
+        image: status.image,
+        ready: status.ready,
+        restartCount: status.restartCount,
+        state: state.running ? 'running' : state.waiting ? 'waiting' : state.terminated ? 'terminated' : 'unknown'
+    };
+    const reason = state.waiting?.reason ?? state.terminated?.reason;
+    const message = state.waiting?.message ?? state.terminated?.message;
+    if (reason)
+        out.reason = reason;
+    if (message)
+        out.message = message;
+    if (state.terminated)
+        out.exitCode = state.terminated.exitCode;
+    if (state.running?.startedAt)
+        out.startedAt = state.running.startedAt;
+    const last = status.lastState?.terminated;
+    if (last) {
+        out.lastTermination = {
+            exitCode: last.exitCode,
+            reason: last.reason,
+            startedAt: last.startedAt,
+            finishedAt: last.finishedAt
+        };
+    }
+    return out;
+}
+function toPodDiagnosis(item, owner, revision) {
+    const status = item.status ?? {};
+    const conditions = status.conditions ?? [];
+    const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+    const known = new Set(statuses.map(s => s.name));
+    // Containers the kubelet has not reported yet (Pending, unschedulable) still belong in the report.
+    const pending = (item.spec?.containers ?? [])
+        .filter(c => !known.has(c.name))
+        .map((c) => ({
+        name: c.name,
+        image: c.image,
+        ready: false,
+        restartCount: 0,
+        state: 'unknown'
+    }));
+    const ready = conditions.find(c => c.type === 'Ready');
+    const pod = {
+        name: item.metadata.name,
+        phase: status.phase ?? 'Unknown',
+        revision,
+        conditions: conditions.filter(c => c.status !== 'True').map(conditionText),
+        ready: ready?.status === 'True',
+        containers: [...statuses.map(toContainer), ...pending],
+        terminating: item.metadata.deletionTimestamp !== undefined,
+        deleted: false
+    };
+    if (pod.ready && ready?.lastTransitionTime)
+        pod.readySince = ready.lastTransitionTime;
+    if (item.spec?.nodeName)
+        pod.node = item.spec.nodeName;
+    if (owner)
+        pod.owner = owner;
+    const unschedulable = conditions.find(c => c.type === 'PodScheduled' && c.status === 'False');
+    if (unschedulable?.message)
+        pod.unschedulable = unschedulable.message;
+    return pod;
+}
+/** Either shape: core/v1 (`count`, `lastTimestamp`) or events.k8s.io/v1 seen through core/v1 (`series`, `eventTime`). */
+function toEventRecord(event) {
+    const record = {
+        type: event.type ?? 'Normal',
+        reason: event.reason ?? '',
+        object: `${event.involvedObject.kind ?? '?'}/${event.involvedObject.name ?? '?'}`,
+        message: (event.message ?? '').trim(),
+        count: event.series?.count ?? (event.count || 1)
+    };
+    const source = event.reportingComponent || event.source?.component;
+    if (source)
+        record.source = source;
+    const first = event.firstTimestamp || event.eventTime || undefined;
+    const last = event.series?.lastObservedTime || event.lastTimestamp || event.eventTime || first;
+    if (first)
+        record.firstSeen = first;
+    if (last)
+        record.lastSeen = last;
+    return record;
+}
+/** Warnings first, then the most recent first; ties by object and reason, for a stable order. */
+function sortEvents(events) {
+    return [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning') ||
+        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') ||
+        a.object.localeCompare(b.object) ||
+        a.reason.localeCompare(b.reason));
+}
+
+;// CONCATENATED MODULE: ./src/kube/stability.ts
+function newReadinessTracker() {
+    return { pods: new Map() };
+}
+function restarts(pod) {
+    return pod.containers.reduce((n, c) => n + c.restartCount, 0);
+}
+/** When the pod's current instance became Ready, on the cluster's clock (second precision); NaN when unknown. */
+function clusterReadySince(pod) {
+    const times = [pod.readySince, ...pod.containers.map(c => c.startedAt)]
+        .map(t => (t === undefined ? NaN : Date.parse(t)))
+        .filter(t => !Number.isNaN(t));
+    return times.length === 0 ? NaN : Math.max(...times);
+}
+/** Records one observation (any phase). */
+function trackReadiness(tracker, at, pods) {
+    for (const pod of pods) {
+        const instance = restarts(pod);
+        const known = tracker.pods.get(pod.name);
+        const entry = known ?? { instance };
+        if (known && known.instance !== instance) {
+            entry.previousReadySince = readySince(entry, NaN, at);
+            entry.previousReadySinceCluster = entry.readySinceCluster;
+            entry.instance = instance;
+            entry.firstReadyAt = undefined;
+            entry.readySinceCluster = undefined;
+        }
+        if (pod.ready) {
+            entry.firstReadyAt ??= at;
+            const cluster = clusterReadySince(pod);
+            if (!Number.isNaN(cluster))
+                entry.readySinceCluster = cluster;
+        }
+        else {
+            entry.lastNotReadyAt = at;
+            entry.firstReadyAt = undefined;
+        }
+        tracker.pods.set(pod.name, entry);
+    }
+}
+/**
+ * Our best estimate of when the current instance became Ready, on our clock: the cluster's own time, but never
+ * before we last saw it not Ready, and never after we first saw it Ready.
+ */
+function readySince(entry, cluster, at) {
+    const upper = entry.firstReadyAt ?? at;
+    const lower = entry.lastNotReadyAt ?? Number.NEGATIVE_INFINITY;
+    const estimate = Number.isNaN(cluster) ? upper : Math.min(cluster, upper);
+    return Math.max(lower, estimate);
+}
+function newStabilityMemory(startedAt) {
+    return { startedAt, restarts: new Map(), readySeen: new Set() };
+}
+function seconds(ms) {
+    return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+function unstable(at, message, pod) {
     return {
-        outcome,
-        diagnostics,
-        helmError,
-        recoveries,
-        historyBefore,
-        historyAfter,
-        helmStderr: helmResult.stderr,
-        startedAt,
-        durationMs: Date.now() - started,
-        helmDurationMs: helmResult.durationMs
+        state: 'unstable',
+        verdict: {
+            rule: 'unstable',
+            message,
+            at,
+            phase: 'verify',
+            ...(pod ? { pod, revision: 'new' } : {})
+        }
+    };
+}
+function evaluateStability(input, memory, tracker, minReadyMs) {
+    for (const job of input.workloads) {
+        if (job.kind === 'Job' && job.failure) {
+            return unstable(input.at, `Job ${job.name} failed after helm's wait (${job.failure.reason}: ${job.failure.message})`);
+        }
+    }
+    let settled = 0;
+    let waitMs = 0;
+    for (const pod of input.pods) {
+        for (const c of pod.containers) {
+            const key = `${pod.name}/${c.name}`;
+            const baseline = memory.restarts.get(key);
+            if (baseline === undefined)
+                memory.restarts.set(key, c.restartCount);
+            const crashedNow = c.reason === 'CrashLoopBackOff' || (c.state === 'terminated' && (c.exitCode ?? 0) !== 0);
+            if (crashedNow || (baseline !== undefined && c.restartCount > baseline)) {
+                return unstable(input.at, crashMessage(pod, c, tracker), pod.name);
+            }
+        }
+        const entry = tracker.pods.get(pod.name);
+        if (pod.ready)
+            memory.readySeen.add(pod.name);
+        else if (memory.readySeen.has(pod.name)) {
+            const why = pod.conditions.find(c => c.startsWith('Ready=')) ?? 'Ready=False';
+            return unstable(input.at, `pod ${pod.name} stopped being Ready after helm's wait (${why})`, pod.name);
+        }
+        if (!pod.ready || !entry) {
+            waitMs = Math.max(waitMs, 1000);
+            continue;
+        }
+        const age = input.at - readySince(entry, clusterReadySince(pod), input.at);
+        if (age >= minReadyMs)
+            settled++;
+        else
+            waitMs = Math.max(waitMs, minReadyMs - age);
+    }
+    if (settled === input.pods.length)
+        return { state: 'stable', pods: settled };
+    return { state: 'pending', settled, pods: input.pods.length, waitMs };
+}
+function crashMessage(pod, c, tracker) {
+    const last = c.lastTermination;
+    const code = c.state === 'terminated' ? c.exitCode : last?.exitCode;
+    const reason = (c.state === 'terminated' ? c.reason : last?.reason) ?? '';
+    const exit = code === undefined
+        ? 'crashed'
+        : `exited with code ${code}${reason && reason !== 'Error' ? ` (${reason})` : ''}`;
+    const entry = tracker.pods.get(pod.name);
+    const finished = Date.parse(last?.finishedAt ?? '');
+    const readyAt = entry?.previousReadySinceCluster ?? entry?.readySinceCluster;
+    const after = readyAt !== undefined && !Number.isNaN(finished) && finished >= readyAt
+        ? `, ${seconds(finished - readyAt)} after it became Ready`
+        : '';
+    const count = c.restartCount > 0 ? ` (${c.restartCount} restart${c.restartCount === 1 ? '' : 's'})` : '';
+    return `container ${c.name} in pod ${pod.name} ${exit}${after}${count}`;
+}
+
+;// CONCATENATED MODULE: ./src/kube/watch.ts
+
+
+
+const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods'];
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+/** Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod. */
+const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
+/** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
+const HOOK_GRACE_MS = 5_000;
+/** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
+const EVENT_GRACE_MS = 2_000;
+const MAX_LINE = 2_000;
+/** Per log tail, and for all tails together: the newest lines that fit are kept. */
+const MAX_TAIL_BYTES = 256 * 1024;
+const MAX_LOG_BYTES = 1024 * 1024;
+const FINAL_COLLECTION_MS = 10_000;
+const SLOW_DOWN_AFTER_MS = 30_000;
+/** A verification that sees no failure gives up waiting for pods that never became Ready after this much more. */
+const VERIFY_EXTRA_MS = 30_000;
+/** The newest lines of a log that fit the byte budget, each line capped; how many older lines were dropped. */
+function logTail(text, maxLines, maxBytes) {
+    const all = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    const lines = [];
+    let bytes = 0;
+    let cut = false;
+    for (let i = all.length - 1; i >= 0 && lines.length < maxLines; i--) {
+        let line = all[i] ?? '';
+        if (line.length > MAX_LINE) {
+            line = `${line.slice(0, MAX_LINE)}…`;
+            cut = true;
+        }
+        const size = Buffer.byteLength(line, 'utf8') + 1;
+        if (bytes + size > maxBytes)
+            break;
+        bytes += size;
+        lines.push(line);
+    }
+    lines.reverse();
+    const droppedLines = all.length - lines.length;
+    return { lines, truncated: droppedLines > 0 || cut, ...(droppedLines > 0 ? { droppedLines } : {}) };
+}
+class ReleaseWatcher {
+    options;
+    now;
+    startedAt;
+    uids = new Set();
+    names = new Set();
+    pods = new Map();
+    workloads = new Map();
+    events = new Map();
+    logs = new Map();
+    previousLogRestarts = new Map();
+    partial = new Set();
+    memory = newVerdictMemory();
+    readiness = newReadinessTracker();
+    lookups = new Map();
+    verdict;
+    verification;
+    observations = 0;
+    /** Set by verify(): its last observation was made after helm exited, so stop() need not repeat it. */
+    observedAfterHelm = false;
+    stopped = false;
+    loop;
+    wake;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.startedAt = this.now();
+    }
+    start() {
+        this.loop ??= this.run();
+    }
+    async run() {
+        const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000);
+        while (!this.stopped) {
+            const began = this.now();
+            // Most failures show within seconds; a long wait is watched at half the rate, to keep kubectl's cost down.
+            const interval = began - this.startedAt < SLOW_DOWN_AFTER_MS ? fast : Math.max(fast, 2_000);
+            await this.observe('wait');
+            if (this.stopped)
+                break;
+            await this.sleep(Math.max(100, interval - (this.now() - began)));
+        }
+    }
+    sleep(ms) {
+        return new Promise(resolve => {
+            const timer = setTimeout(resolve, ms);
+            this.wake = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+        });
+    }
+    async halt() {
+        this.stopped = true;
+        this.wake?.();
+        await this.loop;
+    }
+    /**
+     * After helm's wait succeeded: watches the new revision until every pod has been Ready for `minReadyMs` since it
+     * last started (returns at once when that is already so), or a crash, restart or lost readiness is seen.
+     */
+    async verify(minReadyMs) {
+        await this.halt();
+        const began = this.now();
+        const memory = newStabilityMemory(began);
+        const deadline = began + minReadyMs + VERIFY_EXTRA_MS;
+        let state = { state: 'pending', settled: 0, pods: 0, waitMs: 0 };
+        for (;;) {
+            if (!(await this.observe('verify'))) {
+                if (this.now() >= deadline)
+                    break;
+                await this.sleep(1_000);
+                continue;
+            }
+            const at = this.now();
+            state = evaluateStability({ at, pods: this.judgedPods({ jobs: false }), workloads: this.ownJobs() }, memory, this.readiness, minReadyMs);
+            if (state.state !== 'pending' || at >= deadline)
+                break;
+            await this.sleep(Math.min(1_000, Math.max(100, state.waitMs)));
+        }
+        const waitedMs = this.now() - began;
+        if (state.state === 'unstable') {
+            this.verdict = state.verdict;
+            await this.collectLogs(true);
+        }
+        this.verification = verificationOf(state, minReadyMs, waitedMs);
+        return this.verification;
+    }
+    /** Stops watching and makes the final collection (bounded), returning what was captured. */
+    async stop() {
+        await this.halt();
+        const final = (async () => {
+            if (!this.observedAfterHelm)
+                await this.observe('final');
+            await this.collectLogs(true);
+        })();
+        let timer;
+        const deadline = new Promise(resolve => {
+            timer = setTimeout(() => resolve(false), FINAL_COLLECTION_MS);
+        });
+        const finished = await Promise.race([final.then(() => true), deadline]);
+        clearTimeout(timer);
+        if (!finished)
+            this.partial.add(`the final collection took longer than ${FINAL_COLLECTION_MS / 1000} s`);
+        return this.diagnostics();
+    }
+    diagnostics() {
+        const diagnostics = {
+            workloads: [...this.workloads.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+            pods: [...this.pods.values()].sort((a, b) => a.name.localeCompare(b.name)),
+            events: sortEvents([...this.events.values()]),
+            logs: [...this.logs.values()].sort((a, b) => `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(`${b.pod}/${b.container}/${Number(!b.previous)}`)),
+            observations: this.observations
+        };
+        if (this.verdict)
+            diagnostics.verdict = this.verdict;
+        if (this.verification)
+            diagnostics.verification = this.verification;
+        if (this.partial.size > 0)
+            diagnostics.partial = `partial: ${[...this.partial].join('; ')}`;
+        return diagnostics;
+    }
+    note(why, error) {
+        const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+        this.partial.add(`${why}: ${message}`);
+        this.options.log?.debug(`watcher: ${why}: ${message}`);
+    }
+    isOurs(item) {
+        if (belongsToRelease(item, this.options.release, this.options.namespace))
+            return true;
+        if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
+            const created = Date.parse(item.metadata.creationTimestamp ?? '');
+            return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
+        }
+        const owner = controllerOf(item);
+        return owner !== undefined && this.uids.has(owner.uid);
+    }
+    /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
+    async read() {
+        const { kubectl, namespace } = this.options;
+        try {
+            const all = await kubectl.list([...KINDS, 'events'], namespace);
+            const isEvent = (x) => 'involvedObject' in x;
+            return { items: all.filter((x) => !isEvent(x)), events: all.filter(isEvent) };
+        }
+        catch {
+            let items;
+            try {
+                items = await kubectl.list(KINDS, namespace);
+            }
+            catch (error) {
+                this.note('reading workloads and pods failed', error);
+                return undefined;
+            }
+            const events = await kubectl.list(['events'], namespace).catch((error) => {
+                this.note('reading events failed', error);
+                return [];
+            });
+            return { items, events };
+        }
+    }
+    /** One observation; false when the cluster could not be read. */
+    async observe(phase) {
+        const read = await this.read();
+        if (!read)
+            return false;
+        const at = this.now();
+        this.observedAfterHelm = phase === 'verify';
+        this.observations++;
+        const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+        const byUid = new Map();
+        const ownerNames = new Map();
+        const livePods = new Set();
+        for (const item of items) {
+            if (!this.isOurs(item))
+                continue;
+            byUid.set(item.metadata.uid, item);
+            this.uids.add(item.metadata.uid);
+            this.names.add(`${item.kind}/${item.metadata.name}`);
+            const key = `${item.kind}/${item.metadata.name}`;
+            if (WORKLOAD_KINDS.has(item.kind)) {
+                this.workloads.set(key, toWorkloadState(item));
+                ownerNames.set(item.metadata.uid, key);
+            }
+            else if (item.kind === 'ReplicaSet') {
+                const owner = controllerOf(item);
+                ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? key);
+            }
+            else if (item.kind === 'Pod') {
+                const owner = controllerOf(item);
+                livePods.add(item.metadata.name);
+                const diagnosis = toPodDiagnosis(item, owner ? ownerNames.get(owner.uid) : undefined, podRevision(item, byUid));
+                this.pods.set(item.metadata.name, diagnosis);
+            }
+        }
+        for (const [name, pod] of this.pods)
+            if (!livePods.has(name))
+                pod.deleted = true;
+        trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }));
+        this.keepEvents(read.events);
+        await this.collectLogs(false);
+        if (phase === 'wait')
+            await this.judge(at);
+        return true;
+    }
+    /** The pods a verdict may be about: the new revision's, not being deleted. */
+    judgedPods(options) {
+        return [...this.pods.values()].filter(p => p.revision === 'new' && !p.terminating && !p.deleted && (options.jobs || !p.owner?.startsWith('Job/')));
+    }
+    ownJobs() {
+        return [...this.workloads.values()].filter(w => w.kind === 'Job');
+    }
+    keepEvents(events) {
+        for (const event of events) {
+            const involved = event.involvedObject;
+            const ours = (involved.uid !== undefined && this.uids.has(involved.uid)) ||
+                this.names.has(`${involved.kind ?? ''}/${involved.name ?? ''}`);
+            if (!ours)
+                continue;
+            const record = toEventRecord(event);
+            // Events of earlier deploys of the same objects are not evidence about this one.
+            if (record.lastSeen && Date.parse(record.lastSeen) < this.startedAt - EVENT_GRACE_MS)
+                continue;
+            // One record per object, reason and message: the API server's count already aggregates repeats.
+            this.events.set(`${record.object}|${record.reason}|${record.message}`, record);
+        }
+    }
+    /** Previous-instance logs as soon as a new pod's container restarts; current logs of unready ones at the end. */
+    async collectLogs(final) {
+        const reads = [];
+        for (const pod of this.pods.values()) {
+            if (pod.deleted || pod.revision !== 'new')
+                continue;
+            for (const c of pod.containers) {
+                const key = `${pod.name}/${c.name}`;
+                if (c.restartCount > 0 && this.previousLogRestarts.get(key) !== c.restartCount) {
+                    this.previousLogRestarts.set(key, c.restartCount);
+                    reads.push(this.readLog(pod.name, c.name, true));
+                }
+                const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0);
+                if ((final || this.verdict) &&
+                    !c.ready &&
+                    (c.state === 'running' || c.state === 'terminated' || crashed)) {
+                    reads.push(this.readLog(pod.name, c.name, false));
+                }
+            }
+        }
+        await Promise.all(reads);
+    }
+    async readLog(pod, container, previous) {
+        let text;
+        try {
+            text = await this.options.kubectl.logs(this.options.namespace, pod, container, {
+                previous,
+                tailLines: this.options.logLines
+            });
+        }
+        catch (error) {
+            // A container that has not started has no log; that is not a failed read worth reporting.
+            if (/waiting to start|ContainerCreating|PodInitializing|not found/.test(String(error)))
+                return;
+            this.note(`reading the log of ${pod}/${container} failed`, error);
+            return;
+        }
+        const key = `${pod}/${container}/${previous ? 'previous' : 'current'}`;
+        let used = 0;
+        for (const [other, tail] of this.logs) {
+            if (other !== key)
+                used += tail.lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0);
+        }
+        const budget = Math.min(MAX_TAIL_BYTES, MAX_LOG_BYTES - used);
+        const tail = logTail(text, this.options.logLines, Math.max(0, budget));
+        if (budget < MAX_TAIL_BYTES)
+            this.partial.add('log tails were capped');
+        if (tail.lines.length === 0)
+            return;
+        this.logs.set(key, { pod, container, previous, ...tail });
+    }
+    async judge(at) {
+        if (!this.options.failFast || this.verdict)
+            return;
+        const evaluation = evaluateFailFast({
+            at,
+            pods: this.judgedPods({ jobs: true }),
+            workloads: [...this.workloads.values()],
+            events: [...this.events.values()],
+            lookups: this.lookups
+        }, this.memory, this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS);
+        if (evaluation.lookups.length > 0)
+            await this.lookUp(evaluation.lookups);
+        const verdict = evaluation.verdict;
+        if (!verdict || !(this.options.isHelmWaiting?.() ?? true))
+            return;
+        this.verdict = verdict;
+        // The evidence first: once helm is signalled, its cleanup deletes these pods.
+        await this.collectLogs(false);
+        this.options.onVerdict?.(verdict);
+    }
+    /** Once per object: does the ConfigMap or Secret (and key) a container waits for exist now? */
+    async lookUp(references) {
+        await Promise.all(references.map(async (ref) => {
+            const key = referenceKey(ref);
+            if (this.lookups.has(key))
+                return;
+            try {
+                const keys = await this.options.kubectl.configKeys(ref.kind, this.options.namespace, ref.name);
+                const present = keys !== undefined && (ref.key === undefined || keys.includes(ref.key));
+                this.lookups.set(key, present ? 'present' : 'missing');
+            }
+            catch (error) {
+                this.note(`looking up ${ref.kind} ${ref.name} failed`, error);
+                this.lookups.set(key, 'unknown');
+            }
+        }));
+    }
+}
+function verificationOf(state, minReadyMs, waitedMs) {
+    const window = `${Math.round(minReadyMs / 100) / 10} s`;
+    switch (state.state) {
+        case 'stable':
+            return {
+                result: 'stable',
+                pods: state.pods,
+                minReadyMs,
+                waitedMs,
+                summary: state.pods === 0
+                    ? 'no pods to verify'
+                    : `${state.pods === 1 ? 'the pod' : `all ${state.pods} pods`} Ready for ${window}`
+            };
+        case 'unstable':
+            return { result: 'unstable', pods: 0, minReadyMs, waitedMs, summary: state.verdict.message };
+        case 'pending':
+            return {
+                result: 'incomplete',
+                pods: state.pods,
+                minReadyMs,
+                waitedMs,
+                summary: `${state.settled} of ${state.pods} pods Ready for ${window}; no crash or restart seen`
+            };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/deploy/watcher.ts
+
+
+function watcherCompanion(inputs, kubectl, namespace, log) {
+    return (child, isHelmWaiting) => {
+        const watcher = new ReleaseWatcher({
+            kubectl,
+            release: inputs.release,
+            namespace,
+            logLines: inputs.logLines,
+            failFast: inputs.failFast,
+            verdictOptions: {
+                ...DEFAULT_VERDICT_OPTIONS,
+                restarts: inputs.failFastRestarts,
+                unschedulableMs: inputs.failFastUnschedulableMs
+            },
+            isHelmWaiting,
+            onVerdict: verdict => {
+                const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection';
+                log.warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`);
+                child.signal('SIGINT');
+            },
+            log
+        });
+        watcher.start();
+        return watcher;
     };
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
 ;// CONCATENATED MODULE: ./src/exec/process.ts
 
-/** A binary that exited non-zero: the argv (already redacted by the caller) and its stderr. */
+
+/** A binary that exited non-zero: its argv (already redacted by the caller) and the end of its stderr. */
 class ProcessError extends Error {
     binary;
     args;
@@ -44987,20 +46143,33 @@ class ProcessError extends Error {
  */
 function spawnProcess(path, args, options = {}) {
     const started = Date.now();
-    const maxBuffer = options.maxBuffer ?? 16 * 1024 * 1024;
+    const maxChars = options.maxChars ?? Number.POSITIVE_INFINITY;
     const child = (0,external_node_child_process_namespaceObject.spawn)(path, args, {
         env: options.env ?? process.env,
         cwd: options.cwd,
-        stdio: ['ignore', 'pipe', 'pipe']
+        stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
     });
-    const output = { stdout: '', stderr: '' };
+    if (options.stdin !== undefined && child.stdin) {
+        child.stdin.on('error', () => { });
+        child.stdin.end(options.stdin);
+    }
+    const chunks = { stdout: [], stderr: [] };
+    const sizes = { stdout: 0, stderr: 0 };
+    const decoders = { stdout: new external_node_string_decoder_namespaceObject.StringDecoder('utf8'), stderr: new external_node_string_decoder_namespaceObject.StringDecoder('utf8') };
     const partial = { stdout: '', stderr: '' };
     let exited = false;
+    const keep = (stream, text) => {
+        chunks[stream].push(text);
+        sizes[stream] += text.length;
+        if (sizes[stream] > maxChars * 2) {
+            const joined = chunks[stream].join('').slice(-maxChars);
+            chunks[stream] = [joined];
+            sizes[stream] = joined.length;
+        }
+    };
     const collect = (stream) => (chunk) => {
-        const text = chunk.toString('utf8');
-        output[stream] += text;
-        if (output[stream].length > maxBuffer)
-            output[stream] = output[stream].slice(-maxBuffer);
+        const text = decoders[stream].write(chunk);
+        keep(stream, text);
         if (!options.onLine)
             return;
         const lines = (partial[stream] + text).split('\n');
@@ -45008,24 +46177,31 @@ function spawnProcess(path, args, options = {}) {
         for (const line of lines)
             options.onLine(stream, line);
     };
-    child.stdout.on('data', collect('stdout'));
-    child.stderr.on('data', collect('stderr'));
+    child.stdout?.on('data', collect('stdout'));
+    child.stderr?.on('data', collect('stderr'));
     const done = new Promise(resolve => {
         const finish = (exitCode, signal, spawnError) => {
             if (exited)
                 return;
             exited = true;
             for (const stream of ['stdout', 'stderr']) {
-                if (partial[stream] !== '')
-                    options.onLine?.(stream, partial[stream]);
+                const rest = decoders[stream].end();
+                keep(stream, rest);
+                const last = partial[stream] + rest;
+                if (last !== '')
+                    options.onLine?.(stream, last);
             }
             if (spawnError)
-                output.stderr += `${spawnError.message}\n`;
+                keep('stderr', `${spawnError.message}\n`);
+            const text = (stream) => {
+                const all = chunks[stream].join('');
+                return all.length > maxChars ? all.slice(-maxChars) : all;
+            };
             resolve({
                 exitCode,
                 signal,
-                stdout: output.stdout,
-                stderr: output.stderr,
+                stdout: text('stdout'),
+                stderr: text('stderr'),
                 durationMs: Date.now() - started
             });
         };
@@ -45035,12 +46211,15 @@ function spawnProcess(path, args, options = {}) {
     return {
         pid: child.pid,
         done,
-        signal: signal => !exited && child.kill(signal)
+        signal: signal => !exited && child.kill(signal),
+        get exited() {
+            return exited;
+        }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/helm/client.ts
-
+/** The one client of the helm binary: a method per verb the action uses, one private exec, logging injected. */
 
 
 
@@ -45051,65 +46230,56 @@ class HelmError extends ProcessError {
         this.name = 'HelmError';
     }
 }
-/** The one wrapper around the helm binary: resolved path, argument arrays, non-zero exits returned, not thrown. */
+/** How many revisions the action reads: enough for the report and to find a rollback target. */
+const HISTORY_MAX = 20;
+/** helm's stderr is kept to this many characters (the error is at its end); stdout likewise. */
+const KEPT_OUTPUT_CHARS = 1024 * 1024;
 class HelmClient {
-    path;
-    env;
-    secrets;
-    log;
+    options;
+    version;
+    major;
     running = new Set();
-    constructor(options) {
-        this.path = options.path;
-        this.env = { ...(options.env ?? process.env), NO_COLOR: '1' };
-        this.secrets = options.secrets ?? [];
-        this.log = options.log ?? (line => core_info(line));
+    constructor(options, version, major) {
+        this.options = options;
+        this.version = version;
+        this.major = major;
     }
-    /**
-     * Starts helm and streams its (redacted) output to the log; the caller may signal it. With `debugOutput`, helm
-     * runs with --debug: its debug lines go to the debug log and its final values/manifest dump is never shown.
-     */
-    start(args, options = {}) {
-        const argv = options.debugOutput ? [...args, '--debug'] : [...args];
-        if (!options.quiet)
-            this.log(`$ helm ${redactArgs(args, this.secrets).join(' ')}`);
-        const filter = options.debugOutput ? createDebugOutputFilter() : undefined;
-        const child = spawnProcess(this.path, argv, {
-            env: this.env,
-            onLine: (stream, line) => {
-                options.onLine?.(stream, line);
-                if (options.quiet)
-                    return;
-                const disposition = filter?.classify(stream, line) ?? 'log';
-                if (disposition === 'log')
-                    this.log(redactText(line, this.secrets));
-                else if (disposition === 'debug')
-                    core_debug(redactText(line, this.secrets));
-            }
-        });
-        this.running.add(child);
-        const done = child.done.then(result => {
-            this.running.delete(child);
-            return { ...result, stderr: redactText(result.stderr, this.secrets) };
-        });
-        return { pid: child.pid, done, signal: signal => child.signal(signal) };
-    }
-    /** Runs helm to completion; a non-zero exit is in the result. */
-    async run(args, options = {}) {
-        return this.start(args, options).done;
-    }
-    /** Runs helm and returns stdout; a non-zero exit throws HelmError with stderr. */
-    async output(args, options = {}) {
-        const result = await this.run(args, options);
+    /** Asks the binary its version: the major decides every command line, never the input. */
+    static async open(options) {
+        const probe = new HelmClient(options, '', 4);
+        const result = await probe.exec(['version', '--template', '{{.Version}}'], { quiet: true }).done;
         if (result.exitCode !== 0)
-            throw new HelmError(redactArgs(args, this.secrets), result);
-        return result.stdout;
-    }
-    async version() {
-        const version = (await this.output(['version', '--template', '{{.Version}}'], { quiet: true })).trim();
+            throw new HelmError(['version'], result);
+        const version = result.stdout.trim();
         const major = Number(/^v(\d+)\./.exec(version)?.[1]);
         if (major !== 3 && major !== 4)
             throw new Error(`unsupported helm version ${version}: this action drives Helm 3 and 4`);
-        return { version, major };
+        return new HelmClient(options, version, major);
+    }
+    get path() {
+        return this.options.path;
+    }
+    /** The release's revisions, oldest first; empty when it does not exist. */
+    async history(target) {
+        const result = await this.exec(buildHistoryArgs(target, { max: HISTORY_MAX }), { quiet: true }).done;
+        if (result.exitCode === 0)
+            return parseHistory(result.stdout);
+        if (isReleaseNotFound(result.stderr))
+            return [];
+        throw new Error(`cannot read the history of release ${target.release}: ${helmErrorText(result.stderr)}`);
+    }
+    /** Starts an install or upgrade (argv from buildDeployArgs); the caller watches and may signal it. */
+    startDeploy(args, options) {
+        return this.exec(args, options);
+    }
+    async rollback(target, revision, options) {
+        return this.command(buildRollbackArgs(target, revision, { major: this.major, ...options }));
+    }
+    async uninstall(target, options) {
+        return this.command(buildUninstallArgs(target, { major: this.major, ...options }));
+    }
+    async dependencyBuild(chartDir) {
+        return this.command(buildDependencyBuildArgs(chartDir));
     }
     /** Forwards a signal to every helm process still running (workflow cancellation). */
     signalAll(signal) {
@@ -45119,21 +46289,210 @@ class HelmClient {
                 sent++;
         return sent;
     }
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(`Invalid inputs:\n${problems.join('\n')}`);
-        this.name = 'InputError';
-        this.problems = problems;
+    async command(args) {
+        const result = await this.exec(args, {}).done;
+        return result.exitCode === 0
+            ? { ok: true, durationMs: result.durationMs }
+            : {
+                ok: false,
+                error: helmErrorText(result.stderr) || `helm exited with ${result.exitCode}`,
+                durationMs: result.durationMs
+            };
+    }
+    /**
+     * The one way helm runs: an argument array, output streamed to the log (redacted) unless quiet, stderr and
+     * stdout of the result redacted. A non-zero exit is in the result, never thrown.
+     */
+    exec(args, options) {
+        const { redactor, log } = this.options;
+        const argv = options.debugOutput ? [...args, '--debug'] : [...args];
+        if (!options.quiet)
+            log.info(`$ helm ${redactor.args(args).join(' ')}`);
+        const filter = options.debugOutput ? createDebugOutputFilter() : undefined;
+        const child = spawnProcess(this.options.path, argv, {
+            env: { ...(this.options.env ?? process.env), NO_COLOR: '1' },
+            stdin: options.stdin,
+            maxChars: KEPT_OUTPUT_CHARS,
+            onLine: (stream, line) => {
+                options.onLine?.(stream, line);
+                if (options.quiet)
+                    return;
+                const disposition = filter?.classify(stream, line) ?? 'log';
+                if (disposition === 'log')
+                    log.info(redactor.text(line));
+                else if (disposition === 'debug')
+                    log.debug(redactor.text(line));
+            }
+        });
+        this.running.add(child);
+        const done = child.done.then(result => {
+            this.running.delete(child);
+            return { ...result, stdout: redactor.text(result.stdout), stderr: redactor.text(result.stderr) };
+        });
+        return {
+            pid: child.pid,
+            done,
+            signal: signal => child.signal(signal),
+            get exited() {
+                return child.exited;
+            }
+        };
     }
 }
-/** Mirrors action.yml; an empty input falls back to these, like an omitted one. */
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/**
+ * The one redactor. Guarantee: every output the action produces — each log line it prints or relays from helm
+ * and kubectl, the outputs, report.json, the job summary, the PR comment, annotations and the failure message —
+ * passes through a Redactor built from all the run's secrets before it leaves the process, at the single place
+ * that output is written. For each secret it removes the value itself and the forms in which tools commonly
+ * echo it: JSON- and Go-quoted (what Kubernetes and helm put in error messages), URL-encoded, YAML single-quoted,
+ * standard and URL-safe base64 (whole, and the part that survives when the secret sits inside a longer encoded
+ * string), each line of a multi-line value, and its separator-delimited pieces of 8+ characters. Secrets shorter
+ * than MIN_SECRET_LENGTH cannot be redacted without mangling every line, so inputs refuse them. Pure.
+ */
+const REDACTION = '***';
+/** Shorter secrets are refused as inputs: removing every `1` or `=` from a report would make it unreadable. */
+const MIN_SECRET_LENGTH = 3;
+/** Lines of a multi-line secret, and pieces between separators, are redacted on their own from this length. */
+const MIN_LINE_LENGTH = 4;
+const MIN_PIECE_LENGTH = 8;
+/** A base64 fragment shorter than this (two 3-byte groups) would match innocent text too often. */
+const MIN_BASE64_FRAGMENT = 8;
+class Redactor {
+    /** Every form of every secret, longest first so a form containing a shorter one is removed whole. */
+    forms;
+    pattern;
+    constructor(secrets) {
+        const forms = new Set();
+        for (const secret of secrets.values)
+            for (const form of secretForms(secret))
+                forms.add(form);
+        for (const document of secrets.documents ?? []) {
+            for (const form of [document, document.trim(), ...base64Forms(document).slice(0, 2)]) {
+                if (form.length >= MIN_SECRET_LENGTH)
+                    forms.add(form);
+            }
+        }
+        this.forms = [...forms].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+        this.pattern =
+            this.forms.length === 0 ? undefined : new RegExp(this.forms.map(escapeRegExp).join('|'), 'g');
+    }
+    text(value) {
+        return this.pattern ? value.replace(this.pattern, REDACTION) : value;
+    }
+    /** A deep copy of plain data with every string (keys too) redacted. */
+    data(value) {
+        const walk = (v) => {
+            if (typeof v === 'string')
+                return this.text(v);
+            if (Array.isArray(v))
+                return v.map(walk);
+            if (v !== null && typeof v === 'object') {
+                return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.text(k), walk(x)]));
+            }
+            return v;
+        };
+        return walk(value);
+    }
+    /** A command line as it may be logged: each argument redacted on its own. */
+    args(argv) {
+        return argv.map(arg => this.text(arg));
+    }
+    /**
+     * What to register with the runner's log masker (`::add-mask::`): the forms a log line can contain. The runner
+     * matches within one line, so a multi-line secret is registered line by line.
+     */
+    maskValues() {
+        return this.forms.filter(form => !form.includes('\n'));
+    }
+    /** No secret at all: for code paths that have none (tests, the post step before inputs are read). */
+    static none = new Redactor({ values: [] });
+}
+/** Every form of one secret worth removing; empty for a secret too short to redact. */
+function secretForms(secret) {
+    if (secret.length < MIN_SECRET_LENGTH)
+        return [];
+    const forms = new Set([secret]);
+    const add = (form, min = MIN_SECRET_LENGTH) => {
+        if (form.length >= min)
+            forms.add(form);
+    };
+    add(secret.trim());
+    add(JSON.stringify(secret).slice(1, -1));
+    add(goQuoted(secret));
+    add(goQuoted(secret, { htmlSafe: true }));
+    add(secret.replace(/'/g, "''"));
+    add(encodeURIComponent(secret));
+    add(encodeURI(secret));
+    for (const line of secret.split(/\r?\n/))
+        add(line.trim(), MIN_LINE_LENGTH);
+    for (const piece of secret.split(/[\s,;:=@/&?"'`|]+/))
+        add(piece, MIN_PIECE_LENGTH);
+    for (const form of base64Forms(secret))
+        forms.add(form);
+    return [...forms];
+}
+/**
+ * base64 of the secret alone (padded and not, standard and URL-safe), and the run of characters that encodes
+ * only the secret's bytes when it sits at any of the three byte alignments inside a longer encoded string.
+ */
+function base64Forms(secret) {
+    const bytes = Buffer.from(secret, 'utf8');
+    const standard = [];
+    const whole = bytes.toString('base64');
+    standard.push(whole, whole.replace(/=+$/, ''));
+    for (let skip = 0; skip < 3; skip++) {
+        const groups = Math.floor((bytes.length - skip) / 3);
+        if (groups <= 0)
+            continue;
+        const fragment = bytes.subarray(skip, skip + groups * 3).toString('base64');
+        if (fragment.length >= MIN_BASE64_FRAGMENT)
+            standard.push(fragment);
+    }
+    const forms = new Set();
+    for (const form of standard) {
+        if (form.length < MIN_SECRET_LENGTH)
+            continue;
+        forms.add(form);
+        forms.add(form.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+    return [...forms];
+}
+/** The inside of Go's strconv.Quote (what `%q` prints), optionally with encoding/json's HTML-safe escapes. */
+function goQuoted(value, options = {}) {
+    const named = {
+        '\x07': '\\a',
+        '\b': '\\b',
+        '\f': '\\f',
+        '\n': '\\n',
+        '\r': '\\r',
+        '\t': '\\t',
+        '\v': '\\v',
+        '\\': '\\\\',
+        '"': '\\"'
+    };
+    let out = '';
+    for (const c of value) {
+        const code = c.codePointAt(0) ?? 0;
+        if (options.htmlSafe && (c === '<' || c === '>' || c === '&' || code === 0x2028 || code === 0x2029)) {
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        }
+        else if (named[c] !== undefined)
+            out += named[c];
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else
+            out += c;
+    }
+    return out;
+}
+function escapeRegExp(value) {
+    return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+;// CONCATENATED MODULE: ./src/inputs/defaults.ts
+/** Every input and its default, in action.yml's order (a test keeps the two equal); an empty input means the default. */
 const INPUT_DEFAULTS = {
     release: '',
     chart: '',
@@ -45149,6 +46508,7 @@ const INPUT_DEFAULTS = {
     timeout: '5m0s',
     atomic: 'true',
     'wait-for-jobs': 'false',
+    'min-ready': '10s',
     mode: 'upgrade-install',
     'helm-version': 'v4.1.4',
     'helm-mirror': 'https://get.helm.sh',
@@ -45159,6 +46519,7 @@ const INPUT_DEFAULTS = {
     'kube-context': '',
     'fail-fast': 'true',
     'fail-fast-restarts': '2',
+    'fail-fast-unschedulable': '30s',
     'recover-pending': 'true',
     environment: '',
     summary: 'always',
@@ -45168,262 +46529,85 @@ const INPUT_DEFAULTS = {
     'extra-args': ''
 };
 const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
-const MODES = ['upgrade-install', 'install', 'upgrade', 'uninstall'];
-const SUMMARY_WHEN = ['always', 'failure', 'never'];
-const COMMENT_WHEN = ['failure', 'always', 'never'];
-const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
-const SHA256 = /^[0-9a-fA-F]{64}$/;
-const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
-/** Reads every input through @actions/core, masks secrets, and throws InputError listing all problems. */
-function readInputs() {
-    const raw = {};
-    for (const name of INPUT_NAMES) {
-        raw[name] = getInput(name, { trimWhitespace: false });
-    }
-    const result = parseInputs(raw, { fileExists: path => (0,external_node_fs_namespaceObject.existsSync)(path) });
-    // Masked before the errors are thrown, since the caller logs them.
-    for (const secret of result.secrets)
-        core_setSecret(secret);
-    if (result.errors.length > 0 || !result.inputs)
-        throw new InputError(result.errors);
-    return result.inputs;
-}
-function parseInputs(raw, env) {
-    const problems = new Map(INPUT_NAMES.map(name => [name, []]));
-    // Helpers append to the list of the input they check; the lists are joined in action.yml order.
-    const at = (name) => problems.get(name) ?? [];
-    const secrets = new Set();
-    const text = (name) => {
-        const value = (raw[name] ?? '').trim();
-        return value === '' ? INPUT_DEFAULTS[name] : value;
-    };
-    // YAML inputs keep their leading indentation, which trimming would break.
-    const block = (name) => (raw[name] ?? '').replace(/\s+$/, '');
-    const release = text('release');
-    if (release === '')
-        at('release').push('release: is required');
-    else if (release.length > 53 || !RELEASE_NAME.test(release)) {
-        at('release').push(`release: "${release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`);
-    }
-    const mode = oneOf(text('mode'), MODES, 'mode', at('mode'));
-    const chart = text('chart');
-    if (chart === '' && mode !== 'uninstall')
-        at('chart').push('chart: is required unless mode is uninstall');
-    // A path-like chart must exist; names (repo/chart with repo-url, oci://...) are helm's to resolve.
-    if (mode !== 'uninstall' && /^(\.{1,2}\/|\/)/.test(chart) && !env.fileExists(chart)) {
-        at('chart').push(`chart: ${chart} does not exist`);
-    }
-    const namespace = text('namespace');
-    if (namespace !== '' && (namespace.length > 63 || !NAMESPACE_NAME.test(namespace))) {
-        at('namespace').push(`namespace: "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`);
-    }
-    const valuesFiles = lines(text('values-files'));
-    for (const file of valuesFiles) {
-        if (!env.fileExists(file))
-            at('values-files').push(`values-files: "${file}" does not exist`);
-    }
-    const values = parseInlineValues(block('values'), at('values'));
-    const set = keyValues(text('set'), 'set', at('set'), false);
-    const setString = keyValues(text('set-string'), 'set-string', at('set-string'), false);
-    const setSecret = keyValues(text('set-secret'), 'set-secret', at('set-secret'), true);
-    for (const { value } of setSecret)
-        if (value !== '')
-            secrets.add(value);
-    const timeout = text('timeout');
-    const timeoutMs = parseGoDuration(timeout);
-    if (timeoutMs === undefined) {
-        at('timeout').push(`timeout: "${timeout}" is not a Go duration such as 5m0s, 90s or 1h30m`);
-    }
-    else if (timeoutMs <= 0) {
-        at('timeout').push(`timeout: "${timeout}" must be greater than zero`);
-    }
-    const helmVersion = parseHelmVersion(text('helm-version'), at('helm-version'));
-    const helmMirror = mirrorUrl(text('helm-mirror'), 'helm-mirror', at('helm-mirror'));
-    const helmSha256 = text('helm-sha256');
-    if (helmSha256 !== '' && !SHA256.test(helmSha256)) {
-        at('helm-sha256').push(`helm-sha256: "${helmSha256}" is not a sha256 (64 hexadecimal characters)`);
-    }
-    let kubectlVersion = text('kubectl-version');
-    if (kubectlVersion !== 'auto') {
-        if (SEMVER.test(kubectlVersion))
-            kubectlVersion = withV(kubectlVersion);
-        else
-            at('kubectl-version').push(`kubectl-version: "${kubectlVersion}" is not auto or a version such as v1.32.0`);
-    }
-    const kubectlMirror = mirrorUrl(text('kubectl-mirror'), 'kubectl-mirror', at('kubectl-mirror'));
-    const kubeconfig = parseKubeconfig(block('kubeconfig'), at('kubeconfig'), secrets);
-    const githubToken = text('github-token');
-    if (githubToken !== '')
-        secrets.add(githubToken);
-    const extraArgs = lines(text('extra-args'));
-    for (const arg of extraArgs) {
-        const problem = controlledFlagProblem(arg);
-        if (problem)
-            at('extra-args').push(`extra-args: ${problem}`);
-    }
-    const inputs = {
-        release,
-        chart,
-        chartVersion: text('chart-version'),
-        repoUrl: text('repo-url'),
-        namespace,
-        createNamespace: inputs_boolean(text('create-namespace'), 'create-namespace', at('create-namespace')),
-        valuesFiles,
-        values,
-        set,
-        setString,
-        setSecret,
-        timeout,
-        timeoutMs: timeoutMs ?? 0,
-        atomic: inputs_boolean(text('atomic'), 'atomic', at('atomic')),
-        waitForJobs: inputs_boolean(text('wait-for-jobs'), 'wait-for-jobs', at('wait-for-jobs')),
-        mode: mode ?? 'upgrade-install',
-        helmVersion,
-        helmMirror,
-        helmSha256: helmSha256.toLowerCase(),
-        kubectlVersion,
-        kubectlMirror,
-        kubeconfig,
-        kubeContext: text('kube-context'),
-        failFast: inputs_boolean(text('fail-fast'), 'fail-fast', at('fail-fast')),
-        failFastRestarts: integer(text('fail-fast-restarts'), 'fail-fast-restarts', 1, undefined, at('fail-fast-restarts')),
-        recoverPending: inputs_boolean(text('recover-pending'), 'recover-pending', at('recover-pending')),
-        environment: text('environment'),
-        summary: oneOf(text('summary'), SUMMARY_WHEN, 'summary', at('summary')) ?? 'always',
-        comment: oneOf(text('comment'), COMMENT_WHEN, 'comment', at('comment')) ?? 'failure',
-        githubToken,
-        logLines: integer(text('log-lines'), 'log-lines', 1, 10000, at('log-lines')),
-        extraArgs,
-        secrets: [...secrets]
-    };
-    const errors = INPUT_NAMES.flatMap(name => at(name));
-    return errors.length > 0 ? { errors, secrets: inputs.secrets } : { inputs, errors, secrets: inputs.secrets };
-}
-const DURATION_UNIT_MS = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    μs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000
+
+;// CONCATENATED MODULE: ./src/helm/flags.ts
+/**
+ * Which helm flags `extra-args` may not carry: the ones the action sets itself, and the ones that would change
+ * what a deploy is (a dry run reported as deployed) or whom and where it acts as (helm on another cluster or
+ * identity than the one the watcher reads). Each refusal names the input that does the job. Messages name the
+ * flag only, never its value (it may be a credential). Pure.
+ */
+const ACTS_AS = 'use the kubeconfig input, so helm and the watcher act on the same cluster as the same identity';
+/** Long flag → what to use instead. */
+const REFUSED_LONG = {
+    atomic: 'use the atomic input',
+    'rollback-on-failure': 'use the atomic input',
+    wait: 'the action always waits; use the atomic and timeout inputs',
+    'wait-for-jobs': 'use the wait-for-jobs input',
+    timeout: 'use the timeout input',
+    namespace: 'use the namespace input',
+    'create-namespace': 'use the create-namespace input',
+    'kube-context': 'use the kube-context input',
+    kubeconfig: 'use the kubeconfig input',
+    version: 'use the chart-version input',
+    repo: 'use the repo-url input',
+    values: 'use the values-files or values input',
+    set: 'use the set, set-string or set-secret input',
+    'set-string': 'use the set, set-string or set-secret input',
+    'set-file': 'use the set-secret input (values arrive byte for byte) or values-files',
+    'set-json': 'use the values input',
+    'set-literal': 'use the set-secret input (values arrive byte for byte)',
+    install: 'use the mode input',
+    'dry-run': 'a dry run changes nothing, so the action would report a deploy that never happened',
+    debug: "the action runs helm with --debug itself when fail-fast needs it; enable step debug logging to see helm's debug lines",
+    output: "the action reads helm's output itself",
+    help: 'helm would print its help and exit 0, which would read as a successful deploy',
+    'kube-token': ACTS_AS,
+    'kube-apiserver': ACTS_AS,
+    'kube-as-user': ACTS_AS,
+    'kube-as-group': ACTS_AS,
+    'kube-ca-file': ACTS_AS,
+    'kube-tls-server-name': ACTS_AS,
+    'kube-insecure-skip-tls-verify': ACTS_AS
 };
-const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
-/** Go time.ParseDuration syntax, in milliseconds; undefined when it is not one. */
-function parseGoDuration(s) {
-    if (s === '0' || s === '+0' || s === '-0')
-        return 0;
-    if (!DURATION.test(s))
+const REFUSED_SHORT = {
+    n: REFUSED_LONG.namespace ?? '',
+    f: REFUSED_LONG.values ?? '',
+    i: REFUSED_LONG.install ?? '',
+    o: REFUSED_LONG.output ?? '',
+    h: REFUSED_LONG.help ?? ''
+};
+/** Shorthands that take a value: the rest of a `-xyz` group is that value, not more flags. */
+const VALUE_SHORT_FLAGS = new Set(['n', 'f', 'o', 'l']);
+/** Why one extra-args line is refused, or undefined when helm may have it. */
+function extraArgProblem(arg) {
+    if (arg.startsWith('--')) {
+        const name = arg.slice(2).split(/[=\s]/, 1)[0] ?? '';
+        const instead = REFUSED_LONG[name];
+        return instead === undefined ? undefined : `--${name} is not allowed here: ${instead}`;
+    }
+    if (!arg.startsWith('-') || arg.length < 2)
         return undefined;
-    let total = 0;
-    for (const [, amount, unit] of s.matchAll(DURATION_PART)) {
-        total += Number(amount) * (DURATION_UNIT_MS[unit ?? ''] ?? Number.NaN);
+    for (const letter of arg.slice(1)) {
+        const instead = REFUSED_SHORT[letter];
+        if (instead !== undefined)
+            return `-${letter} is not allowed here: ${instead}`;
+        if (VALUE_SHORT_FLAGS.has(letter) || !/[a-z]/i.test(letter))
+            break;
     }
-    if (!Number.isFinite(total))
-        return undefined;
-    return s.startsWith('-') ? -total : total;
+    return undefined;
 }
-function lines(value) {
-    return value
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '' && !line.startsWith('#'));
-}
-function inputs_boolean(value, name, errors) {
-    // YAML 1.2 core schema, as core.getBooleanInput accepts.
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    errors.push(`${name}: "${value}" is not a boolean (true or false)`);
-    return false;
-}
-function integer(value, name, min, max, errors) {
-    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
-        const range = max === undefined ? `at least ${min}` : `from ${min} to ${max}`;
-        errors.push(`${name}: "${value}" is not an integer ${range}`);
-        return min;
-    }
-    return n;
-}
-function oneOf(value, allowed, name, errors) {
-    const match = allowed.find(option => option === value);
-    if (match === undefined)
-        errors.push(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
-    return match;
-}
-function keyValues(value, name, errors, secret) {
-    const pairs = [];
-    lines(value).forEach((line, index) => {
-        const eq = line.indexOf('=');
-        const key = eq < 0 ? '' : line.slice(0, eq).trim();
-        if (key === '') {
-            // A secret line is never echoed: it may be the secret itself.
-            const shown = secret ? `line ${index + 1}` : `"${line}"`;
-            errors.push(`${name}: ${shown} is not key=value with a non-empty key`);
-            return;
-        }
-        pairs.push({ key, value: line.slice(eq + 1) });
-    });
-    return pairs;
-}
-function parseInlineValues(value, errors) {
+
+;// CONCATENATED MODULE: ./src/inputs/kubeconfig.ts
+/** The kubeconfig input: raw YAML or base64 of it, and every credential inside it (to be masked). Pure. */
+
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+const CREDENTIAL_FIELDS = ['token', 'client-key-data', 'client-certificate-data', 'password'];
+/** Undefined when the text is neither kubeconfig YAML (a mapping with `clusters`) nor base64 of it. */
+function decodeKubeconfig(value) {
     if (value === '')
-        return '';
-    const doc = (0,dist/* parseDocument */.Tp)(value);
-    if (doc.errors.length > 0) {
-        errors.push(`values: is not valid YAML: ${doc.errors[0]?.message.split('\n')[0] ?? ''}`);
-        return '';
-    }
-    const parsed = doc.toJS();
-    if (parsed === null || parsed === undefined)
-        return '';
-    if (!isMapping(parsed)) {
-        errors.push('values: is not a YAML mapping (key: value)');
-        return '';
-    }
-    return Object.keys(parsed).length === 0 ? '' : value;
-}
-function parseHelmVersion(value, errors) {
-    if (['3.x', '4.x', 'latest'].includes(value))
-        return value;
-    const match = SEMVER.exec(value);
-    if (!match) {
-        errors.push(`helm-version: "${value}" is not vX.Y.Z, X.Y.Z, 3.x, 4.x or latest`);
-        return value;
-    }
-    if (match[1] !== '3' && match[1] !== '4') {
-        errors.push(`helm-version: "${value}" is not Helm 3 or 4`);
-    }
-    return withV(value);
-}
-function withV(version) {
-    return version.startsWith('v') ? version : `v${version}`;
-}
-function mirrorUrl(value, name, errors) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        errors.push(`${name}: "${value}" is not an http(s) URL`);
-        return value;
-    }
-    return value.replace(/\/+$/, '');
-}
-function parseKubeconfig(value, errors, secrets) {
-    if (value === '')
-        return '';
-    // The raw input is a secret whatever shape it turns out to have.
-    secrets.add(value);
+        return { yaml: '', documents: [], credentials: [] };
+    const documents = [value];
     let yamlText = value;
     let config = asKubeconfig(value);
     const compact = value.replace(/\s+/g, '');
@@ -45432,21 +46616,13 @@ function parseKubeconfig(value, errors, secrets) {
         config = asKubeconfig(decoded);
         if (config) {
             yamlText = decoded;
-            secrets.add(compact);
-            for (const line of value.split(/\s+/))
-                if (line.length >= 16)
-                    secrets.add(line);
+            documents.push(compact, ...value.split(/\s+/).filter(line => line.length >= 16));
         }
     }
-    if (!config) {
-        errors.push('kubeconfig: is neither kubeconfig YAML (a mapping with clusters) nor base64 of it');
-        return '';
-    }
-    secrets.add(yamlText.trim());
-    secrets.add(Buffer.from(yamlText, 'utf8').toString('base64'));
-    for (const credential of kubeconfigCredentials(config))
-        secrets.add(credential);
-    return yamlText;
+    if (!config)
+        return undefined;
+    documents.push(yamlText.trim());
+    return { yaml: yamlText, documents, credentials: credentials(config) };
 }
 function asKubeconfig(text) {
     let parsed;
@@ -45458,85 +46634,402 @@ function asKubeconfig(text) {
     }
     return isMapping(parsed) && 'clusters' in parsed ? parsed : undefined;
 }
-const CREDENTIAL_FIELDS = ['token', 'client-key-data', 'client-certificate-data', 'password'];
-function kubeconfigCredentials(config) {
+function credentials(config) {
     const found = [];
+    const push = (value) => {
+        if (typeof value === 'string' && value !== '')
+            found.push(value);
+    };
     const users = Array.isArray(config.users) ? config.users : [];
     for (const entry of users) {
         const user = isMapping(entry) && isMapping(entry.user) ? entry.user : undefined;
         if (!user)
             continue;
         for (const field of CREDENTIAL_FIELDS)
-            pushString(found, user[field]);
+            push(user[field]);
         const authProvider = user['auth-provider'];
-        if (isMapping(authProvider) && isMapping(authProvider.config)) {
-            for (const v of Object.values(authProvider.config))
-                pushString(found, v);
-        }
+        if (isMapping(authProvider) && isMapping(authProvider.config))
+            Object.values(authProvider.config).forEach(push);
         const exec = user.exec;
         if (isMapping(exec) && Array.isArray(exec.env)) {
             for (const variable of exec.env)
                 if (isMapping(variable))
-                    pushString(found, variable.value);
+                    push(variable.value);
         }
     }
     return found;
 }
-function pushString(target, value) {
-    if (typeof value === 'string' && value !== '')
-        target.push(value);
-}
 function isMapping(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-/** Flags the action sets itself, and the input that controls each. */
-const CONTROLLED_LONG_FLAGS = {
-    atomic: 'atomic',
-    'rollback-on-failure': 'atomic',
-    wait: 'atomic',
-    timeout: 'timeout',
-    namespace: 'namespace',
-    'create-namespace': 'create-namespace',
-    'kube-context': 'kube-context',
-    kubeconfig: 'kubeconfig',
-    version: 'chart-version',
-    repo: 'repo-url',
-    values: 'values-files or values',
-    'wait-for-jobs': 'wait-for-jobs',
-    install: 'mode',
-    output: ''
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+/** Go's time.ParseDuration, which helm applies to --timeout: the same syntax and the same maximum. Pure. */
+const UNIT_MS = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000
 };
-const CONTROLLED_SHORT_FLAGS = {
-    n: 'namespace',
-    f: 'values-files or values',
-    i: 'mode',
-    o: ''
-};
-/** Shorthands that take a value: the rest of a `-xyz` group is that value, not more flags. */
-const VALUE_SHORT_FLAGS = new Set(['n', 'f', 'o', 'l']);
-function controlledFlagProblem(arg) {
-    let flag;
-    let input;
-    if (arg.startsWith('--')) {
-        const name = arg.slice(2).split(/[=\s]/, 1)[0] ?? '';
-        flag = `--${name}`;
-        input = name.startsWith('set') ? 'set, set-string or set-secret' : CONTROLLED_LONG_FLAGS[name];
+const DURATION = /^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+/** A Go duration is an int64 of nanoseconds: 2562047h47m16.854775807s at most. */
+const GO_MAX_DURATION_MS = 9_223_372_036_854.775;
+const GO_MAX_DURATION_TEXT = '2562047h47m16.854775807s';
+/** Milliseconds; undefined when the text is not a Go duration or overflows Go's int64 nanoseconds. */
+function parseGoDuration(text) {
+    if (text === '0' || text === '+0' || text === '-0')
+        return 0;
+    if (!DURATION.test(text))
+        return undefined;
+    let total = 0;
+    for (const [, amount, unit] of text.matchAll(PART))
+        total += Number(amount) * (UNIT_MS[unit ?? ''] ?? NaN);
+    if (!Number.isFinite(total) || total > GO_MAX_DURATION_MS)
+        return undefined;
+    return text.startsWith('-') ? -total : total;
+}
+/** Why a text is not a usable duration, or undefined when it is one. */
+function durationProblem(text, { allowZero }) {
+    const ms = parseGoDuration(text);
+    if (ms !== undefined) {
+        if (ms < 0 || (ms === 0 && !allowZero))
+            return `"${text}" must be ${allowZero ? 'zero or more' : 'greater than zero'}`;
+        return undefined;
     }
-    else if (arg.startsWith('-') && arg.length > 1) {
-        for (const letter of arg.slice(1)) {
-            if (letter in CONTROLLED_SHORT_FLAGS) {
-                flag = `-${letter}`;
-                input = CONTROLLED_SHORT_FLAGS[letter];
+    if (DURATION.test(text))
+        return `"${text}" is above Go's maximum duration (${GO_MAX_DURATION_TEXT})`;
+    return `"${text}" is not a Go duration such as 5m0s, 90s or 1h30m`;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/key-values.ts
+/**
+ * `key=value` lines (set, set-string, set-secret). Secret values are taken byte for byte (only a line's CR is
+ * dropped) and may span lines with GitHub's own delimiter convention: `key<<EOF`, the lines, `EOF`. Pure.
+ */
+const HEREDOC = /^([^=]*?)<<(\S+)$/;
+function parseKeyValues(text, options) {
+    const pairs = [];
+    const problems = [];
+    const lines = text.split('\n').map(line => line.replace(/\r$/, ''));
+    for (let index = 0; index < lines.length; index++) {
+        const line = lines[index] ?? '';
+        const start = line.trimStart();
+        if (start.trim() === '' || start.startsWith('#'))
+            continue;
+        const heredoc = options.secret ? HEREDOC.exec(start.trimEnd()) : null;
+        if (heredoc) {
+            const key = (heredoc[1] ?? '').trim();
+            const delimiter = heredoc[2] ?? '';
+            const end = lines.findIndex((candidate, at) => at > index && candidate === delimiter);
+            if (key === '')
+                problems.push(`line ${index + 1} starts a multi-line value with no key before <<`);
+            if (end < 0) {
+                problems.push(`the multi-line value of "${key}" (line ${index + 1}) has no closing line "${delimiter}"`);
                 break;
             }
-            if (VALUE_SHORT_FLAGS.has(letter) || !/[a-z]/i.test(letter))
-                break;
+            if (key !== '')
+                pairs.push({ key, value: lines.slice(index + 1, end).join('\n') });
+            index = end;
+            continue;
+        }
+        const eq = start.indexOf('=');
+        const key = eq < 0 ? '' : start.slice(0, eq).trim();
+        if (key === '') {
+            const shown = options.secret ? `line ${index + 1}` : `"${start.trim()}"`;
+            const hint = options.secret ? ' (a value over several lines is written key<<EOF, the lines, EOF)' : '';
+            problems.push(`${shown} is not key=value with a non-empty key${hint}`);
+            continue;
+        }
+        // Secrets byte for byte; set/set-string lines are trimmed at both ends, as they always were.
+        pairs.push({ key, value: options.secret ? start.slice(eq + 1) : start.trimEnd().slice(eq + 1) });
+    }
+    return { pairs, problems };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/reader.ts
+/**
+ * Reads raw input strings by name and collects every problem, so all of them are reported at once. Each helper
+ * takes the input's name once and knows its default (INPUT_DEFAULTS mirrors action.yml). Pure.
+ */
+
+
+
+
+
+class InputReader {
+    raw;
+    problems = new Map();
+    constructor(raw) {
+        this.raw = raw;
+    }
+    /** Problems in action.yml order. */
+    errors() {
+        return Object.keys(INPUT_DEFAULTS).flatMap(name => this.problems.get(name) ?? []);
+    }
+    problem(name, message) {
+        const list = this.problems.get(name) ?? [];
+        list.push(`${name}: ${message}`);
+        this.problems.set(name, list);
+    }
+    /** Trimmed; an empty input falls back to the default, like an omitted one. */
+    text(name) {
+        const value = (this.raw[name] ?? '').trim();
+        return value === '' ? INPUT_DEFAULTS[name] : value;
+    }
+    /** As given except trailing whitespace: YAML inputs keep their leading indentation. */
+    block(name) {
+        return (this.raw[name] ?? '').replace(/\s+$/, '');
+    }
+    /** Exactly as given (secrets). */
+    verbatim(name) {
+        return this.raw[name] ?? '';
+    }
+    lines(name) {
+        return this.text(name)
+            .split(/\r?\n/)
+            .map(line => line.trim())
+            .filter(line => line !== '' && !line.startsWith('#'));
+    }
+    boolean(name) {
+        const value = this.text(name);
+        // YAML 1.2 core schema, as core.getBooleanInput accepts.
+        if (['true', 'True', 'TRUE'].includes(value))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(value))
+            return false;
+        this.problem(name, `"${value}" is not a boolean (true or false)`);
+        return false;
+    }
+    integer(name, min, max) {
+        const value = this.text(name);
+        const n = /^\d+$/.test(value) ? Number(value) : NaN;
+        if (Number.isSafeInteger(n) && n >= min && (max === undefined || n <= max))
+            return n;
+        this.problem(name, `"${value}" is not an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}`);
+        return min;
+    }
+    oneOf(name, allowed) {
+        const value = this.text(name);
+        const match = allowed.find(option => option === value);
+        if (match !== undefined)
+            return match;
+        this.problem(name, `"${value}" is not one of ${allowed.join(', ')}`);
+        return allowed[0];
+    }
+    /** A Go duration (helm's syntax and limits): the text as given and its milliseconds. */
+    duration(name, options) {
+        const text = this.text(name);
+        const problem = durationProblem(text, options);
+        if (problem)
+            this.problem(name, problem);
+        return { text, ms: problem ? 0 : (parseGoDuration(text) ?? 0) };
+    }
+    keyValues(name, options) {
+        const text = options.secret ? this.verbatim(name) : this.text(name);
+        const { pairs, problems } = parseKeyValues(text, options);
+        for (const problem of problems)
+            this.problem(name, problem);
+        return pairs;
+    }
+    /** An inline YAML mapping; empty when the input is empty or an empty mapping. */
+    yamlMapping(name) {
+        const value = this.block(name);
+        if (value === '')
+            return '';
+        const doc = (0,dist/* parseDocument */.Tp)(value);
+        if (doc.errors.length > 0) {
+            this.problem(name, `is not valid YAML: ${doc.errors[0]?.message.split('\n')[0] ?? ''}`);
+            return '';
+        }
+        const parsed = doc.toJS();
+        if (parsed === null || parsed === undefined)
+            return '';
+        if (!isMapping(parsed)) {
+            this.problem(name, 'is not a YAML mapping (key: value)');
+            return '';
+        }
+        return Object.keys(parsed).length === 0 ? '' : value;
+    }
+    /** An http(s) URL without trailing slashes. */
+    url(name) {
+        const value = this.text(name);
+        let url;
+        try {
+            url = new URL(value);
+        }
+        catch {
+            url = undefined;
+        }
+        if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+            this.problem(name, `"${value}" is not an http(s) URL`);
+            return value;
+        }
+        return value.replace(/\/+$/, '');
+    }
+    /** `vX.Y.Z` (the `v` added when missing) or one of the channels. */
+    version(name, options) {
+        const value = this.text(name);
+        if (options.channels.includes(value))
+            return value;
+        const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(value);
+        if (!match) {
+            const channels = options.channels.length > 0 ? `, ${options.channels.join(', ')}` : '';
+            this.problem(name, `"${value}" is not vX.Y.Z or X.Y.Z${channels}`);
+            return value;
+        }
+        if (options.majors && !options.majors.includes(match[1] ?? '')) {
+            this.problem(name, `"${value}" is not version ${options.majors.join(' or ')}`);
+        }
+        return value.startsWith('v') ? value : `v${value}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/schema.ts
+/** The action's inputs: one line per input (as in action.yml), then the checks that span inputs. Pure. */
+
+
+
+
+
+
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+function parseInputs(raw, env) {
+    const read = new InputReader(raw);
+    const timeout = read.duration('timeout', { allowZero: false });
+    const inputs = {
+        release: read.text('release'),
+        chart: read.text('chart'),
+        chartVersion: read.text('chart-version'),
+        repoUrl: read.text('repo-url'),
+        namespace: read.text('namespace'),
+        createNamespace: read.boolean('create-namespace'),
+        valuesFiles: read.lines('values-files'),
+        values: read.yamlMapping('values'),
+        set: read.keyValues('set', { secret: false }),
+        setString: read.keyValues('set-string', { secret: false }),
+        setSecret: read.keyValues('set-secret', { secret: true }),
+        timeout: timeout.text,
+        timeoutMs: timeout.ms,
+        atomic: read.boolean('atomic'),
+        waitForJobs: read.boolean('wait-for-jobs'),
+        minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
+        mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall']),
+        helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
+        helmMirror: read.url('helm-mirror'),
+        helmSha256: read.text('helm-sha256').toLowerCase(),
+        kubectlVersion: read.version('kubectl-version', { channels: ['auto'] }),
+        kubectlMirror: read.url('kubectl-mirror'),
+        kubeconfig: '',
+        kubeContext: read.text('kube-context'),
+        failFast: read.boolean('fail-fast'),
+        failFastRestarts: read.integer('fail-fast-restarts', 1),
+        failFastUnschedulableMs: read.duration('fail-fast-unschedulable', { allowZero: true }).ms,
+        recoverPending: read.boolean('recover-pending'),
+        environment: read.text('environment'),
+        summary: read.oneOf('summary', ['always', 'failure', 'never']),
+        comment: read.oneOf('comment', ['failure', 'always', 'never']),
+        githubToken: read.text('github-token'),
+        logLines: read.integer('log-lines', 1, 10_000),
+        extraArgs: read.lines('extra-args')
+    };
+    const secrets = checkSecrets(read, inputs);
+    checkAcrossInputs(read, inputs, env);
+    const errors = read.errors();
+    return errors.length > 0 ? { errors, secrets } : { inputs, errors, secrets };
+}
+/** The run's secrets, and the kubeconfig decoded; secrets too short to redact are refused. */
+function checkSecrets(read, inputs) {
+    const values = [];
+    const documents = [];
+    for (const { key, value } of inputs.setSecret) {
+        const path = parseKeyPath(key);
+        if ('problem' in path)
+            read.problem('set-secret', path.problem);
+        if (value === '')
+            continue;
+        values.push(value);
+        if (value.length < MIN_SECRET_LENGTH) {
+            read.problem('set-secret', `the value of "${key}" is too short to be redacted safely (at least ${MIN_SECRET_LENGTH} characters)`);
         }
     }
-    if (input === undefined || flag === undefined)
-        return undefined;
-    const instead = input === '' ? 'the action reads helm output itself' : `use the ${input} input`;
-    return `${flag} overrides a flag this action sets; ${instead}`;
+    if (inputs.githubToken !== '')
+        values.push(inputs.githubToken);
+    // The raw kubeconfig input is secret whatever shape it turns out to have.
+    const kubeconfig = decodeKubeconfig(read.block('kubeconfig'));
+    if (!kubeconfig) {
+        documents.push(read.block('kubeconfig'));
+        read.problem('kubeconfig', 'is neither kubeconfig YAML (a mapping with clusters) nor base64 of it');
+    }
+    else {
+        inputs.kubeconfig = kubeconfig.yaml;
+        documents.push(...kubeconfig.documents);
+        values.push(...kubeconfig.credentials);
+    }
+    return { values, documents };
+}
+function checkAcrossInputs(read, inputs, env) {
+    const problem = (name, message) => read.problem(name, message);
+    if (inputs.release === '')
+        problem('release', 'is required');
+    else if (inputs.release.length > 53 || !RELEASE_NAME.test(inputs.release)) {
+        problem('release', `"${inputs.release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`);
+    }
+    if (inputs.mode !== 'uninstall') {
+        if (inputs.chart === '')
+            problem('chart', 'is required unless mode is uninstall');
+        // A path-like chart must exist; names (repo/chart with repo-url, oci://...) are helm's to resolve.
+        else if (/^(\.{1,2}\/|\/)/.test(inputs.chart) && !env.fileExists(inputs.chart)) {
+            problem('chart', `${inputs.chart} does not exist`);
+        }
+    }
+    if (inputs.namespace !== '' && (inputs.namespace.length > 63 || !RELEASE_NAME.test(inputs.namespace))) {
+        problem('namespace', `"${inputs.namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`);
+    }
+    for (const file of inputs.valuesFiles) {
+        if (!env.fileExists(file))
+            problem('values-files', `"${file}" does not exist`);
+    }
+    if (inputs.helmSha256 !== '' && !SHA256.test(inputs.helmSha256)) {
+        problem('helm-sha256', `"${inputs.helmSha256}" is not a sha256 (64 hexadecimal characters)`);
+    }
+    for (const arg of inputs.extraArgs) {
+        const refused = extraArgProblem(arg);
+        if (refused)
+            problem('extra-args', refused);
+    }
+}
+
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+/** The edge that reads the runner's inputs: masks every secret form, then throws one error listing all problems. */
+
+
+
+
+
+
+
+
+function readInputs() {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = getInput(name, { trimWhitespace: false });
+    const result = parseInputs(raw, { fileExists: path => (0,external_node_fs_namespaceObject.existsSync)(path) });
+    const redactor = new Redactor(result.secrets);
+    for (const value of redactor.maskValues())
+        core_setSecret(value);
+    return {
+        inputs: result.inputs,
+        errors: result.errors.map(problem => redactor.text(problem)),
+        redactor,
+        raw
+    };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -46544,10 +48037,10 @@ function helmChannelUrl(mirror, channel) {
 
 ;// CONCATENATED MODULE: ./src/install/versions.ts
 /** Version strings of the tools we install. Pure. */
-const versions_SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
+const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
 /** `3.17.1` or `v3.17.1` → `v3.17.1`; undefined when it is not a full version. */
 function normalizeVersion(input) {
-    const m = versions_SEMVER.exec(input.trim());
+    const m = SEMVER.exec(input.trim());
     return m ? `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}` : undefined;
 }
 function parseHelmVersionRequest(input) {
@@ -46743,7 +48236,28 @@ async function resolveKubectl(versionInput, install) {
     return { path: installed.path, installed };
 }
 
+;// CONCATENATED MODULE: ./src/install/tools.ts
+
+async function installTools(inputs, tempDir) {
+    const started = Date.now();
+    const version = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror);
+    const helm = await installTool({
+        tool: 'helm',
+        version,
+        mirror: inputs.helmMirror,
+        expectedSha256: inputs.helmSha256 || undefined,
+        tempDir
+    });
+    const kubectl = await resolveKubectl(inputs.kubectlVersion, kubectlVersion => installTool({ tool: 'kubectl', version: kubectlVersion, mirror: inputs.kubectlMirror, tempDir }));
+    return {
+        helm: { version: helm.version, path: helm.path },
+        kubectl: { path: kubectl.path },
+        durationMs: Date.now() - started
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/kube/client.ts
+/** The one client of the kubectl binary: reads only, a method per read, one private exec, typed errors. */
 
 class KubectlError extends ProcessError {
     constructor(args, result) {
@@ -46751,7 +48265,7 @@ class KubectlError extends ProcessError {
         this.name = 'KubectlError';
     }
 }
-/** The one wrapper around kubectl: resolved path, argument arrays, typed errors. Reads only. */
+const client_NOT_FOUND = /\(NotFound\)|not found/;
 class KubectlClient {
     path;
     env;
@@ -46763,21 +48277,14 @@ class KubectlClient {
         if (options.kubeContext)
             this.common.push('--context', options.kubeContext);
     }
-    async run(args) {
-        const full = [...args, ...this.common];
-        const result = await spawnProcess(this.path, full, { env: this.env }).done;
-        if (result.exitCode !== 0)
-            throw new KubectlError(full, result);
-        return result.stdout;
-    }
     /** The namespace of the current (or given) context; `default` when it names none. */
     async contextNamespace() {
-        const out = await this.run(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}']);
+        const out = await this.output(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}']);
         return out.trim() || 'default';
     }
-    /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back. */
-    async list(kinds, namespace, extra = []) {
-        const out = await this.run(['get', kinds.join(','), '--namespace', namespace, '-o', 'json', ...extra]);
+    /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back (no size limit). */
+    async list(kinds, namespace) {
+        const out = await this.output(['get', kinds.join(','), '--namespace', namespace, '-o', 'json']);
         return JSON.parse(out).items;
     }
     async logs(namespace, pod, container, options) {
@@ -46792,472 +48299,120 @@ class KubectlClient {
         ];
         if (options.previous)
             args.push('--previous');
-        return this.run(args);
+        return this.output(args);
     }
-}
-
-;// CONCATENATED MODULE: ./src/kube/verdicts.ts
-const DEFAULT_VERDICT_OPTIONS = {
-    restarts: 2,
-    configErrorMs: 10_000,
-    unschedulableMs: 30_000
-};
-function newVerdictMemory() {
-    return { symptoms: new Map() };
-}
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff']);
-const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/;
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-/**
- * Updates the memory with one observation and returns the first verdict that holds, if any. Deterministic:
- * workloads first (their conditions are final), then pods in the given order.
- */
-function evaluateFailFast(input, memory, options = DEFAULT_VERDICT_OPTIONS) {
-    const seen = new Set();
-    const track = (key) => {
-        seen.add(key);
-        const prior = memory.symptoms.get(key);
-        const next = prior ? { since: prior.since, streak: prior.streak + 1 } : { since: input.at, streak: 1 };
-        memory.symptoms.set(key, next);
-        return next;
-    };
-    const verdicts = [];
-    const verdict = (rule, message) => {
-        verdicts.push({ rule, message, at: input.at });
-    };
-    for (const workload of input.workloads) {
-        const failure = workload.failure;
-        if (!failure)
-            continue;
-        if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
-            const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`;
-            verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`);
-        }
-        else if (failure.reason === 'ProgressDeadlineExceeded') {
-            verdict('progress-deadline', `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`);
-        }
-    }
-    for (const pod of input.pods) {
-        if (pod.deleted)
-            continue;
-        if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
-            const symptom = track(`unschedulable:${pod.name}`);
-            if (input.at - symptom.since >= options.unschedulableMs) {
-                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`);
-            }
-        }
-        for (const c of pod.containers) {
-            const where = `container ${c.name} in pod ${pod.name}`;
-            if (c.reason === 'InvalidImageName') {
-                verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`);
-            }
-            else if (c.reason && IMAGE_PULL.has(c.reason)) {
-                const symptom = track(`image-pull:${pod.name}/${c.name}`);
-                if (symptom.streak >= 2)
-                    verdict('image-pull', `${where} cannot pull image ${c.image} (${c.reason})`);
-            }
-            else if (c.reason === 'CrashLoopBackOff' && c.restartCount >= options.restarts) {
-                const exit = c.lastTermination ? `exit code ${c.lastTermination.exitCode}, ` : '';
-                verdict('crash-loop', `${where} crash-looping (${exit}${plural(c.restartCount, 'restart')})`);
-            }
-            else if (c.reason === 'CreateContainerConfigError') {
-                const symptom = track(`config:${pod.name}/${c.name}`);
-                if (input.at - symptom.since >= options.configErrorMs) {
-                    verdict('config-error', `${where} cannot start: ${c.message ?? c.reason}`);
-                }
-            }
-        }
-    }
-    for (const key of [...memory.symptoms.keys()])
-        if (!seen.has(key))
-            memory.symptoms.delete(key);
-    return verdicts[0];
-}
-
-;// CONCATENATED MODULE: ./src/kube/objects.ts
-const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name';
-const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace';
-const HOOK_ANNOTATION = 'helm.sh/hook';
-function belongsToRelease(item, release, namespace) {
-    const a = item.metadata.annotations ?? {};
-    return (a[RELEASE_NAME_ANNOTATION] === release && (a[RELEASE_NAMESPACE_ANNOTATION] ?? namespace) === namespace);
-}
-function controllerOf(item) {
-    return item.metadata.ownerReferences?.find(ref => ref.controller) ?? item.metadata.ownerReferences?.[0];
-}
-function conditionText(c) {
-    return `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
-}
-function toWorkloadState(item) {
-    const status = item.status ?? {};
-    const conditions = status.conditions ?? [];
-    const state = {
-        kind: item.kind,
-        name: item.metadata.name,
-        desired: 0,
-        ready: 0,
-        conditions: conditions.filter(c => c.status !== 'True' || c.type === 'Failed').map(conditionText)
-    };
-    const hook = item.metadata.annotations?.[HOOK_ANNOTATION];
-    if (hook)
-        state.hook = hook;
-    switch (item.kind) {
-        case 'Job': {
-            state.desired = item.spec?.completions ?? 1;
-            state.ready = status.succeeded ?? 0;
-            const failed = conditions.find(c => c.type === 'Failed' && c.status === 'True');
-            if (failed)
-                state.failure = { reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
-            break;
-        }
-        case 'DaemonSet':
-            state.desired = status.desiredNumberScheduled ?? 0;
-            state.ready = status.numberReady ?? 0;
-            break;
-        default: {
-            state.desired = item.spec?.replicas ?? 1;
-            state.ready = status.readyReplicas ?? 0;
-            const stalled = conditions.find(c => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
-            if (stalled)
-                state.failure = { reason: 'ProgressDeadlineExceeded', message: stalled.message ?? '' };
-        }
-    }
-    return state;
-}
-function toContainer(status) {
-    const state = status.state ?? {};
-    const out = {
-        name: status.name,
-        image: status.image,
-        ready: status.ready,
-        restartCount: status.restartCount,
-        state: state.running ? 'running' : state.waiting ? 'waiting' : state.terminated ? 'terminated' : 'unknown'
-    };
-    const reason = state.waiting?.reason ?? state.terminated?.reason;
-    const message = state.waiting?.message ?? state.terminated?.message;
-    if (reason)
-        out.reason = reason;
-    if (message)
-        out.message = message;
-    if (state.terminated)
-        out.exitCode = state.terminated.exitCode;
-    const last = status.lastState?.terminated;
-    if (last)
-        out.lastTermination = { exitCode: last.exitCode, reason: last.reason, finishedAt: last.finishedAt };
-    return out;
-}
-function toPodDiagnosis(item, owner) {
-    const status = item.status ?? {};
-    const conditions = status.conditions ?? [];
-    const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
-    const known = new Set(statuses.map(s => s.name));
-    // Containers the kubelet has not reported yet (Pending, unschedulable) still belong in the report.
-    const pending = (item.spec?.containers ?? [])
-        .filter(c => !known.has(c.name))
-        .map((c) => ({
-        name: c.name,
-        image: c.image,
-        ready: false,
-        restartCount: 0,
-        state: 'unknown'
-    }));
-    const pod = {
-        name: item.metadata.name,
-        phase: status.phase ?? 'Unknown',
-        conditions: conditions.filter(c => c.status !== 'True').map(conditionText),
-        containers: [...statuses.map(toContainer), ...pending],
-        deleted: false
-    };
-    if (item.spec?.nodeName)
-        pod.node = item.spec.nodeName;
-    if (owner)
-        pod.owner = owner;
-    const unschedulable = conditions.find(c => c.type === 'PodScheduled' && c.status === 'False');
-    if (unschedulable?.message)
-        pod.unschedulable = unschedulable.message;
-    return pod;
-}
-function toEventRecord(event) {
-    const record = {
-        type: event.type ?? 'Normal',
-        reason: event.reason ?? '',
-        object: `${event.involvedObject.kind ?? '?'}/${event.involvedObject.name ?? '?'}`,
-        message: (event.message ?? '').trim(),
-        count: event.count ?? 1
-    };
-    const first = event.firstTimestamp ?? event.eventTime ?? undefined;
-    const last = event.lastTimestamp ?? event.eventTime ?? first;
-    if (first)
-        record.firstSeen = first;
-    if (last)
-        record.lastSeen = last;
-    return record;
-}
-/** Warnings first, then the most recent first; ties by object and reason, for a stable order. */
-function sortEvents(events) {
-    return [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning') ||
-        (b.lastSeen ?? '').localeCompare(a.lastSeen ?? '') ||
-        a.object.localeCompare(b.object) ||
-        a.reason.localeCompare(b.reason));
-}
-
-;// CONCATENATED MODULE: ./src/kube/watch.ts
-
-
-const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods'];
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
-/** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
-const HOOK_GRACE_MS = 5_000;
-/** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
-const EVENT_GRACE_MS = 2_000;
-const MAX_LINE = 2_000;
-const MAX_LOG_BYTES = 256 * 1024;
-const FINAL_COLLECTION_MS = 10_000;
-const SLOW_DOWN_AFTER_MS = 30_000;
-function capLines(text, lines) {
-    const all = text.replace(/\n$/, '').split('\n');
-    const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
-    return { lines: text === '' ? [] : kept, truncated: all.length > lines || kept.some(l => l.endsWith('…')) };
-}
-/**
- * Watches a release's objects beside helm by polling kubectl, keeping the latest state of every pod and
- * container and every event about them, so the evidence survives helm's rollback. Never throws: a failed read
- * makes the diagnostics partial.
- */
-class ReleaseWatcher {
-    options;
-    now;
-    startedAt;
-    uids = new Set();
-    names = new Set();
-    pods = new Map();
-    workloads = new Map();
-    events = new Map();
-    logs = new Map();
-    previousLogRestarts = new Map();
-    partial = new Set();
-    memory = newVerdictMemory();
-    verdict;
-    observations = 0;
-    stopped = false;
-    loop;
-    wake;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.startedAt = this.now();
-    }
-    start() {
-        this.loop ??= this.run();
-    }
-    async run() {
-        const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000);
-        while (!this.stopped) {
-            const began = this.now();
-            // Most failures show within seconds; a long wait is watched at half the rate, to keep kubectl's cost down.
-            const interval = began - this.startedAt < SLOW_DOWN_AFTER_MS ? fast : Math.max(fast, 2_000);
-            await this.observe();
-            if (this.stopped)
-                break;
-            await new Promise(resolve => {
-                const timer = setTimeout(resolve, Math.max(100, interval - (this.now() - began)));
-                this.wake = () => {
-                    clearTimeout(timer);
-                    resolve();
-                };
-            });
-        }
-    }
-    /** Stops watching and makes the final collection (bounded), returning what was captured. */
-    async stop() {
-        this.stopped = true;
-        this.wake?.();
-        await this.loop;
-        const final = (async () => {
-            await this.observe();
-            await this.collectLogs(true);
-        })();
-        let timer;
-        const deadline = new Promise(resolve => {
-            timer = setTimeout(() => resolve(false), FINAL_COLLECTION_MS);
-        });
-        const finished = await Promise.race([final.then(() => true), deadline]);
-        clearTimeout(timer);
-        if (!finished)
-            this.partial.add(`the final collection took longer than ${FINAL_COLLECTION_MS / 1000} s`);
-        return this.diagnostics();
-    }
-    diagnostics() {
-        const diagnostics = {
-            workloads: [...this.workloads.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
-            pods: [...this.pods.values()].sort((a, b) => a.name.localeCompare(b.name)),
-            events: sortEvents([...this.events.values()]),
-            logs: [...this.logs.values()].sort((a, b) => `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(`${b.pod}/${b.container}/${Number(!b.previous)}`)),
-            observations: this.observations
-        };
-        if (this.verdict)
-            diagnostics.verdict = this.verdict;
-        if (this.partial.size > 0)
-            diagnostics.partial = `partial: ${[...this.partial].join('; ')}`;
-        return diagnostics;
-    }
-    note(why, error) {
-        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-        this.partial.add(`${why}: ${message}`);
-        this.options.log?.(`watcher: ${why}: ${message}`);
-    }
-    isOurs(item) {
-        if (belongsToRelease(item, this.options.release, this.options.namespace))
-            return true;
-        if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
-            const created = Date.parse(item.metadata.creationTimestamp ?? '');
-            return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
-        }
-        const owner = controllerOf(item);
-        return owner !== undefined && this.uids.has(owner.uid);
-    }
-    /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
-    async read() {
-        const { kubectl, namespace } = this.options;
-        try {
-            const all = await kubectl.list([...KINDS, 'events'], namespace);
-            const isEvent = (x) => 'involvedObject' in x;
-            return { items: all.filter((x) => !isEvent(x)), events: all.filter(isEvent) };
-        }
-        catch {
-            let items;
-            try {
-                items = await kubectl.list(KINDS, namespace);
-            }
-            catch (error) {
-                this.note('reading workloads and pods failed', error);
+    /**
+     * The keys of a ConfigMap or Secret; undefined when it does not exist. A template prints the key names only,
+     * so no value ever leaves kubectl.
+     */
+    async configKeys(kind, namespace, name) {
+        const template = '{{range $k, $v := .data}}{{$k}}{{"\\n"}}{{end}}{{range $k, $v := .binaryData}}{{$k}}{{"\\n"}}{{end}}';
+        const result = await this.exec([
+            'get',
+            kind,
+            name,
+            '--namespace',
+            namespace,
+            '-o',
+            `go-template=${template}`
+        ]);
+        if (result.exitCode !== 0) {
+            if (client_NOT_FOUND.test(result.stderr))
                 return undefined;
-            }
-            const events = await kubectl.list(['events'], namespace).catch((error) => {
-                this.note('reading events failed', error);
-                return [];
-            });
-            return { items, events };
+            throw new KubectlError(['get', kind, name], result);
         }
+        return result.stdout.split('\n').filter(Boolean);
     }
-    async observe() {
-        const read = await this.read();
-        if (!read)
-            return;
-        const { items } = read;
-        this.observations++;
-        // Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod.
-        const order = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
-        items.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
-        const ownerNames = new Map();
-        const livePods = new Set();
-        for (const item of items) {
-            if (!this.isOurs(item))
-                continue;
-            this.uids.add(item.metadata.uid);
-            this.names.add(`${item.kind}/${item.metadata.name}`);
-            if (WORKLOAD_KINDS.has(item.kind)) {
-                this.workloads.set(`${item.kind}/${item.metadata.name}`, toWorkloadState(item));
-                ownerNames.set(item.metadata.uid, `${item.kind}/${item.metadata.name}`);
-            }
-            else if (item.kind === 'ReplicaSet') {
-                const owner = controllerOf(item);
-                ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? `ReplicaSet/${item.metadata.name}`);
-            }
-            else if (item.kind === 'Pod') {
-                const owner = controllerOf(item);
-                livePods.add(item.metadata.name);
-                this.pods.set(item.metadata.name, toPodDiagnosis(item, owner ? ownerNames.get(owner.uid) : undefined));
-            }
-        }
-        for (const [name, pod] of this.pods)
-            if (!livePods.has(name))
-                pod.deleted = true;
-        this.keepEvents(read.events);
-        await this.collectLogs(false);
-        await this.judge();
+    async output(args) {
+        const result = await this.exec(args);
+        if (result.exitCode !== 0)
+            throw new KubectlError([...args, ...this.common], result);
+        return result.stdout;
     }
-    keepEvents(events) {
-        for (const event of events) {
-            const involved = event.involvedObject;
-            const ours = (involved.uid !== undefined && this.uids.has(involved.uid)) ||
-                this.names.has(`${involved.kind ?? ''}/${involved.name ?? ''}`);
-            if (!ours)
-                continue;
-            const record = toEventRecord(event);
-            // Events of earlier deploys of the same objects are not evidence about this one.
-            if (record.lastSeen && Date.parse(record.lastSeen) < this.startedAt - EVENT_GRACE_MS)
-                continue;
-            // One record per object, reason and message: the API server's count already aggregates repeats.
-            this.events.set(`${record.object}|${record.reason}|${record.message}`, record);
-        }
+    /** The one way kubectl runs: an argument array with the common flags; a non-zero exit is in the result. */
+    exec(args) {
+        return spawnProcess(this.path, [...args, ...this.common], { env: this.env }).done;
     }
-    /** Previous-instance logs as soon as a container restarts; current logs of unready containers at the end. */
-    async collectLogs(final) {
-        const reads = [];
-        for (const pod of this.pods.values()) {
-            if (pod.deleted)
-                continue;
-            for (const c of pod.containers) {
-                const key = `${pod.name}/${c.name}`;
-                if (c.restartCount > 0 && this.previousLogRestarts.get(key) !== c.restartCount) {
-                    this.previousLogRestarts.set(key, c.restartCount);
-                    reads.push(this.readLog(pod.name, c.name, true));
-                }
-                const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0);
-                if ((final || this.verdict) &&
-                    !c.ready &&
-                    (c.state === 'running' || c.state === 'terminated' || crashed)) {
-                    reads.push(this.readLog(pod.name, c.name, false));
-                }
-            }
-        }
-        await Promise.all(reads);
-    }
-    async readLog(pod, container, previous) {
-        let text;
-        try {
-            text = await this.options.kubectl.logs(this.options.namespace, pod, container, {
-                previous,
-                tailLines: this.options.logLines
-            });
-        }
-        catch (error) {
-            // A container that has not started has no log; that is not a failed read worth reporting.
-            if (/waiting to start|ContainerCreating|PodInitializing|not found/.test(String(error)))
-                return;
-            this.note(`reading the log of ${pod}/${container} failed`, error);
-            return;
-        }
-        const { lines, truncated } = capLines(text, this.options.logLines);
-        const key = `${pod}/${container}/${previous ? 'previous' : 'current'}`;
-        if (lines.length === 0)
-            return;
-        this.logs.set(key, { pod, container, previous, lines, truncated });
-        let total = 0;
-        for (const tail of this.logs.values())
-            total += tail.lines.reduce((n, l) => n + l.length + 1, 0);
-        if (total > MAX_LOG_BYTES) {
-            this.logs.delete(key);
-            this.partial.add('log tails were capped');
-        }
-    }
-    async judge() {
-        if (!this.options.failFast || this.verdict)
-            return;
-        const verdict = evaluateFailFast({ at: this.now(), pods: [...this.pods.values()], workloads: [...this.workloads.values()] }, this.memory, this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS);
-        if (!verdict || !(this.options.isHelmWaiting?.() ?? true))
-            return;
-        this.verdict = verdict;
-        // The evidence first: once helm is signalled, its cleanup deletes these pods.
-        await this.collectLogs(false);
-        this.options.onVerdict?.(verdict);
-    }
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+/** Where the action's log lines go. Modules take a Log; only the edge (coreLog) knows @actions/core. */
+
+/** The runner's log; every line passes the redactor first (the runner masks too, but only exact values). */
+function coreLog(redactor) {
+    return {
+        info: line => core_info(redactor.text(line)),
+        warning: line => warning(redactor.text(line)),
+        debug: line => core_debug(redactor.text(line)),
+        group: (title, run) => group(redactor.text(title), run)
+    };
+}
+/** Discards everything: for reads whose output the action parses, and for tests. */
+const silentLog = {
+    info: () => { },
+    warning: () => { },
+    debug: () => { },
+    group: (_title, run) => run()
+};
+
+;// CONCATENATED MODULE: ./src/cause.ts
+/** Why a run failed, as data: where the failure came from, which rule (for verdicts), and one sentence. Pure. */
+const PREFIX = {
+    'fail-fast': 'fail-fast: ',
+    'min-ready': "unstable after helm's wait: ",
+    input: 'invalid inputs: '
+};
+/** The `failure-reason` output and report field. */
+function failureReasonText(cause) {
+    return `${PREFIX[cause.source] ?? ''}${cause.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+/**
+ * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
+ * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
+ */
+
+const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
+function buildReport(facts, result) {
+    const { outcome } = result;
+    return {
+        schema: REPORT_SCHEMA,
+        release: facts.release,
+        namespace: facts.namespace,
+        environment: facts.environment,
+        kubeContext: facts.kubeContext,
+        mode: facts.mode,
+        chart: facts.chart,
+        chartVersion: facts.chartVersion,
+        helm: facts.helm,
+        kubectl: facts.kubectl,
+        status: outcome.status,
+        revision: outcome.revision ?? null,
+        previousRevision: outcome.previousRevision ?? null,
+        rolledBack: outcome.rolledBack,
+        failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
+        cause: outcome.cause ?? null,
+        helmError: result.helmError ?? null,
+        detail: outcome.detail ?? null,
+        recoveries: result.recoveries,
+        history: result.history.slice(-5),
+        timings: {
+            startedAt: new Date(facts.startedAt).toISOString(),
+            finishedAt: new Date(facts.finishedAt).toISOString(),
+            durationMs: facts.finishedAt - facts.startedAt,
+            installMs: facts.installMs,
+            helmMs: result.helmMs ?? null
+        },
+        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
+    };
+}
+function isFailure(status) {
+    return status === 'rolled-back' || status === 'failed';
 }
 
 ;// CONCATENATED MODULE: ./src/report/render.ts
+
 
 /** GitHub rejects a step summary above 1 MiB (bytes). */
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -47265,26 +48420,18 @@ const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 const COMMENT_LIMIT_CHARS = 65_536;
 /** Hidden in the comment so a later run can tell a failure comment from a success one. */
 const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
-function isFailure(status) {
-    return status === 'rolled-back' || status === 'failed';
-}
-/** The one-line root cause of a failure: the fail-fast verdict when there is one, else helm's error. */
-function rootCause(report, diagnostics) {
+/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
+function rootCause(report) {
     if (!isFailure(report.status))
         return undefined;
-    const text = diagnostics?.verdict?.message ?? report.failureReason ?? report.detail ?? 'helm failed';
-    return oneLine(text);
+    return oneLine(report.cause?.message ?? report.failureReason ?? report.detail ?? 'helm failed');
 }
-/** helm's own error, when the root cause shown is something else (the fail-fast verdict). */
-function secondaryHelmError(report, diagnostics) {
-    if (!diagnostics?.verdict)
+/** helm's own error, when the root cause shown is something else (a verdict). */
+function secondaryHelmError(report) {
+    if (!report.helmError || !report.cause)
         return undefined;
-    const fromReason = report.failureReason && !report.failureReason.startsWith('fail-fast: ') ? report.failureReason : undefined;
-    const error = report.helmError ?? fromReason;
-    if (!error)
-        return undefined;
-    const line = oneLine(error);
-    return line === oneLine(diagnostics.verdict.message) ? undefined : line;
+    const line = oneLine(report.helmError);
+    return line === oneLine(report.cause.message) ? undefined : line;
 }
 const SUMMARY_DETAILS = [
     { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
@@ -47306,20 +48453,13 @@ const COMMENT_DETAILS = [
 /** The root cause and other free text in the heading part are capped so the minimal document always fits. */
 const ROOT_CAUSE_CHARS = 2000;
 function renderModel(input) {
-    const { diagnostics = input.report.diagnostics, ...rest } = input;
-    const redacted = redactData({ report: rest.report, diagnostics }, input.secrets);
-    return {
-        report: redacted.report,
-        diagnostics: redacted.diagnostics,
-        runUrl: input.runUrl,
-        now: input.now
-    };
+    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
 }
 function renderSummary(input, options = {}) {
     const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
     const m = renderModel(input);
     const fits = (text) => utf8Length(text) <= limit;
-    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits, input.secrets);
+    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
 }
 function renderComment(input, options = {}) {
     const limit = options.limit ?? COMMENT_LIMIT_CHARS;
@@ -47327,18 +48467,18 @@ function renderComment(input, options = {}) {
     const head = options.marker ? `${options.marker}\n` : '';
     const fits = (text) => text.length <= limit;
     const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
-    return renderWithin(m, COMMENT_DETAILS, kind, head, fits, input.secrets);
+    return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
 }
-function renderWithin(m, details, kind, head, fits, secrets) {
+function renderWithin(m, details, kind, head, fits) {
     let folded = false;
     for (const detail of details) {
-        const rendered = redactText(head + renderDocument(m, detail, kind, folded), secrets);
+        const rendered = head + renderDocument(m, detail, kind, folded);
         if (fits(rendered))
             return rendered;
         folded = true;
     }
     // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
-    const minimal = redactText(head + renderDocument(m, undefined, kind, true), secrets);
+    const minimal = head + renderDocument(m, undefined, kind, true);
     return fits(minimal) ? minimal : hardCut(minimal, fits);
 }
 /** Last resort for absurdly small limits (tests): cut whole lines from the end. */
@@ -47366,8 +48506,8 @@ function renderDocument(m, detail, kind, folded) {
             `${revisionPhrase(report)}.`);
     }
     if (isFailure(report.status)) {
-        parts.push(`**Root cause:** ${render_text(cap(rootCause(report, diagnostics) ?? '', ROOT_CAUSE_CHARS))}`);
-        const helmError = secondaryHelmError(report, diagnostics);
+        parts.push(`**Root cause:** ${render_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
+        const helmError = secondaryHelmError(report);
         if (helmError)
             parts.push(`**Helm:** ${render_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
     }
@@ -47455,6 +48595,10 @@ function failureSections(m, detail) {
 }
 function successSections(m, detail) {
     const sections = [];
+    const verification = m.diagnostics?.verification;
+    if (verification) {
+        sections.push(`**Verified:** ${render_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
+    }
     const workloads = m.diagnostics?.workloads ?? [];
     if (workloads.length > 0)
         sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
@@ -47485,7 +48629,12 @@ function workloadTable(workloads, detail) {
 function podRows(pods, detail) {
     const rows = [];
     for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
-        const podName = cell(pod.name, 200) + (pod.deleted ? ' (deleted)' : '');
+        const marks = [
+            pod.revision === 'old' ? 'old revision' : '',
+            pod.terminating ? 'terminating' : '',
+            pod.deleted ? 'deleted' : ''
+        ].filter(Boolean);
+        const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
         const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
         const failing = pod.containers.filter(c => !c.ready);
         if (failing.length === 0 && pod.conditions.length === 0)
@@ -47605,8 +48754,9 @@ const MARKDOWN_ESCAPES = {
  * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
  */
 function render_text(value) {
-    return escapeHtml(plainLine(value))
-        .replace(/[|`*_[\]\\~#]/g, c => MARKDOWN_ESCAPES[c] ?? c)
+    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
+    return plainLine(value)
+        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
         .replace(/@(?=\w)/g, '@&#8203;');
 }
 /** A table cell: like text(), capped, with line breaks kept as `<br>`. */
@@ -47679,30 +48829,23 @@ function age(timestamp, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
-/** One annotation per run: an error carrying the root cause, or a notice on success. */
+/** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
 
 
-
-const coreSink = {
-    error: (message, properties) => error(message, properties),
-    notice: (message, properties) => notice(message, properties)
-};
 function annotationTitle(report) {
     return `helm-atomic-deploy: ${report.release}${report.environment ? ` (${report.environment})` : ''}`;
 }
-function annotateOutcome(report, diagnostics, secrets, sink = coreSink) {
-    const title = redactText(annotationTitle(report), secrets);
+function outcomeAnnotation(report) {
+    const title = annotationTitle(report);
     if (isFailure(report.status)) {
-        const cause = rootCause(report, diagnostics) ?? 'see the log';
         const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
-        sink.error(redactText(`${what}: ${cause}`, secrets), { title });
-        return;
+        return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
     }
     const message = report.status === 'uninstalled'
         ? `release ${report.release} uninstalled`
         : `release ${report.release} deployed revision ${report.revision ?? 'none'}` +
             (report.previousRevision === null ? '' : ` (was ${report.previousRevision})`);
-    sink.notice(redactText(message, secrets), { title });
+    return { level: 'notice', title, message };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -52787,7 +53930,7 @@ function previousOutcome(body) {
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 async function writeStickyComment(options) {
-    const log = options.log ?? { info: core_info, warning: warning };
+    const log = options.log;
     const plan = commentPlan(options.when, options.status);
     if (plan === 'skip')
         return { action: 'skipped', reason: 'comment is never' };
@@ -52821,7 +53964,8 @@ async function writeStickyComment(options) {
         });
         // Someone else's comment that quotes our marker is not ours to edit; the oldest of ours wins.
         const existing = comments.find(c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker));
-        const earlierFailure = existing !== undefined && isFailureText(previousOutcome(existing.body ?? ''));
+        const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '');
+        const earlierFailure = earlier === 'rolled-back' || earlier === 'failed';
         const succeeded = !isFailure(options.status);
         if (plan === 'resolve-existing' && !earlierFailure) {
             return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' };
@@ -52840,9 +53984,6 @@ async function writeStickyComment(options) {
         log.warning(`PR comment not written: ${describeError(error)}`);
         return { action: 'failed', reason: describeError(error) };
     }
-}
-function isFailureText(outcome) {
-    return outcome === 'rolled-back' || outcome === 'failed';
 }
 async function ownLogin(getAuthenticated) {
     try {
@@ -52873,68 +54014,19 @@ function describeError(error) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
-/** The job summary: when to write it (pure) and the thin edge that writes it. */
-
 
 function summaryWanted(when, status) {
     if (when === 'never')
         return false;
     return when === 'always' || isFailure(status);
 }
+
+;// CONCATENATED MODULE: ./src/report/publish.ts
 /**
- * Appends rendered markdown (already within the 1 MiB limit) to this step's summary. Never throws: without
- * GITHUB_STEP_SUMMARY (e.g. a local run) or on a write error it warns, and the deploy's result stands.
+ * The edge where the report leaves the process: report.json, the outputs, the job summary, the sticky PR
+ * comment and the one annotation. Each output passes the redactor here; each catches its own errors, so the
+ * outcome stands.
  */
-async function writeSummary(markdown) {
-    try {
-        await summary.addRaw(markdown).write();
-        return true;
-    }
-    catch (error) {
-        warning(`job summary not written: ${error instanceof Error ? error.message : String(error)}`);
-        return false;
-    }
-    finally {
-        // The buffer is module state; a failed write must not leak into a later one.
-        summary.emptyBuffer();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
-function buildReport(facts) {
-    return {
-        schema: REPORT_SCHEMA,
-        release: facts.release,
-        namespace: facts.namespace,
-        environment: facts.environment,
-        kubeContext: facts.kubeContext,
-        mode: facts.mode,
-        chart: facts.chart,
-        chartVersion: facts.chartVersion,
-        helm: { version: facts.helmVersion, path: facts.helmPath },
-        kubectl: { path: facts.kubectlPath },
-        status: facts.status,
-        revision: facts.revision ?? null,
-        previousRevision: facts.previousRevision ?? null,
-        rolledBack: facts.rolledBack,
-        failureReason: facts.failureReason ?? null,
-        helmError: facts.helmError ?? null,
-        detail: facts.detail ?? null,
-        recoveries: facts.recoveries,
-        history: facts.history.slice(-5),
-        timings: {
-            startedAt: facts.startedAt,
-            finishedAt: facts.finishedAt,
-            durationMs: Date.parse(facts.finishedAt) - Date.parse(facts.startedAt),
-            installMs: facts.installMs,
-            helmMs: facts.helmMs ?? null
-        },
-        ...(facts.diagnostics ? { diagnostics: facts.diagnostics } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/main.ts
 
 
 
@@ -52942,202 +54034,266 @@ function buildReport(facts) {
 
 
 
-
-
-
-
-
-
-
-
-
-
-const STATE_PHASE = 'phase';
-const STATE_FINISHED = 'finished';
-const STATE_HELM_PATH = 'helm-path';
-async function openSession(inputs) {
-    const tempDir = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
-    await (0,promises_namespaceObject.mkdir)(tempDir, { recursive: true });
-    if (inputs.kubeconfig === '')
-        return { inputs, tempDir, env: { ...process.env }, cleanup: async () => { } };
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(tempDir, 'helm-atomic-deploy-kube-'));
-    const kubeconfigPath = (0,external_node_path_namespaceObject.join)(dir, 'config');
-    await (0,promises_namespaceObject.writeFile)(kubeconfigPath, inputs.kubeconfig, { mode: 0o600 });
-    return {
-        inputs,
-        tempDir,
-        env: { ...process.env, KUBECONFIG: kubeconfigPath },
-        cleanup: () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true })
-    };
-}
-async function writeReport(tempDir, report) {
-    const dir = (0,external_node_path_namespaceObject.join)(tempDir, 'helm-atomic-deploy');
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const suffix = report.namespace ? `.${report.namespace}` : '';
-    const path = (0,external_node_path_namespaceObject.join)(dir, `${report.release}${suffix}-${Date.now()}.json`);
-    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
-    return path;
-}
-function setDeployOutputs(report, reportPath) {
-    setOutput('status', report.status);
-    setOutput('revision', report.revision ?? '');
-    setOutput('previous-revision', report.previousRevision ?? '');
-    setOutput('rolled-back', String(report.rolledBack));
-    setOutput('failure-reason', report.failureReason ?? '');
-    setOutput('report-path', reportPath);
-}
 function runUrl() {
     const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
     return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
         ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
         : undefined;
 }
-/** Summary, sticky PR comment and annotations; each catches its own errors, so the outcome stands. */
-async function publishReport(inputs, report) {
-    const input = { report, secrets: inputs.secrets, runUrl: runUrl(), now: Date.now() };
-    if (summaryWanted(inputs.summary, report.status))
-        await writeSummary(renderSummary(input));
-    if (inputs.comment !== 'never' && inputs.githubToken !== '') {
+async function writeReportFile(dir, report, redactor) {
+    const folder = (0,external_node_path_namespaceObject.join)(dir, 'helm-atomic-deploy');
+    await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+    const suffix = report.namespace ? `.${report.namespace}` : '';
+    const path = (0,external_node_path_namespaceObject.join)(folder, `${report.release || 'release'}${suffix}-${Date.now()}.json`);
+    await (0,promises_namespaceObject.writeFile)(path, redactor.text(JSON.stringify(report, null, 2)) + '\n', { mode: 0o600 });
+    return path;
+}
+/** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
+async function publishReport(unredacted, options) {
+    const { redactor, log } = options;
+    const report = redactor.data(unredacted);
+    const input = { report, runUrl: runUrl(), now: Date.now() };
+    let reportPath = '';
+    try {
+        reportPath = await writeReportFile(options.tempDir, report, redactor);
+    }
+    catch (error) {
+        log.warning(`report.json not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const outputs = {
+        status: report.status,
+        revision: report.revision === null ? '' : String(report.revision),
+        'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
+        'rolled-back': String(report.rolledBack),
+        'failure-reason': report.failureReason ?? '',
+        'report-path': reportPath
+    };
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, redactor.text(value));
+    if (summaryWanted(options.summary, report.status)) {
+        try {
+            await summary.addRaw(redactor.text(renderSummary(input))).write();
+        }
+        catch (error) {
+            log.warning(`job summary not written: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        finally {
+            // The buffer is module state; a failed write must not leak into a later one.
+            summary.emptyBuffer();
+        }
+    }
+    if (options.comment !== 'never' && options.githubToken !== '') {
         const comment = await writeStickyComment({
-            token: inputs.githubToken,
-            when: inputs.comment,
+            token: options.githubToken,
+            when: options.comment,
             status: report.status,
-            identity: {
-                release: inputs.release,
-                namespace: report.namespace,
-                environment: inputs.environment,
-                kubeContext: inputs.kubeContext
-            },
-            render: options => renderComment(input, options),
-            log: { info: line => core_info(line), warning: line => warning(line) }
+            identity: options.identity,
+            render: rendering => redactor.text(renderComment(input, rendering)),
+            log
         });
         if (comment.url)
             setOutput('comment-url', comment.url);
     }
-    annotateOutcome(report, report.diagnostics, inputs.secrets);
+    log.info(`status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
+        (report.detail ? `; ${report.detail}` : ''));
+    const annotation = outcomeAnnotation(report);
+    return { ...annotation, title: redactor.text(annotation.title), message: redactor.text(annotation.message) };
 }
-/** The main step: inputs → install → deploy → report, failing once at the end. */
-async function runMain() {
-    saveState(STATE_PHASE, 'main');
-    let session;
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/session.ts
+/** This run's private files: a work folder (mode 0700) for the kubeconfig and values files, removed at the end. */
+
+
+
+async function openSession(kubeconfig) {
+    const tempDir = process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+    await (0,promises_namespaceObject.mkdir)(tempDir, { recursive: true });
+    const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(tempDir, 'helm-atomic-deploy-'));
+    const env = { ...process.env };
+    if (kubeconfig !== '') {
+        const path = (0,external_node_path_namespaceObject.join)(workDir, 'kubeconfig');
+        await (0,promises_namespaceObject.writeFile)(path, kubeconfig, { mode: 0o600 });
+        env.KUBECONFIG = path;
+    }
+    return { tempDir, workDir, env, cleanup: () => (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true }) };
+}
+
+;// CONCATENATED MODULE: ./src/signals.ts
+function forwardCancellation(log) {
     let helm;
     let cancelledBy;
-    // Forward the workflow's cancellation to helm at once, so it cancels its wait and runs its own atomic cleanup.
     const onSignal = (signal) => {
         const first = cancelledBy === undefined;
         cancelledBy ??= signal;
         const sent = helm?.signalAll('SIGINT') ?? 0;
         if (first)
-            warning(`received ${signal}: ${sent ? 'asked helm to cancel and clean up' : 'stopping before helm starts'}`);
+            log.warning(`received ${signal}: ${sent ? 'asked helm to cancel and clean up' : 'stopping before helm starts'}`);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    return {
+        attach: client => {
+            helm = client;
+        },
+        cancelled: () => cancelledBy !== undefined,
+        dispose: () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+/** The main and post steps: small named steps, a report for every outcome, and the one failure at the end. */
+
+
+
+
+
+
+
+
+
+
+
+
+
+const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' };
+/** An error thrown by one step, tagged with where it came from. */
+class StepError extends Error {
+    source;
+    constructor(source, error) {
+        super(error instanceof Error ? error.message : String(error));
+        this.source = source;
+    }
+}
+async function step(source, action) {
     try {
-        const inputs = readInputs();
-        session = await openSession(inputs);
-        const started = Date.now();
-        const startedAt = new Date(started).toISOString();
-        const helmVersion = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror);
-        const helmTool = await installTool({
-            tool: 'helm',
-            version: helmVersion,
-            mirror: inputs.helmMirror,
-            expectedSha256: inputs.helmSha256 || undefined,
-            tempDir: session.tempDir
-        });
-        setOutput('helm-version', helmTool.version);
-        setOutput('helm-path', helmTool.path);
-        saveState(STATE_HELM_PATH, helmTool.path);
-        const kubectl = await resolveKubectl(inputs.kubectlVersion, version => installTool({
-            tool: 'kubectl',
-            version,
-            mirror: inputs.kubectlMirror,
-            tempDir: session?.tempDir ?? (0,external_node_os_namespaceObject.tmpdir)()
-        }));
-        setOutput('kubectl-path', kubectl.path);
-        const installMs = Date.now() - started;
-        helm = new HelmClient({ path: helmTool.path, env: session.env, secrets: inputs.secrets });
-        const { version, major } = await helm.version();
-        core_info(`helm ${version} (major ${major}), ${inputs.mode} of release ${inputs.release}`);
-        const kubectlClient = new KubectlClient({
-            path: kubectl.path,
-            env: session.env,
-            kubeContext: inputs.kubeContext
-        });
-        const namespace = inputs.namespace || (await kubectlClient.contextNamespace().catch(() => 'default'));
-        const result = await deploy({
+        return await action();
+    }
+    catch (error) {
+        throw error instanceof StepError ? error : new StepError(source, error);
+    }
+}
+function failedBefore(source, message) {
+    return {
+        outcome: { status: 'failed', rolledBack: false, cause: { source, message } },
+        recoveries: [],
+        history: []
+    };
+}
+function factsOf(raw, startedAt) {
+    const value = (name) => (raw[name] ?? '').trim() || INPUT_DEFAULTS[name];
+    return {
+        release: value('release'),
+        namespace: value('namespace'),
+        environment: value('environment'),
+        kubeContext: value('kube-context'),
+        mode: value('mode'),
+        chart: value('chart'),
+        chartVersion: value('chart-version'),
+        helm: { version: '', path: '' },
+        kubectl: { path: '' },
+        startedAt,
+        finishedAt: startedAt,
+        installMs: 0
+    };
+}
+async function installAndConnect(run) {
+    const { inputs, facts, log, session } = run;
+    const tools = await step('install', () => log.group('Install helm and kubectl', () => installTools(inputs, session.tempDir)));
+    Object.assign(facts, { helm: tools.helm, kubectl: tools.kubectl, installMs: tools.durationMs });
+    setOutput('helm-version', tools.helm.version);
+    setOutput('helm-path', tools.helm.path);
+    setOutput('kubectl-path', tools.kubectl.path);
+    saveState(STATE.helmPath, tools.helm.path);
+    const helm = await step('install', () => HelmClient.open({ path: tools.helm.path, env: session.env, redactor: run.redactor, log }));
+    run.cancellation.attach(helm);
+    log.info(`helm ${helm.version} (major ${helm.major}), ${inputs.mode} of release ${inputs.release}`);
+    const kubectl = new KubectlClient({
+        path: tools.kubectl.path,
+        env: session.env,
+        kubeContext: inputs.kubeContext
+    });
+    facts.namespace = inputs.namespace || (await kubectl.contextNamespace().catch(() => 'default'));
+    return { helm, kubectl };
+}
+/** Install, connect, deploy; any failure on the way is a failed result with its cause. */
+async function deployRelease(run) {
+    try {
+        const { helm, kubectl } = await installAndConnect(run);
+        const { inputs, log, facts } = run;
+        return await step('cluster', () => runDeploy({
             inputs,
             helm,
-            major,
-            tempDir: session.tempDir,
-            log: line => core_info(line),
-            isCancelled: () => cancelledBy !== undefined,
-            startCompanion: (child, isHelmWaiting) => {
-                const watcher = new ReleaseWatcher({
-                    kubectl: kubectlClient,
-                    release: inputs.release,
-                    namespace,
-                    logLines: inputs.logLines,
-                    failFast: inputs.failFast,
-                    verdictOptions: { ...DEFAULT_VERDICT_OPTIONS, restarts: inputs.failFastRestarts },
-                    isHelmWaiting,
-                    onVerdict: verdict => {
-                        const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection';
-                        warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`);
-                        child.signal('SIGINT');
-                    },
-                    log: line => core_debug(line)
-                });
-                watcher.start();
-                return { stop: () => watcher.stop() };
-            }
-        });
-        const { outcome } = result;
-        // Redacted once, here: everything below (outputs, report.json, summary, comment, annotations) reads this.
-        const report = redactData(buildReport({
-            release: inputs.release,
-            namespace,
-            environment: inputs.environment,
-            kubeContext: inputs.kubeContext,
-            mode: inputs.mode,
-            chart: inputs.chart,
-            chartVersion: inputs.chartVersion,
-            helmVersion: version,
-            helmPath: helmTool.path,
-            kubectlPath: kubectl.path,
-            status: outcome.status,
-            revision: outcome.revision,
-            previousRevision: outcome.previousRevision,
-            rolledBack: outcome.rolledBack,
-            failureReason: outcome.failureReason,
-            helmError: result.helmError,
-            detail: outcome.detail,
-            recoveries: result.recoveries,
-            history: result.historyAfter,
-            startedAt,
-            finishedAt: new Date().toISOString(),
-            installMs,
-            helmMs: result.helmDurationMs,
-            diagnostics: result.diagnostics
-        }), inputs.secrets);
-        const reportPath = await writeReport(session.tempDir, report);
-        setDeployOutputs(report, reportPath);
-        saveState(STATE_FINISHED, 'true');
-        await publishReport(inputs, report);
-        core_info(`status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
-            (report.detail ? `; ${report.detail}` : ''));
-        // The failure's one error annotation (titled with release and environment) was written with the report.
-        if (report.status !== 'deployed' && report.status !== 'uninstalled')
-            process.exitCode = ExitCode.Failure;
+            workDir: run.session.workDir,
+            log,
+            startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+            isCancelled: () => run.cancellation.cancelled()
+        }));
     }
     catch (error) {
         // Not marked finished: if helm had started, the post step checks that the release is not left pending.
-        setFailed(error instanceof Error ? error.message : String(error));
+        const source = error instanceof StepError ? error.source : 'cluster';
+        return failedBefore(source, error instanceof Error ? error.message : String(error));
+    }
+}
+/** The main step: inputs → install → deploy → report; then the one failure, after everything is written. */
+async function runMain() {
+    saveState(STATE.phase, 'main');
+    const startedAt = Date.now();
+    const read = readInputs();
+    const log = coreLog(read.redactor);
+    const cancellation = forwardCancellation(log);
+    const facts = factsOf(read.raw, startedAt);
+    let result;
+    let session;
+    try {
+        if (!read.inputs)
+            result = failedBefore('input', read.errors.join('; '));
+        else {
+            session = await openSession(read.inputs.kubeconfig);
+            result = await deployRelease({
+                inputs: read.inputs,
+                facts,
+                redactor: read.redactor,
+                log,
+                session,
+                cancellation
+            });
+        }
     }
     finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        cancellation.dispose();
         await session?.cleanup();
+    }
+    if (!read.inputs)
+        for (const problem of read.errors)
+            log.info(problem);
+    facts.finishedAt = Date.now();
+    const annotation = await log.group('Report', () => publishReport(buildReport(facts, result), {
+        redactor: read.redactor,
+        log,
+        tempDir: process.env.RUNNER_TEMP || session?.tempDir || '',
+        summary: read.inputs?.summary ?? 'always',
+        comment: read.inputs?.comment ?? 'never',
+        githubToken: read.inputs?.githubToken ?? '',
+        identity: {
+            release: facts.release,
+            namespace: facts.namespace,
+            environment: facts.environment,
+            kubeContext: facts.kubeContext
+        }
+    }));
+    saveState(STATE.finished, 'true');
+    if (annotation.level === 'notice')
+        notice(annotation.message, { title: annotation.title });
+    else {
+        // The one failure: an error annotation titled with release and environment, and exit code 1.
+        error(annotation.message, { title: annotation.title });
+        process.exitCode = ExitCode.Failure;
     }
 }
 /**
@@ -53145,40 +54301,37 @@ async function runMain() {
  * own cleanup), repair a release left pending, so the next run is not locked out.
  */
 async function runPost() {
-    if (getState(STATE_FINISHED) === 'true')
+    if (getState(STATE.finished) === 'true')
         return;
-    const helmPath = getState(STATE_HELM_PATH);
+    const helmPath = getState(STATE.helmPath);
     if (!helmPath)
         return;
-    let session;
+    const read = readInputs();
+    const log = coreLog(read.redactor);
+    if (!read.inputs || read.inputs.mode === 'uninstall')
+        return;
+    const inputs = read.inputs;
+    const session = await openSession(inputs.kubeconfig);
     try {
-        const inputs = readInputs();
-        if (inputs.mode === 'uninstall')
-            return;
-        session = await openSession(inputs);
-        const helm = new HelmClient({ path: helmPath, env: session.env, secrets: inputs.secrets });
-        const { major } = await helm.version();
-        const action = await recoverAbandonedRelease({ inputs, helm, major, log: line => core_info(line) });
+        const helm = await HelmClient.open({ path: helmPath, env: session.env, redactor: read.redactor, log });
+        const action = await recoverAbandonedRelease({ inputs, helm, log });
         if (action)
-            warning(`the main step did not finish; ${action.message}`);
+            log.warning(`the main step did not finish; ${action.message}`);
         else
-            core_info(`the main step did not finish; release ${inputs.release} is not pending, nothing to repair`);
+            log.info(`the main step did not finish; release ${inputs.release} is not pending, nothing to repair`);
     }
     catch (error) {
-        warning(`post step could not repair the release: ${error instanceof Error ? error.message : String(error)}`);
+        log.warning(`post step could not repair the release: ${error instanceof Error ? error.message : String(error)}`);
     }
     finally {
-        await session?.cleanup();
+        await session.cleanup();
     }
 }
-async function run() {
-    if (getState(STATE_PHASE) === 'main')
-        await runPost();
-    else
-        await runMain();
+function isPostStep() {
+    return getState(STATE.phase) === 'main';
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
 
-void run();
+void (isPostStep() ? runPost() : runMain());
 

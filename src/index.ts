@@ -1,3 +1,3 @@
-import { run } from './main.js'
+import { isPostStep, runMain, runPost } from './main.js'
 
-void run()
+void (isPostStep() ? runPost() : runMain())

@@ -1,228 +1,173 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+/** The main and post steps: small named steps, a report for every outcome, and the one failure at the end. */
 import * as core from '@actions/core'
-import { deploy, recoverAbandonedRelease } from './deploy.js'
+import type { CauseSource } from './cause.js'
+import type { DeployResult } from './deploy/context.js'
+import { recoverAbandonedRelease } from './deploy/recovery.js'
+import { runDeploy } from './deploy/run.js'
+import { watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
-import { readInputs, type Inputs } from './inputs.js'
-import { installTool, resolveHelmVersion, resolveKubectl } from './install/installer.js'
+import { INPUT_DEFAULTS, readInputs, type InputName, type Inputs } from './inputs/index.js'
+import { installTools } from './install/tools.js'
 import { KubectlClient } from './kube/client.js'
-import { DEFAULT_VERDICT_OPTIONS } from './kube/verdicts.js'
-import { ReleaseWatcher } from './kube/watch.js'
-import { annotateOutcome } from './report/annotations.js'
-import { writeStickyComment } from './report/comment.js'
-import { redactData } from './report/redact.js'
-import { renderComment, renderSummary } from './report/render.js'
-import { summaryWanted, writeSummary } from './report/summary.js'
-import { buildReport, type DeployReport } from './report/report.js'
+import { coreLog, type Log } from './log.js'
+import { buildReport, type RunFacts } from './report/model.js'
+import { publishReport } from './report/publish.js'
+import type { Redactor } from './report/redact.js'
+import { openSession, type Session } from './session.js'
+import { forwardCancellation, type Cancellation } from './signals.js'
 
-const STATE_PHASE = 'phase'
-const STATE_FINISHED = 'finished'
-const STATE_HELM_PATH = 'helm-path'
+const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' } as const
 
-interface Session {
+interface Run {
   inputs: Inputs
-  tempDir: string
-  /** Environment for helm and kubectl: KUBECONFIG from the kubeconfig input when given. */
-  env: NodeJS.ProcessEnv
-  cleanup(): Promise<void>
+  facts: RunFacts
+  redactor: Redactor
+  log: Log
+  session: Session
+  cancellation: Cancellation
 }
 
-async function openSession(inputs: Inputs): Promise<Session> {
-  const tempDir = process.env.RUNNER_TEMP || tmpdir()
-  await mkdir(tempDir, { recursive: true })
-  if (inputs.kubeconfig === '') return { inputs, tempDir, env: { ...process.env }, cleanup: async () => {} }
-  const dir = await mkdtemp(join(tempDir, 'helm-atomic-deploy-kube-'))
-  const kubeconfigPath = join(dir, 'config')
-  await writeFile(kubeconfigPath, inputs.kubeconfig, { mode: 0o600 })
-  return {
-    inputs,
-    tempDir,
-    env: { ...process.env, KUBECONFIG: kubeconfigPath },
-    cleanup: () => rm(dir, { recursive: true, force: true })
+/** An error thrown by one step, tagged with where it came from. */
+class StepError extends Error {
+  constructor(
+    readonly source: CauseSource,
+    error: unknown
+  ) {
+    super(error instanceof Error ? error.message : String(error))
   }
 }
 
-async function writeReport(tempDir: string, report: DeployReport): Promise<string> {
-  const dir = join(tempDir, 'helm-atomic-deploy')
-  await mkdir(dir, { recursive: true })
-  const suffix = report.namespace ? `.${report.namespace}` : ''
-  const path = join(dir, `${report.release}${suffix}-${Date.now()}.json`)
-  await writeFile(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 })
-  return path
-}
-
-function setDeployOutputs(report: DeployReport, reportPath: string): void {
-  core.setOutput('status', report.status)
-  core.setOutput('revision', report.revision ?? '')
-  core.setOutput('previous-revision', report.previousRevision ?? '')
-  core.setOutput('rolled-back', String(report.rolledBack))
-  core.setOutput('failure-reason', report.failureReason ?? '')
-  core.setOutput('report-path', reportPath)
-}
-
-function runUrl(): string | undefined {
-  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env
-  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
-    ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
-    : undefined
-}
-
-/** Summary, sticky PR comment and annotations; each catches its own errors, so the outcome stands. */
-async function publishReport(inputs: Inputs, report: DeployReport): Promise<void> {
-  const input = { report, secrets: inputs.secrets, runUrl: runUrl(), now: Date.now() }
-  if (summaryWanted(inputs.summary, report.status)) await writeSummary(renderSummary(input))
-  if (inputs.comment !== 'never' && inputs.githubToken !== '') {
-    const comment = await writeStickyComment({
-      token: inputs.githubToken,
-      when: inputs.comment,
-      status: report.status,
-      identity: {
-        release: inputs.release,
-        namespace: report.namespace,
-        environment: inputs.environment,
-        kubeContext: inputs.kubeContext
-      },
-      render: options => renderComment(input, options),
-      log: { info: line => core.info(line), warning: line => core.warning(line) }
-    })
-    if (comment.url) core.setOutput('comment-url', comment.url)
-  }
-  annotateOutcome(report, report.diagnostics, inputs.secrets)
-}
-
-/** The main step: inputs → install → deploy → report, failing once at the end. */
-async function runMain(): Promise<void> {
-  core.saveState(STATE_PHASE, 'main')
-  let session: Session | undefined
-  let helm: HelmClient | undefined
-  let cancelledBy: string | undefined
-  // Forward the workflow's cancellation to helm at once, so it cancels its wait and runs its own atomic cleanup.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const first = cancelledBy === undefined
-    cancelledBy ??= signal
-    const sent = helm?.signalAll('SIGINT') ?? 0
-    if (first)
-      core.warning(
-        `received ${signal}: ${sent ? 'asked helm to cancel and clean up' : 'stopping before helm starts'}`
-      )
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+async function step<T>(source: CauseSource, action: () => Promise<T>): Promise<T> {
   try {
-    const inputs = readInputs()
-    session = await openSession(inputs)
-    const started = Date.now()
-    const startedAt = new Date(started).toISOString()
+    return await action()
+  } catch (error) {
+    throw error instanceof StepError ? error : new StepError(source, error)
+  }
+}
 
-    const helmVersion = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror)
-    const helmTool = await installTool({
-      tool: 'helm',
-      version: helmVersion,
-      mirror: inputs.helmMirror,
-      expectedSha256: inputs.helmSha256 || undefined,
-      tempDir: session.tempDir
-    })
-    core.setOutput('helm-version', helmTool.version)
-    core.setOutput('helm-path', helmTool.path)
-    core.saveState(STATE_HELM_PATH, helmTool.path)
-    const kubectl = await resolveKubectl(inputs.kubectlVersion, version =>
-      installTool({
-        tool: 'kubectl',
-        version,
-        mirror: inputs.kubectlMirror,
-        tempDir: session?.tempDir ?? tmpdir()
+function failedBefore(source: CauseSource, message: string): DeployResult {
+  return {
+    outcome: { status: 'failed', rolledBack: false, cause: { source, message } },
+    recoveries: [],
+    history: []
+  }
+}
+
+function factsOf(raw: Readonly<Record<string, string>>, startedAt: number): RunFacts {
+  const value = (name: InputName): string => (raw[name] ?? '').trim() || INPUT_DEFAULTS[name]
+  return {
+    release: value('release'),
+    namespace: value('namespace'),
+    environment: value('environment'),
+    kubeContext: value('kube-context'),
+    mode: value('mode'),
+    chart: value('chart'),
+    chartVersion: value('chart-version'),
+    helm: { version: '', path: '' },
+    kubectl: { path: '' },
+    startedAt,
+    finishedAt: startedAt,
+    installMs: 0
+  }
+}
+
+async function installAndConnect(run: Run): Promise<{ helm: HelmClient; kubectl: KubectlClient }> {
+  const { inputs, facts, log, session } = run
+  const tools = await step('install', () =>
+    log.group('Install helm and kubectl', () => installTools(inputs, session.tempDir))
+  )
+  Object.assign(facts, { helm: tools.helm, kubectl: tools.kubectl, installMs: tools.durationMs })
+  core.setOutput('helm-version', tools.helm.version)
+  core.setOutput('helm-path', tools.helm.path)
+  core.setOutput('kubectl-path', tools.kubectl.path)
+  core.saveState(STATE.helmPath, tools.helm.path)
+  const helm = await step('install', () =>
+    HelmClient.open({ path: tools.helm.path, env: session.env, redactor: run.redactor, log })
+  )
+  run.cancellation.attach(helm)
+  log.info(`helm ${helm.version} (major ${helm.major}), ${inputs.mode} of release ${inputs.release}`)
+  const kubectl = new KubectlClient({
+    path: tools.kubectl.path,
+    env: session.env,
+    kubeContext: inputs.kubeContext
+  })
+  facts.namespace = inputs.namespace || (await kubectl.contextNamespace().catch(() => 'default'))
+  return { helm, kubectl }
+}
+
+/** Install, connect, deploy; any failure on the way is a failed result with its cause. */
+async function deployRelease(run: Run): Promise<DeployResult> {
+  try {
+    const { helm, kubectl } = await installAndConnect(run)
+    const { inputs, log, facts } = run
+    return await step('cluster', () =>
+      runDeploy({
+        inputs,
+        helm,
+        workDir: run.session.workDir,
+        log,
+        startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+        isCancelled: () => run.cancellation.cancelled()
       })
     )
-    core.setOutput('kubectl-path', kubectl.path)
-    const installMs = Date.now() - started
-
-    helm = new HelmClient({ path: helmTool.path, env: session.env, secrets: inputs.secrets })
-    const { version, major } = await helm.version()
-    core.info(`helm ${version} (major ${major}), ${inputs.mode} of release ${inputs.release}`)
-
-    const kubectlClient = new KubectlClient({
-      path: kubectl.path,
-      env: session.env,
-      kubeContext: inputs.kubeContext
-    })
-    const namespace = inputs.namespace || (await kubectlClient.contextNamespace().catch(() => 'default'))
-    const result = await deploy({
-      inputs,
-      helm,
-      major,
-      tempDir: session.tempDir,
-      log: line => core.info(line),
-      isCancelled: () => cancelledBy !== undefined,
-      startCompanion: (child, isHelmWaiting) => {
-        const watcher = new ReleaseWatcher({
-          kubectl: kubectlClient,
-          release: inputs.release,
-          namespace,
-          logLines: inputs.logLines,
-          failFast: inputs.failFast,
-          verdictOptions: { ...DEFAULT_VERDICT_OPTIONS, restarts: inputs.failFastRestarts },
-          isHelmWaiting,
-          onVerdict: verdict => {
-            const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection'
-            core.warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`)
-            child.signal('SIGINT')
-          },
-          log: line => core.debug(line)
-        })
-        watcher.start()
-        return { stop: () => watcher.stop() }
-      }
-    })
-    const { outcome } = result
-    // Redacted once, here: everything below (outputs, report.json, summary, comment, annotations) reads this.
-    const report = redactData(
-      buildReport({
-        release: inputs.release,
-        namespace,
-        environment: inputs.environment,
-        kubeContext: inputs.kubeContext,
-        mode: inputs.mode,
-        chart: inputs.chart,
-        chartVersion: inputs.chartVersion,
-        helmVersion: version,
-        helmPath: helmTool.path,
-        kubectlPath: kubectl.path,
-        status: outcome.status,
-        revision: outcome.revision,
-        previousRevision: outcome.previousRevision,
-        rolledBack: outcome.rolledBack,
-        failureReason: outcome.failureReason,
-        helmError: result.helmError,
-        detail: outcome.detail,
-        recoveries: result.recoveries,
-        history: result.historyAfter,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        installMs,
-        helmMs: result.helmDurationMs,
-        diagnostics: result.diagnostics
-      }),
-      inputs.secrets
-    )
-    const reportPath = await writeReport(session.tempDir, report)
-    setDeployOutputs(report, reportPath)
-    core.saveState(STATE_FINISHED, 'true')
-    await publishReport(inputs, report)
-    core.info(
-      `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
-        (report.detail ? `; ${report.detail}` : '')
-    )
-    // The failure's one error annotation (titled with release and environment) was written with the report.
-    if (report.status !== 'deployed' && report.status !== 'uninstalled')
-      process.exitCode = core.ExitCode.Failure
   } catch (error) {
     // Not marked finished: if helm had started, the post step checks that the release is not left pending.
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    const source = error instanceof StepError ? error.source : 'cluster'
+    return failedBefore(source, error instanceof Error ? error.message : String(error))
+  }
+}
+
+/** The main step: inputs → install → deploy → report; then the one failure, after everything is written. */
+export async function runMain(): Promise<void> {
+  core.saveState(STATE.phase, 'main')
+  const startedAt = Date.now()
+  const read = readInputs()
+  const log = coreLog(read.redactor)
+  const cancellation = forwardCancellation(log)
+  const facts = factsOf(read.raw, startedAt)
+  let result: DeployResult
+  let session: Session | undefined
+  try {
+    if (!read.inputs) result = failedBefore('input', read.errors.join('; '))
+    else {
+      session = await openSession(read.inputs.kubeconfig)
+      result = await deployRelease({
+        inputs: read.inputs,
+        facts,
+        redactor: read.redactor,
+        log,
+        session,
+        cancellation
+      })
+    }
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    cancellation.dispose()
     await session?.cleanup()
+  }
+  if (!read.inputs) for (const problem of read.errors) log.info(problem)
+  facts.finishedAt = Date.now()
+  const annotation = await log.group('Report', () =>
+    publishReport(buildReport(facts, result), {
+      redactor: read.redactor,
+      log,
+      tempDir: process.env.RUNNER_TEMP || session?.tempDir || '',
+      summary: read.inputs?.summary ?? 'always',
+      comment: read.inputs?.comment ?? 'never',
+      githubToken: read.inputs?.githubToken ?? '',
+      identity: {
+        release: facts.release,
+        namespace: facts.namespace,
+        environment: facts.environment,
+        kubeContext: facts.kubeContext
+      }
+    })
+  )
+  core.saveState(STATE.finished, 'true')
+  if (annotation.level === 'notice') core.notice(annotation.message, { title: annotation.title })
+  else {
+    // The one failure: an error annotation titled with release and environment, and exit code 1.
+    core.error(annotation.message, { title: annotation.title })
+    process.exitCode = core.ExitCode.Failure
   }
 }
 
@@ -230,31 +175,29 @@ async function runMain(): Promise<void> {
  * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
  * own cleanup), repair a release left pending, so the next run is not locked out.
  */
-async function runPost(): Promise<void> {
-  if (core.getState(STATE_FINISHED) === 'true') return
-  const helmPath = core.getState(STATE_HELM_PATH)
+export async function runPost(): Promise<void> {
+  if (core.getState(STATE.finished) === 'true') return
+  const helmPath = core.getState(STATE.helmPath)
   if (!helmPath) return
-  let session: Session | undefined
+  const read = readInputs()
+  const log = coreLog(read.redactor)
+  if (!read.inputs || read.inputs.mode === 'uninstall') return
+  const inputs = read.inputs
+  const session = await openSession(inputs.kubeconfig)
   try {
-    const inputs = readInputs()
-    if (inputs.mode === 'uninstall') return
-    session = await openSession(inputs)
-    const helm = new HelmClient({ path: helmPath, env: session.env, secrets: inputs.secrets })
-    const { major } = await helm.version()
-    const action = await recoverAbandonedRelease({ inputs, helm, major, log: line => core.info(line) })
-    if (action) core.warning(`the main step did not finish; ${action.message}`)
-    else
-      core.info(`the main step did not finish; release ${inputs.release} is not pending, nothing to repair`)
+    const helm = await HelmClient.open({ path: helmPath, env: session.env, redactor: read.redactor, log })
+    const action = await recoverAbandonedRelease({ inputs, helm, log })
+    if (action) log.warning(`the main step did not finish; ${action.message}`)
+    else log.info(`the main step did not finish; release ${inputs.release} is not pending, nothing to repair`)
   } catch (error) {
-    core.warning(
+    log.warning(
       `post step could not repair the release: ${error instanceof Error ? error.message : String(error)}`
     )
   } finally {
-    await session?.cleanup()
+    await session.cleanup()
   }
 }
 
-export async function run(): Promise<void> {
-  if (core.getState(STATE_PHASE) === 'main') await runPost()
-  else await runMain()
+export function isPostStep(): boolean {
+  return core.getState(STATE.phase) === 'main'
 }

@@ -193,6 +193,8 @@ describe.each<[HelmVersion, string, number]>([
       'extra-args': '--atomic'
     })
     expect(run.exitCode).toBe(1)
+    const errors = run.stdout.split('\n').filter(line => line.startsWith('::error '))
+    expect(errors).toHaveLength(1)
     for (const input of [
       'release',
       'namespace',
@@ -203,9 +205,16 @@ describe.each<[HelmVersion, string, number]>([
       'mode',
       'extra-args'
     ]) {
-      expect(run.stdout).toMatch(new RegExp(`::error::.*${input}:`, 's'))
+      expect(errors[0]).toContain(`${input}: `)
+      expect(run.outputs['failure-reason']).toContain(`${input}: `)
     }
     expect([...harness().cluster.requestLog]).toEqual([])
-    expect(run.outputs.status).toBeUndefined()
+    // Still reported: the outputs, the summary and report.json say what was wrong.
+    expect(run.outputs.status).toBe('failed')
+    expect(run.outputs['failure-reason']).toMatch(
+      /^invalid inputs: release: "Not_Valid" is not a valid release name/
+    )
+    expect(run.summary).toContain('Not&#95;Valid')
+    expect(run.report?.cause).toMatchObject({ source: 'input' })
   })
 })

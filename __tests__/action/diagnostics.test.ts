@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FakeGitHub } from '../report/fake-github.js'
+import { FakeGitHub } from '../support/fake-github.js'
 import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy-harness.js'
 
 const harness = useDeployHarness()
@@ -127,7 +127,7 @@ describe.each<[HelmVersion, string, number]>([
     })
     expect(run.outputs.status).toBe('rolled-back')
     expect(run.outputs['failure-reason']).toMatch(
-      /cannot pull image registry\.invalid\/shop\/web:9\.9 \((ErrImagePull|ImagePullBackOff)\)/
+      /cannot pull image registry\.invalid\/shop\/web:9\.9 \((ErrImagePull|ImagePullBackOff), [2-9] failed pulls: lookup registry\.invalid: no such host\)$/
     )
     const events = run.report?.diagnostics?.events ?? []
     expect(

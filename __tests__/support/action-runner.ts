@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { INPUT_DEFAULTS } from '../../src/inputs.js'
+import { INPUT_DEFAULTS } from '../../src/inputs/index.js'
 import { BUNDLE_ENV } from './build-bundle.js'
 
 /** The committed bundle; the test run uses its own bundle of the source instead (see build-bundle.ts). */

@@ -9,7 +9,7 @@ import { startTestCluster, type TestCluster } from '../cluster/index.js'
 import type { KubeObject, ResourceName } from '../cluster/types.js'
 import { helmBinary, MIRROR_DIR } from '../fixtures/binaries.js'
 import { installTool } from '../../src/install/installer.js'
-import type { DeployReport } from '../../src/report/report.js'
+import type { DeployReport } from '../../src/report/model.js'
 import { runBundledAction, type ActionRun, type ActionRunOptions } from './action-runner.js'
 import { startMirror, type MirrorServer } from './mirror-server.js'
 
@@ -107,6 +107,8 @@ export async function startDeployHarness(options: { timeScale?: number } = {}): 
           'helm-mirror': `${mirror.url}/helm`,
           'kubectl-version': 'v1.35.2',
           'kubectl-mirror': `${mirror.url}/kubectl`,
+          // At the harness's time scale 1 s is 20 simulated seconds of verification; tests of min-ready set their own.
+          'min-ready': '1s',
           ...inputs
         },
         toolCache,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { StringDecoder } from 'node:string_decoder'
 
 export interface ProcessResult {
   exitCode: number
@@ -9,7 +10,7 @@ export interface ProcessResult {
   durationMs: number
 }
 
-/** A binary that exited non-zero: the argv (already redacted by the caller) and its stderr. */
+/** A binary that exited non-zero: its argv (already redacted by the caller) and the end of its stderr. */
 export class ProcessError extends Error {
   constructor(
     readonly binary: string,
@@ -28,15 +29,19 @@ export interface RunningProcess {
   readonly done: Promise<ProcessResult>
   /** Sends a signal; false when it has exited already. */
   signal(signal: NodeJS.Signals): boolean
+  /** True once the process has exited. */
+  readonly exited: boolean
 }
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv
   cwd?: string
+  /** Written to stdin, which is then closed (a password for `--password-stdin`); otherwise stdin is empty. */
+  stdin?: string
   /** Each complete line of output, as it arrives. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void
-  /** Output kept per stream; the beginning is dropped past this. */
-  maxBuffer?: number
+  /** Characters kept per stream, the newest; unlimited by default (kubectl lists of big releases are large). */
+  maxChars?: number
 }
 
 /**
@@ -49,41 +54,62 @@ export function spawnProcess(
   options: SpawnOptions = {}
 ): RunningProcess {
   const started = Date.now()
-  const maxBuffer = options.maxBuffer ?? 16 * 1024 * 1024
+  const maxChars = options.maxChars ?? Number.POSITIVE_INFINITY
   const child = spawn(path, args, {
     env: options.env ?? process.env,
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
   })
-  const output = { stdout: '', stderr: '' }
+  if (options.stdin !== undefined && child.stdin) {
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.stdin)
+  }
+  const chunks = { stdout: [] as string[], stderr: [] as string[] }
+  const sizes = { stdout: 0, stderr: 0 }
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
   const partial = { stdout: '', stderr: '' }
   let exited = false
 
+  const keep = (stream: 'stdout' | 'stderr', text: string): void => {
+    chunks[stream].push(text)
+    sizes[stream] += text.length
+    if (sizes[stream] > maxChars * 2) {
+      const joined = chunks[stream].join('').slice(-maxChars)
+      chunks[stream] = [joined]
+      sizes[stream] = joined.length
+    }
+  }
   const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const text = chunk.toString('utf8')
-    output[stream] += text
-    if (output[stream].length > maxBuffer) output[stream] = output[stream].slice(-maxBuffer)
+    const text = decoders[stream].write(chunk)
+    keep(stream, text)
     if (!options.onLine) return
     const lines = (partial[stream] + text).split('\n')
     partial[stream] = lines.pop() ?? ''
     for (const line of lines) options.onLine(stream, line)
   }
-  child.stdout.on('data', collect('stdout'))
-  child.stderr.on('data', collect('stderr'))
+  child.stdout?.on('data', collect('stdout'))
+  child.stderr?.on('data', collect('stderr'))
 
   const done = new Promise<ProcessResult>(resolve => {
     const finish = (exitCode: number, signal?: NodeJS.Signals, spawnError?: Error): void => {
       if (exited) return
       exited = true
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (partial[stream] !== '') options.onLine?.(stream, partial[stream])
+        const rest = decoders[stream].end()
+        keep(stream, rest)
+        const last = partial[stream] + rest
+        if (last !== '') options.onLine?.(stream, last)
       }
-      if (spawnError) output.stderr += `${spawnError.message}\n`
+      if (spawnError) keep('stderr', `${spawnError.message}\n`)
+      const text = (stream: 'stdout' | 'stderr'): string => {
+        const all = chunks[stream].join('')
+        return all.length > maxChars ? all.slice(-maxChars) : all
+      }
       resolve({
         exitCode,
         signal,
-        stdout: output.stdout,
-        stderr: output.stderr,
+        stdout: text('stdout'),
+        stderr: text('stderr'),
         durationMs: Date.now() - started
       })
     }
@@ -94,6 +120,9 @@ export function spawnProcess(
   return {
     pid: child.pid,
     done,
-    signal: signal => !exited && child.kill(signal)
+    signal: signal => !exited && child.kill(signal),
+    get exited() {
+      return exited
+    }
   }
 }

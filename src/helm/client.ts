@@ -1,7 +1,16 @@
-import * as core from '@actions/core'
+/** The one client of the helm binary: a method per verb the action uses, one private exec, logging injected. */
 import { ProcessError, spawnProcess, type ProcessResult, type RunningProcess } from '../exec/process.js'
-import { redactText } from '../report/redact.js'
-import { redactArgs, type HelmMajor } from './args.js'
+import type { Log } from '../log.js'
+import type { Redactor } from '../report/redact.js'
+import {
+  buildDependencyBuildArgs,
+  buildHistoryArgs,
+  buildRollbackArgs,
+  buildUninstallArgs,
+  type HelmMajor,
+  type ReleaseTarget
+} from './args.js'
+import { helmErrorText, isReleaseNotFound, parseHistory, type HistoryEntry } from './outcome.js'
 import { createDebugOutputFilter } from './output.js'
 
 export class HelmError extends ProcessError {
@@ -15,79 +24,88 @@ export interface HelmClientOptions {
   path: string
   /** Environment of every helm process (KUBECONFIG, HOME, ...); NO_COLOR is always set. */
   env?: NodeJS.ProcessEnv
-  /** Strings that never reach a log line or an error message. */
-  secrets?: readonly string[]
-  /** Where helm's own output lines go; default core.info. */
-  log?: (line: string) => void
+  redactor: Redactor
+  log: Log
 }
 
-export interface StartOptions {
+export interface ExecOptions {
   /** Nothing logged: for reads whose output the action parses. */
   quiet?: boolean
+  /** Runs with --debug: debug lines go to the debug log, helm's closing values/manifest dump is dropped. */
   debugOutput?: boolean
   /** Every raw line, before redaction or filtering (for markers such as the start of helm's wait). */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+  /** Written to helm's stdin (`--password-stdin`). */
+  stdin?: string
 }
 
-/** The one wrapper around the helm binary: resolved path, argument arrays, non-zero exits returned, not thrown. */
+/** A helm command that finished: whether it succeeded and, if not, helm's own error (redacted). */
+export interface HelmCommandResult {
+  ok: boolean
+  error?: string
+  durationMs: number
+}
+
+/** How many revisions the action reads: enough for the report and to find a rollback target. */
+const HISTORY_MAX = 20
+/** helm's stderr is kept to this many characters (the error is at its end); stdout likewise. */
+const KEPT_OUTPUT_CHARS = 1024 * 1024
+
 export class HelmClient {
-  readonly path: string
-  private readonly env: NodeJS.ProcessEnv
-  private readonly secrets: readonly string[]
-  private readonly log: (line: string) => void
   private readonly running = new Set<RunningProcess>()
 
-  constructor(options: HelmClientOptions) {
-    this.path = options.path
-    this.env = { ...(options.env ?? process.env), NO_COLOR: '1' }
-    this.secrets = options.secrets ?? []
-    this.log = options.log ?? (line => core.info(line))
-  }
+  private constructor(
+    private readonly options: HelmClientOptions,
+    readonly version: string,
+    readonly major: HelmMajor
+  ) {}
 
-  /**
-   * Starts helm and streams its (redacted) output to the log; the caller may signal it. With `debugOutput`, helm
-   * runs with --debug: its debug lines go to the debug log and its final values/manifest dump is never shown.
-   */
-  start(args: readonly string[], options: StartOptions = {}): RunningProcess {
-    const argv = options.debugOutput ? [...args, '--debug'] : [...args]
-    if (!options.quiet) this.log(`$ helm ${redactArgs(args, this.secrets).join(' ')}`)
-    const filter = options.debugOutput ? createDebugOutputFilter() : undefined
-    const child = spawnProcess(this.path, argv, {
-      env: this.env,
-      onLine: (stream, line) => {
-        options.onLine?.(stream, line)
-        if (options.quiet) return
-        const disposition = filter?.classify(stream, line) ?? 'log'
-        if (disposition === 'log') this.log(redactText(line, this.secrets))
-        else if (disposition === 'debug') core.debug(redactText(line, this.secrets))
-      }
-    })
-    this.running.add(child)
-    const done = child.done.then(result => {
-      this.running.delete(child)
-      return { ...result, stderr: redactText(result.stderr, this.secrets) }
-    })
-    return { pid: child.pid, done, signal: signal => child.signal(signal) }
-  }
-
-  /** Runs helm to completion; a non-zero exit is in the result. */
-  async run(args: readonly string[], options: StartOptions = {}): Promise<ProcessResult> {
-    return this.start(args, options).done
-  }
-
-  /** Runs helm and returns stdout; a non-zero exit throws HelmError with stderr. */
-  async output(args: readonly string[], options: StartOptions = {}): Promise<string> {
-    const result = await this.run(args, options)
-    if (result.exitCode !== 0) throw new HelmError(redactArgs(args, this.secrets), result)
-    return result.stdout
-  }
-
-  async version(): Promise<{ version: string; major: HelmMajor }> {
-    const version = (await this.output(['version', '--template', '{{.Version}}'], { quiet: true })).trim()
+  /** Asks the binary its version: the major decides every command line, never the input. */
+  static async open(options: HelmClientOptions): Promise<HelmClient> {
+    const probe = new HelmClient(options, '', 4)
+    const result = await probe.exec(['version', '--template', '{{.Version}}'], { quiet: true }).done
+    if (result.exitCode !== 0) throw new HelmError(['version'], result)
+    const version = result.stdout.trim()
     const major = Number(/^v(\d+)\./.exec(version)?.[1])
     if (major !== 3 && major !== 4)
       throw new Error(`unsupported helm version ${version}: this action drives Helm 3 and 4`)
-    return { version, major }
+    return new HelmClient(options, version, major)
+  }
+
+  get path(): string {
+    return this.options.path
+  }
+
+  /** The release's revisions, oldest first; empty when it does not exist. */
+  async history(target: ReleaseTarget): Promise<HistoryEntry[]> {
+    const result = await this.exec(buildHistoryArgs(target, { max: HISTORY_MAX }), { quiet: true }).done
+    if (result.exitCode === 0) return parseHistory(result.stdout)
+    if (isReleaseNotFound(result.stderr)) return []
+    throw new Error(`cannot read the history of release ${target.release}: ${helmErrorText(result.stderr)}`)
+  }
+
+  /** Starts an install or upgrade (argv from buildDeployArgs); the caller watches and may signal it. */
+  startDeploy(args: readonly string[], options: ExecOptions): RunningProcess {
+    return this.exec(args, options)
+  }
+
+  async rollback(
+    target: ReleaseTarget,
+    revision: number,
+    options: { timeout: string; replaceObjects?: boolean }
+  ): Promise<HelmCommandResult> {
+    return this.command(buildRollbackArgs(target, revision, { major: this.major, ...options }))
+  }
+
+  async uninstall(
+    target: ReleaseTarget,
+    options: { timeout: string; extraArgs?: readonly string[] }
+  ): Promise<HelmCommandResult> {
+    return this.command(buildUninstallArgs(target, { major: this.major, ...options }))
+  }
+
+  async dependencyBuild(chartDir: string): Promise<HelmCommandResult> {
+    return this.command(buildDependencyBuildArgs(chartDir))
   }
 
   /** Forwards a signal to every helm process still running (workflow cancellation). */
@@ -95,5 +113,52 @@ export class HelmClient {
     let sent = 0
     for (const child of this.running) if (child.signal(signal)) sent++
     return sent
+  }
+
+  private async command(args: readonly string[]): Promise<HelmCommandResult> {
+    const result = await this.exec(args, {}).done
+    return result.exitCode === 0
+      ? { ok: true, durationMs: result.durationMs }
+      : {
+          ok: false,
+          error: helmErrorText(result.stderr) || `helm exited with ${result.exitCode}`,
+          durationMs: result.durationMs
+        }
+  }
+
+  /**
+   * The one way helm runs: an argument array, output streamed to the log (redacted) unless quiet, stderr and
+   * stdout of the result redacted. A non-zero exit is in the result, never thrown.
+   */
+  private exec(args: readonly string[], options: ExecOptions): RunningProcess {
+    const { redactor, log } = this.options
+    const argv = options.debugOutput ? [...args, '--debug'] : [...args]
+    if (!options.quiet) log.info(`$ helm ${redactor.args(args).join(' ')}`)
+    const filter = options.debugOutput ? createDebugOutputFilter() : undefined
+    const child = spawnProcess(this.options.path, argv, {
+      env: { ...(this.options.env ?? process.env), NO_COLOR: '1' },
+      stdin: options.stdin,
+      maxChars: KEPT_OUTPUT_CHARS,
+      onLine: (stream, line) => {
+        options.onLine?.(stream, line)
+        if (options.quiet) return
+        const disposition = filter?.classify(stream, line) ?? 'log'
+        if (disposition === 'log') log.info(redactor.text(line))
+        else if (disposition === 'debug') log.debug(redactor.text(line))
+      }
+    })
+    this.running.add(child)
+    const done = child.done.then(result => {
+      this.running.delete(child)
+      return { ...result, stdout: redactor.text(result.stdout), stderr: redactor.text(result.stderr) }
+    })
+    return {
+      pid: child.pid,
+      done,
+      signal: signal => child.signal(signal),
+      get exited() {
+        return child.exited
+      }
+    }
   }
 }

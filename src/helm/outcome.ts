@@ -1,4 +1,6 @@
-import type { DeployMode } from '../inputs.js'
+/** What a helm run did to the release, read from helm's error and the release history. Pure. */
+import type { FailureCause } from '../cause.js'
+import type { DeployMode } from '../inputs/index.js'
 
 /** One element of `helm history -o json`, oldest first. */
 export interface HistoryEntry {
@@ -20,12 +22,13 @@ export interface Outcome {
   /** Live (deployed) revision before the run. */
   previousRevision?: number
   rolledBack: boolean
-  failureReason?: string
+  cause?: FailureCause
   /** What happened to the release store, for the report. */
   detail?: string
 }
 
 export interface OutcomeFacts {
+  release: string
   mode: DeployMode
   exitCode: number
   stderr: string
@@ -38,10 +41,17 @@ const PENDING_STATUSES = new Set(['pending-install', 'pending-upgrade', 'pending
 const ROLLBACK_DESCRIPTION = /^Rollback to (\d+)$/
 const CANCELLED_NOTICE = /^Release \S+ has been cancelled\.$/
 const NOT_FOUND = /^Error: (?:\S+: )?release: not found$/m
+/** helm refusing because another helm holds the release, or lost the race to create its revision. */
+const CONCURRENT =
+  /another operation \(install\/upgrade\/rollback\) is in progress|release: already exists|cannot re-use a name that is still in use/
 
-/** Parses `helm history -o json` output; a missing release is an empty history. */
+/** helm's answer for a release that does not exist (history, status, rollback). */
+export function isReleaseNotFound(stderr: string): boolean {
+  return NOT_FOUND.test(stderr)
+}
+
+/** Parses `helm history -o json` output, oldest first. */
 export function parseHistory(stdout: string): HistoryEntry[] {
-  if (NOT_FOUND.test(stdout)) return []
   // Helm prints the cancel notice on stdout even with -o json.
   const json = stdout
     .split(/\r?\n/)
@@ -129,9 +139,9 @@ interface ParsedError {
   cleanupError?: string
 }
 
-/** Helm's root error from stderr, without the `Error:`, phase and atomic-wrapper prefixes. */
-export function extractFailureReason(stderr: string): string | undefined {
-  return parseHelmError(stderr)?.reason
+/** Helm's root error from stderr, without the `Error:`, phase and atomic-wrapper prefixes; '' when none. */
+export function helmErrorText(stderr: string): string {
+  return parseHelmError(stderr)?.reason ?? ''
 }
 
 function parseHelmError(stderr: string): ParsedError | undefined {
@@ -217,19 +227,37 @@ export function classifyOutcome(facts: OutcomeFacts): Outcome {
   const previousRevision = liveRevision(facts.historyBefore)
   const revision = liveRevision(facts.historyAfter)
   const error = facts.exitCode === 0 ? undefined : parseHelmError(facts.stderr)
-  const failureReason =
-    error?.reason ?? (facts.exitCode === 0 ? undefined : `helm exited with ${facts.exitCode}`)
+  const cause: FailureCause | undefined =
+    facts.exitCode === 0
+      ? undefined
+      : { source: 'helm', message: error?.reason ?? `helm exited with ${facts.exitCode}` }
   const base = { previousRevision, rolledBack: false }
 
   if (facts.mode === 'uninstall') {
     if (facts.exitCode === 0) return { ...base, status: 'uninstalled', revision: undefined }
-    return { ...base, status: 'failed', revision, failureReason, detail: 'helm uninstall failed' }
+    return { ...base, status: 'failed', revision, cause, detail: 'helm uninstall failed' }
   }
   if (facts.exitCode === 0) return { ...base, status: 'deployed', revision }
 
   const newest = latest(facts.historyAfter)
   const newestBefore = latest(facts.historyBefore)?.revision ?? 0
-  const failed = (detail: string): Outcome => ({ ...base, status: 'failed', revision, failureReason, detail })
+  const failed = (detail: string): Outcome => ({ ...base, status: 'failed', revision, cause, detail })
+
+  // Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report.
+  if (newest && CONCURRENT.test(cause?.message ?? '')) {
+    const since = parseHelmTimestamp(newest.updated)
+    const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`
+    const message = PENDING_STATUSES.has(newest.status)
+      ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
+      : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`
+    return {
+      ...base,
+      status: 'failed',
+      revision,
+      cause: { source: 'concurrent', message },
+      detail: 'this run changed nothing'
+    }
+  }
 
   if (!newest) {
     if (error?.cleanup === 'uninstalled') {
@@ -238,7 +266,7 @@ export function classifyOutcome(facts: OutcomeFacts): Outcome {
         status: 'rolled-back',
         revision: undefined,
         rolledBack: true,
-        failureReason,
+        cause,
         detail: 'the failed install was uninstalled; no release is left'
       }
     }
@@ -258,7 +286,7 @@ export function classifyOutcome(facts: OutcomeFacts): Outcome {
       status: 'rolled-back',
       revision: newest.revision,
       rolledBack: true,
-      failureReason,
+      cause,
       detail: `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`
     }
   }

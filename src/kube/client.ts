@@ -1,4 +1,6 @@
+/** The one client of the kubectl binary: reads only, a method per read, one private exec, typed errors. */
 import { ProcessError, spawnProcess, type ProcessResult } from '../exec/process.js'
+import type { KubeReader } from './watch.js'
 
 export class KubectlError extends ProcessError {
   constructor(args: readonly string[], result: ProcessResult) {
@@ -16,12 +18,13 @@ export interface KubectlClientOptions {
   requestTimeout?: string
 }
 
-export interface KubeList<T> {
+interface KubeList<T> {
   items: T[]
 }
 
-/** The one wrapper around kubectl: resolved path, argument arrays, typed errors. Reads only. */
-export class KubectlClient {
+const NOT_FOUND = /\(NotFound\)|not found/
+
+export class KubectlClient implements KubeReader {
   readonly path: string
   private readonly env: NodeJS.ProcessEnv
   private readonly common: string[]
@@ -33,22 +36,15 @@ export class KubectlClient {
     if (options.kubeContext) this.common.push('--context', options.kubeContext)
   }
 
-  async run(args: readonly string[]): Promise<string> {
-    const full = [...args, ...this.common]
-    const result = await spawnProcess(this.path, full, { env: this.env }).done
-    if (result.exitCode !== 0) throw new KubectlError(full, result)
-    return result.stdout
-  }
-
   /** The namespace of the current (or given) context; `default` when it names none. */
   async contextNamespace(): Promise<string> {
-    const out = await this.run(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}'])
+    const out = await this.output(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}'])
     return out.trim() || 'default'
   }
 
-  /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back. */
-  async list<T>(kinds: readonly string[], namespace: string, extra: readonly string[] = []): Promise<T[]> {
-    const out = await this.run(['get', kinds.join(','), '--namespace', namespace, '-o', 'json', ...extra])
+  /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back (no size limit). */
+  async list<T>(kinds: readonly string[], namespace: string): Promise<T[]> {
+    const out = await this.output(['get', kinds.join(','), '--namespace', namespace, '-o', 'json'])
     return (JSON.parse(out) as KubeList<T>).items
   }
 
@@ -68,6 +64,44 @@ export class KubectlClient {
       `--tail=${options.tailLines}`
     ]
     if (options.previous) args.push('--previous')
-    return this.run(args)
+    return this.output(args)
+  }
+
+  /**
+   * The keys of a ConfigMap or Secret; undefined when it does not exist. A template prints the key names only,
+   * so no value ever leaves kubectl.
+   */
+  async configKeys(
+    kind: 'configmap' | 'secret',
+    namespace: string,
+    name: string
+  ): Promise<string[] | undefined> {
+    const template =
+      '{{range $k, $v := .data}}{{$k}}{{"\\n"}}{{end}}{{range $k, $v := .binaryData}}{{$k}}{{"\\n"}}{{end}}'
+    const result = await this.exec([
+      'get',
+      kind,
+      name,
+      '--namespace',
+      namespace,
+      '-o',
+      `go-template=${template}`
+    ])
+    if (result.exitCode !== 0) {
+      if (NOT_FOUND.test(result.stderr)) return undefined
+      throw new KubectlError(['get', kind, name], result)
+    }
+    return result.stdout.split('\n').filter(Boolean)
+  }
+
+  private async output(args: readonly string[]): Promise<string> {
+    const result = await this.exec(args)
+    if (result.exitCode !== 0) throw new KubectlError([...args, ...this.common], result)
+    return result.stdout
+  }
+
+  /** The one way kubectl runs: an argument array with the common flags; a non-zero exit is in the result. */
+  private exec(args: readonly string[]): Promise<ProcessResult> {
+    return spawnProcess(this.path, [...args, ...this.common], { env: this.env }).done
   }
 }

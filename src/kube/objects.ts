@@ -1,6 +1,11 @@
-import type { ContainerDiagnosis, EventRecord, PodDiagnosis, WorkloadState } from './diagnostics.js'
-
-/** Typed views of the few fields we read from kubectl's JSON, and their conversion to the diagnostics model. Pure. */
+/** Typed views of the fields we read from kubectl's JSON, and their conversion to the diagnostics model. Pure. */
+import type {
+  ContainerDiagnosis,
+  EventRecord,
+  PodDiagnosis,
+  PodRevision,
+  WorkloadState
+} from './diagnostics.js'
 
 export interface OwnerRef {
   kind: string
@@ -13,7 +18,9 @@ export interface Meta {
   name: string
   namespace?: string
   uid: string
+  generation?: number
   creationTimestamp?: string
+  deletionTimestamp?: string
   annotations?: Record<string, string>
   labels?: Record<string, string>
   ownerReferences?: OwnerRef[]
@@ -24,6 +31,7 @@ export interface Condition {
   status: string
   reason?: string
   message?: string
+  lastTransitionTime?: string
 }
 
 export interface KubeItem {
@@ -37,10 +45,12 @@ export interface KubeItem {
   }
   status?: {
     phase?: string
+    observedGeneration?: number
     conditions?: Condition[]
     replicas?: number
     readyReplicas?: number
     availableReplicas?: number
+    updateRevision?: string
     succeeded?: number
     failed?: number
     desiredNumberScheduled?: number
@@ -53,7 +63,13 @@ export interface KubeItem {
 interface ContainerStateView {
   running?: { startedAt?: string }
   waiting?: { reason?: string; message?: string }
-  terminated?: { exitCode: number; reason?: string; message?: string; finishedAt?: string }
+  terminated?: {
+    exitCode: number
+    reason?: string
+    message?: string
+    startedAt?: string
+    finishedAt?: string
+  }
 }
 
 export interface ContainerStatus {
@@ -65,6 +81,7 @@ export interface ContainerStatus {
   lastState?: ContainerStateView
 }
 
+/** A core/v1 Event, as served for both core/v1 and events.k8s.io/v1 writers (`series` from the latter). */
 export interface KubeEvent {
   metadata: Meta
   type?: string
@@ -74,12 +91,17 @@ export interface KubeEvent {
   firstTimestamp?: string | null
   lastTimestamp?: string | null
   eventTime?: string | null
+  series?: { count?: number; lastObservedTime?: string | null } | null
+  source?: { component?: string } | null
+  reportingComponent?: string
   involvedObject: { kind?: string; name?: string; uid?: string; namespace?: string }
 }
 
 export const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name'
 export const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace'
 export const HOOK_ANNOTATION = 'helm.sh/hook'
+const DEPLOYMENT_REVISION = 'deployment.kubernetes.io/revision'
+const DAEMONSET_TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation'
 
 export function belongsToRelease(item: KubeItem, release: string, namespace: string): boolean {
   const a = item.metadata.annotations ?? {}
@@ -96,6 +118,50 @@ function conditionText(c: Condition): string {
   return `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`
 }
 
+/** The controller has seen the object's latest spec (until then its status and revision markers are stale). */
+function observed(item: KubeItem): boolean {
+  return (item.status?.observedGeneration ?? 0) >= (item.metadata.generation ?? 0)
+}
+
+/**
+ * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet
+ * carries the Deployment's own revision number; a StatefulSet's when their controller-revision-hash is its
+ * updateRevision; a DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
+ * While a controller has not yet seen the latest spec, its pods count as old: judging them could blame the
+ * previous revision.
+ */
+export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>): PodRevision {
+  const owner = controllerOf(pod)
+  const parent = owner ? byUid.get(owner.uid) : undefined
+  if (!parent) return 'new'
+  const labels = pod.metadata.labels ?? {}
+  switch (parent.kind) {
+    case 'ReplicaSet': {
+      const rsOwner = controllerOf(parent)
+      const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined
+      if (!deployment || deployment.kind !== 'Deployment') return 'new'
+      const wanted = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]
+      const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION]
+      return observed(deployment) && wanted !== undefined && own === wanted ? 'new' : 'old'
+    }
+    case 'StatefulSet': {
+      const update = parent.status?.updateRevision
+      if (!update) return observed(parent) ? 'new' : 'old'
+      return observed(parent) && labels['controller-revision-hash'] === update ? 'new' : 'old'
+    }
+    case 'DaemonSet': {
+      const generation =
+        parent.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ??
+        String(parent.metadata.generation ?? '')
+      const own = labels['pod-template-generation']
+      if (own === undefined) return observed(parent) ? 'new' : 'old'
+      return observed(parent) && own === generation ? 'new' : 'old'
+    }
+    default:
+      return 'new'
+  }
+}
+
 export function toWorkloadState(item: KubeItem): WorkloadState {
   const status = item.status ?? {}
   const conditions = status.conditions ?? []
@@ -104,7 +170,9 @@ export function toWorkloadState(item: KubeItem): WorkloadState {
     name: item.metadata.name,
     desired: 0,
     ready: 0,
-    conditions: conditions.filter(c => c.status !== 'True' || c.type === 'Failed').map(conditionText)
+    conditions: conditions
+      .filter(c => c.status !== 'True' || c.type === 'Failed' || c.type === 'FailureTarget')
+      .map(conditionText)
   }
   const hook = item.metadata.annotations?.[HOOK_ANNOTATION]
   if (hook) state.hook = hook
@@ -112,7 +180,10 @@ export function toWorkloadState(item: KubeItem): WorkloadState {
     case 'Job': {
       state.desired = item.spec?.completions ?? 1
       state.ready = status.succeeded ?? 0
-      const failed = conditions.find(c => c.type === 'Failed' && c.status === 'True')
+      // FailureTarget comes first and is final; Failed follows once the Job's pods are gone.
+      const failed =
+        conditions.find(c => c.type === 'Failed' && c.status === 'True') ??
+        conditions.find(c => c.type === 'FailureTarget' && c.status === 'True')
       if (failed) state.failure = { reason: failed.reason ?? 'Failed', message: failed.message ?? '' }
       break
     }
@@ -146,13 +217,24 @@ function toContainer(status: ContainerStatus): ContainerDiagnosis {
   if (reason) out.reason = reason
   if (message) out.message = message
   if (state.terminated) out.exitCode = state.terminated.exitCode
+  if (state.running?.startedAt) out.startedAt = state.running.startedAt
   const last = status.lastState?.terminated
-  if (last)
-    out.lastTermination = { exitCode: last.exitCode, reason: last.reason, finishedAt: last.finishedAt }
+  if (last) {
+    out.lastTermination = {
+      exitCode: last.exitCode,
+      reason: last.reason,
+      startedAt: last.startedAt,
+      finishedAt: last.finishedAt
+    }
+  }
   return out
 }
 
-export function toPodDiagnosis(item: KubeItem, owner: string | undefined): PodDiagnosis {
+export function toPodDiagnosis(
+  item: KubeItem,
+  owner: string | undefined,
+  revision: PodRevision
+): PodDiagnosis {
   const status = item.status ?? {}
   const conditions = status.conditions ?? []
   const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]
@@ -167,13 +249,18 @@ export function toPodDiagnosis(item: KubeItem, owner: string | undefined): PodDi
       restartCount: 0,
       state: 'unknown'
     }))
+  const ready = conditions.find(c => c.type === 'Ready')
   const pod: PodDiagnosis = {
     name: item.metadata.name,
     phase: status.phase ?? 'Unknown',
+    revision,
     conditions: conditions.filter(c => c.status !== 'True').map(conditionText),
+    ready: ready?.status === 'True',
     containers: [...statuses.map(toContainer), ...pending],
+    terminating: item.metadata.deletionTimestamp !== undefined,
     deleted: false
   }
+  if (pod.ready && ready?.lastTransitionTime) pod.readySince = ready.lastTransitionTime
   if (item.spec?.nodeName) pod.node = item.spec.nodeName
   if (owner) pod.owner = owner
   const unschedulable = conditions.find(c => c.type === 'PodScheduled' && c.status === 'False')
@@ -181,16 +268,19 @@ export function toPodDiagnosis(item: KubeItem, owner: string | undefined): PodDi
   return pod
 }
 
+/** Either shape: core/v1 (`count`, `lastTimestamp`) or events.k8s.io/v1 seen through core/v1 (`series`, `eventTime`). */
 export function toEventRecord(event: KubeEvent): EventRecord {
   const record: EventRecord = {
     type: event.type ?? 'Normal',
     reason: event.reason ?? '',
     object: `${event.involvedObject.kind ?? '?'}/${event.involvedObject.name ?? '?'}`,
     message: (event.message ?? '').trim(),
-    count: event.count ?? 1
+    count: event.series?.count ?? (event.count || 1)
   }
-  const first = event.firstTimestamp ?? event.eventTime ?? undefined
-  const last = event.lastTimestamp ?? event.eventTime ?? first
+  const source = event.reportingComponent || event.source?.component
+  if (source) record.source = source
+  const first = event.firstTimestamp || event.eventTime || undefined
+  const last = event.series?.lastObservedTime || event.lastTimestamp || event.eventTime || first
   if (first) record.firstSeen = first
   if (last) record.lastSeen = last
   return record

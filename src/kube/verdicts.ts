@@ -1,53 +1,108 @@
-import type { FailFastVerdict, PodDiagnosis, WorkloadState } from './diagnostics.js'
-
-/** Pure fail-fast rules: failures that waiting will not heal. */
+/**
+ * Fail-fast: the failures that waiting will not heal, judged on the new revision's pods only. Each rule waits as
+ * long as the real component can still heal the symptom (see README, "What fail-fast waits for"). Pure.
+ */
+import type { EventRecord, PodDiagnosis, Verdict, VerdictRule, WorkloadState } from './diagnostics.js'
 
 export interface VerdictOptions {
   /** CrashLoopBackOff counts once a container restarted this often. */
   restarts: number
-  /** How long CreateContainerConfigError must last (the referenced object may still be on its way). */
+  /** How long CreateContainerConfigError must last before the missing object is looked up. */
   configErrorMs: number
-  /** How long an insufficient-resources FailedScheduling must last (an autoscaler may add a node). */
+  /** When the missing object exists by then: how much longer the kubelet gets to retry (its resync is 10-15 s). */
+  configRetryGraceMs: number
+  /** How long an insufficient-resources FailedScheduling must last without an autoscaler scaling up. */
   unschedulableMs: number
 }
 
 export const DEFAULT_VERDICT_OPTIONS: VerdictOptions = {
   restarts: 2,
   configErrorMs: 10_000,
+  configRetryGraceMs: 20_000,
   unschedulableMs: 30_000
 }
 
-export interface VerdictInput {
-  at: number
-  pods: readonly PodDiagnosis[]
-  workloads: readonly WorkloadState[]
+/** A ConfigMap or Secret (and key) a container waits for, named by the kubelet's message. */
+export interface ConfigReference {
+  kind: 'configmap' | 'secret'
+  name: string
+  key?: string
 }
 
-/** What earlier observations established: when each symptom was first seen, and in how many in a row. */
+export type LookupResult = 'present' | 'missing' | 'unknown'
+
+export interface VerdictInput {
+  at: number
+  /** New-revision pods that are not terminating: the only ones judged. */
+  pods: readonly PodDiagnosis[]
+  workloads: readonly WorkloadState[]
+  /** Events about the release's objects. */
+  events: readonly EventRecord[]
+  /** What lookups found, by referenceKey. */
+  lookups: ReadonlyMap<string, LookupResult>
+}
+
+export interface Evaluation {
+  verdict?: Verdict
+  /** Objects to look up before a config-error verdict can be reached. */
+  lookups: ConfigReference[]
+}
+
+/** What earlier observations established: when each symptom was first seen, and what was seen of it. */
 export interface VerdictMemory {
   symptoms: Map<string, { since: number; streak: number }>
+  /** Containers seen in ImagePullBackOff, and how many failed pulls were seen after that. */
+  pullRetries: Map<string, { backOffSeen: boolean; failuresAfterBackOff: number }>
 }
 
 export function newVerdictMemory(): VerdictMemory {
-  return { symptoms: new Map() }
+  return { symptoms: new Map(), pullRetries: new Map() }
 }
 
-const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff'])
 const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/
+/** Pull errors no retry can heal: the image or tag does not exist. */
+const PERMANENT_PULL = /manifest unknown|:\s*not found\b/i
+/** The kubelet's own throttle (registryPullQPS): always transient. */
+const PULL_THROTTLED = /pull QPS exceeded/i
+const SCALE_UP = new Set(['TriggeredScaleUp', 'Nominated'])
+const NO_SCALE_UP = 'NotTriggerScaleUp'
+
+export function referenceKey(ref: ConfigReference): string {
+  return `${ref.kind}/${ref.name}${ref.key === undefined ? '' : `#${ref.key}`}`
+}
+
+/** The object a CreateContainerConfigError names, from the kubelet's wording. */
+export function configReference(message: string): ConfigReference | undefined {
+  const missing = /^(configmap|secret) "([^"]+)" not found/.exec(message)
+  if (missing) return { kind: missing[1] as 'configmap' | 'secret', name: missing[2] ?? '' }
+  const key = /^couldn't find key (\S+) in (ConfigMap|Secret) [^/\s]+\/(\S+)/.exec(message)
+  if (key) {
+    return { kind: key[2] === 'Secret' ? 'secret' : 'configmap', name: key[3] ?? '', key: key[1] ?? '' }
+  }
+  return undefined
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
+function podEvents(events: readonly EventRecord[], pod: string): EventRecord[] {
+  return events.filter(e => e.object === `Pod/${pod}`)
+}
+
+function newest(events: readonly EventRecord[]): EventRecord | undefined {
+  return [...events].sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))[0]
+}
+
 /**
- * Updates the memory with one observation and returns the first verdict that holds, if any. Deterministic:
- * workloads first (their conditions are final), then pods in the given order.
+ * Updates the memory with one observation and returns the first verdict that holds (workloads first: their
+ * conditions are final; then pods in the given order), and the lookups still needed.
  */
 export function evaluateFailFast(
   input: VerdictInput,
   memory: VerdictMemory,
   options: VerdictOptions = DEFAULT_VERDICT_OPTIONS
-): FailFastVerdict | undefined {
+): Evaluation {
   const seen = new Set<string>()
   const track = (key: string): { since: number; streak: number } => {
     seen.add(key)
@@ -56,9 +111,16 @@ export function evaluateFailFast(
     memory.symptoms.set(key, next)
     return next
   }
-  const verdicts: FailFastVerdict[] = []
-  const verdict = (rule: FailFastVerdict['rule'], message: string): void => {
-    verdicts.push({ rule, message, at: input.at })
+  const verdicts: Verdict[] = []
+  const lookups: ConfigReference[] = []
+  const verdict = (rule: VerdictRule, message: string, pod?: string): void => {
+    verdicts.push({
+      rule,
+      message,
+      at: input.at,
+      phase: 'wait',
+      ...(pod ? { pod, revision: 'new' as const } : {})
+    })
   }
 
   for (const workload of input.workloads) {
@@ -76,32 +138,103 @@ export function evaluateFailFast(
   }
 
   for (const pod of input.pods) {
-    if (pod.deleted) continue
+    if (pod.terminating || pod.deleted || pod.revision !== 'new') continue
+    const events = podEvents(input.events, pod.name)
     if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
       const symptom = track(`unschedulable:${pod.name}`)
-      if (input.at - symptom.since >= options.unschedulableMs) {
-        verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`)
+      const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP))
+      if (autoscaler?.reason === NO_SCALE_UP) {
+        verdict(
+          'unschedulable',
+          `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`,
+          pod.name
+        )
+      } else if (!autoscaler && input.at - symptom.since >= options.unschedulableMs) {
+        verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`, pod.name)
       }
     }
+    const jobPod = pod.owner?.startsWith('Job/') ?? false
     for (const c of pod.containers) {
       const where = `container ${c.name} in pod ${pod.name}`
       if (c.reason === 'InvalidImageName') {
-        verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`)
-      } else if (c.reason && IMAGE_PULL.has(c.reason)) {
-        const symptom = track(`image-pull:${pod.name}/${c.name}`)
-        if (symptom.streak >= 2) verdict('image-pull', `${where} cannot pull image ${c.image} (${c.reason})`)
-      } else if (c.reason === 'CrashLoopBackOff' && c.restartCount >= options.restarts) {
-        const exit = c.lastTermination ? `exit code ${c.lastTermination.exitCode}, ` : ''
-        verdict('crash-loop', `${where} crash-looping (${exit}${plural(c.restartCount, 'restart')})`)
+        verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`, pod.name)
+      } else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
+        const message = imagePullVerdict(
+          `${pod.name}/${c.name}`,
+          c.reason,
+          c.image,
+          c.message ?? '',
+          events,
+          memory
+        )
+        seen.add(`pull:${pod.name}/${c.name}`)
+        if (message) verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name)
+      } else if (c.reason === 'CrashLoopBackOff' && !jobPod && c.restartCount >= options.restarts) {
+        const last = c.lastTermination
+        const why = last
+          ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
+          : ''
+        verdict('crash-loop', `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`, pod.name)
       } else if (c.reason === 'CreateContainerConfigError') {
         const symptom = track(`config:${pod.name}/${c.name}`)
-        if (input.at - symptom.since >= options.configErrorMs) {
-          verdict('config-error', `${where} cannot start: ${c.message ?? c.reason}`)
-        }
+        const waited = input.at - symptom.since
+        if (waited < options.configErrorMs) continue
+        const message = c.message ?? c.reason
+        const ref = configReference(message)
+        const found = ref ? input.lookups.get(referenceKey(ref)) : 'unknown'
+        if (ref && found === undefined) lookups.push(ref)
+        else if (found === 'present') {
+          if (waited >= options.configErrorMs + options.configRetryGraceMs) {
+            verdict(
+              'config-error',
+              `${where} cannot start: ${message} (the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s)`,
+              pod.name
+            )
+          }
+        } else verdict('config-error', `${where} cannot start: ${message}`, pod.name)
       }
     }
   }
 
   for (const key of [...memory.symptoms.keys()]) if (!seen.has(key)) memory.symptoms.delete(key)
-  return verdicts[0]
+  for (const key of [...memory.pullRetries.keys()])
+    if (!seen.has(`pull:${key}`)) memory.pullRetries.delete(key)
+  return { verdict: verdicts[0], lookups }
+}
+
+/**
+ * An image pull fails for good when the image does not exist, or when a retry after the kubelet's back-off
+ * failed too (a registry's 5xx or timeout usually heals on the retry). The kubelet's own throttle never counts.
+ */
+function imagePullVerdict(
+  key: string,
+  reason: string,
+  image: string,
+  message: string,
+  events: readonly EventRecord[],
+  memory: VerdictMemory
+): string | undefined {
+  const failures = events.filter(
+    e =>
+      e.type === 'Warning' &&
+      e.message.startsWith(`Failed to pull image "${image}"`) &&
+      !PULL_THROTTLED.test(e.message)
+  )
+  const cause = (failures[0]?.message.replace(/^Failed to pull image "[^"]*": /, '') ?? message).trim()
+  if (PULL_THROTTLED.test(message) && failures.length === 0) return undefined
+  if (PERMANENT_PULL.test(cause) || PERMANENT_PULL.test(message)) {
+    return `${reason}: ${(cause || message).split(': ').slice(-2).join(': ')}`
+  }
+  const retries = memory.pullRetries.get(key) ?? { backOffSeen: false, failuresAfterBackOff: 0 }
+  if (reason === 'ImagePullBackOff') retries.backOffSeen = true
+  else if (retries.backOffSeen && !PULL_THROTTLED.test(message)) {
+    retries.failuresAfterBackOff++
+    retries.backOffSeen = false
+  }
+  memory.pullRetries.set(key, retries)
+  const counted = failures.reduce((n, e) => n + e.count, 0)
+  const failed = Math.max(counted, retries.failuresAfterBackOff + 1)
+  // The end of the runtime's error says what went wrong (`… lookup x: no such host`, `…: 503 Service Unavailable`).
+  const short = cause.split(': ').slice(-2).join(': ')
+  return failed >= 2 ? `${reason}, ${failed} failed pulls${short ? `: ${short}` : ''}` : undefined
 }

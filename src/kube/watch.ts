@@ -1,16 +1,24 @@
+/**
+ * Watches a release's objects beside helm by polling kubectl: the latest state of every pod and container and
+ * every event about them, kept so the evidence survives helm's rollback. While helm waits it judges fail-fast
+ * rules on the new revision; after helm's wait it verifies min-ready. Never throws: a failed read makes the
+ * diagnostics partial.
+ */
+import type { Log } from '../log.js'
 import type {
   Diagnostics,
   EventRecord,
-  FailFastVerdict,
   LogTail,
   PodDiagnosis,
+  Verdict,
+  Verification,
   WorkloadState
 } from './diagnostics.js'
-import type { KubectlClient } from './client.js'
 import {
   belongsToRelease,
   controllerOf,
   HOOK_ANNOTATION,
+  podRevision,
   sortEvents,
   toEventRecord,
   toPodDiagnosis,
@@ -19,14 +27,37 @@ import {
   type KubeItem
 } from './objects.js'
 import {
+  evaluateStability,
+  newReadinessTracker,
+  newStabilityMemory,
+  trackReadiness,
+  type StabilityState
+} from './stability.js'
+import {
   DEFAULT_VERDICT_OPTIONS,
   evaluateFailFast,
   newVerdictMemory,
+  referenceKey,
+  type ConfigReference,
+  type LookupResult,
   type VerdictOptions
 } from './verdicts.js'
 
+/** What the watcher reads from the cluster (KubectlClient; a fake in unit tests). */
+export interface KubeReader {
+  list<T>(kinds: readonly string[], namespace: string): Promise<T[]>
+  logs(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: { previous: boolean; tailLines: number }
+  ): Promise<string>
+  /** The keys of a ConfigMap or Secret (never a value); undefined when it does not exist. */
+  configKeys(kind: 'configmap' | 'secret', namespace: string, name: string): Promise<string[] | undefined>
+}
+
 export interface WatchOptions {
-  kubectl: KubectlClient
+  kubectl: KubeReader
   release: string
   namespace: string
   /** Lines kept per log tail. */
@@ -35,36 +66,57 @@ export interface WatchOptions {
   intervalMs?: number
   failFast: boolean
   verdictOptions?: VerdictOptions
-  /** Called once, with the first verdict reached while helm is waiting. */
-  onVerdict?: (verdict: FailFastVerdict) => void
-  /** True once helm has created every object and waits for readiness; only then may a verdict act. */
+  /** Called once, with the first fail-fast verdict reached while helm is waiting. */
+  onVerdict?: (verdict: Verdict) => void
+  /** True while helm has created every object and waits for readiness; only then may a verdict act. */
   isHelmWaiting?: () => boolean
   now?: () => number
-  log?: (line: string) => void
+  log?: Log
 }
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods']
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job'])
+/** Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod. */
+const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod']
 /** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
 const HOOK_GRACE_MS = 5_000
 /** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
 const EVENT_GRACE_MS = 2_000
 const MAX_LINE = 2_000
-const MAX_LOG_BYTES = 256 * 1024
+/** Per log tail, and for all tails together: the newest lines that fit are kept. */
+const MAX_TAIL_BYTES = 256 * 1024
+const MAX_LOG_BYTES = 1024 * 1024
 const FINAL_COLLECTION_MS = 10_000
 const SLOW_DOWN_AFTER_MS = 30_000
+/** A verification that sees no failure gives up waiting for pods that never became Ready after this much more. */
+const VERIFY_EXTRA_MS = 30_000
 
-function capLines(text: string, lines: number): { lines: string[]; truncated: boolean } {
-  const all = text.replace(/\n$/, '').split('\n')
-  const kept = all.slice(-lines).map(l => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l))
-  return { lines: text === '' ? [] : kept, truncated: all.length > lines || kept.some(l => l.endsWith('…')) }
+/** The newest lines of a log that fit the byte budget, each line capped; how many older lines were dropped. */
+export function logTail(
+  text: string,
+  maxLines: number,
+  maxBytes: number
+): Omit<LogTail, 'pod' | 'container' | 'previous'> {
+  const all = text === '' ? [] : text.replace(/\n$/, '').split('\n')
+  const lines: string[] = []
+  let bytes = 0
+  let cut = false
+  for (let i = all.length - 1; i >= 0 && lines.length < maxLines; i--) {
+    let line = all[i] ?? ''
+    if (line.length > MAX_LINE) {
+      line = `${line.slice(0, MAX_LINE)}…`
+      cut = true
+    }
+    const size = Buffer.byteLength(line, 'utf8') + 1
+    if (bytes + size > maxBytes) break
+    bytes += size
+    lines.push(line)
+  }
+  lines.reverse()
+  const droppedLines = all.length - lines.length
+  return { lines, truncated: droppedLines > 0 || cut, ...(droppedLines > 0 ? { droppedLines } : {}) }
 }
 
-/**
- * Watches a release's objects beside helm by polling kubectl, keeping the latest state of every pod and
- * container and every event about them, so the evidence survives helm's rollback. Never throws: a failed read
- * makes the diagnostics partial.
- */
 export class ReleaseWatcher {
   private readonly options: WatchOptions
   private readonly now: () => number
@@ -78,8 +130,13 @@ export class ReleaseWatcher {
   private readonly previousLogRestarts = new Map<string, number>()
   private readonly partial = new Set<string>()
   private readonly memory = newVerdictMemory()
-  private verdict: FailFastVerdict | undefined
+  private readonly readiness = newReadinessTracker()
+  private readonly lookups = new Map<string, LookupResult>()
+  private verdict: Verdict | undefined
+  private verification: Verification | undefined
   private observations = 0
+  /** Set by verify(): its last observation was made after helm exited, so stop() need not repeat it. */
+  private observedAfterHelm = false
   private stopped = false
   private loop: Promise<void> | undefined
   private wake: (() => void) | undefined
@@ -100,25 +157,68 @@ export class ReleaseWatcher {
       const began = this.now()
       // Most failures show within seconds; a long wait is watched at half the rate, to keep kubectl's cost down.
       const interval = began - this.startedAt < SLOW_DOWN_AFTER_MS ? fast : Math.max(fast, 2_000)
-      await this.observe()
+      await this.observe('wait')
       if (this.stopped) break
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, Math.max(100, interval - (this.now() - began)))
-        this.wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
+      await this.sleep(Math.max(100, interval - (this.now() - began)))
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  private async halt(): Promise<void> {
+    this.stopped = true
+    this.wake?.()
+    await this.loop
+  }
+
+  /**
+   * After helm's wait succeeded: watches the new revision until every pod has been Ready for `minReadyMs` since it
+   * last started (returns at once when that is already so), or a crash, restart or lost readiness is seen.
+   */
+  async verify(minReadyMs: number): Promise<Verification> {
+    await this.halt()
+    const began = this.now()
+    const memory = newStabilityMemory(began)
+    const deadline = began + minReadyMs + VERIFY_EXTRA_MS
+    let state: StabilityState = { state: 'pending', settled: 0, pods: 0, waitMs: 0 }
+    for (;;) {
+      if (!(await this.observe('verify'))) {
+        if (this.now() >= deadline) break
+        await this.sleep(1_000)
+        continue
+      }
+      const at = this.now()
+      state = evaluateStability(
+        { at, pods: this.judgedPods({ jobs: false }), workloads: this.ownJobs() },
+        memory,
+        this.readiness,
+        minReadyMs
+      )
+      if (state.state !== 'pending' || at >= deadline) break
+      await this.sleep(Math.min(1_000, Math.max(100, state.waitMs)))
+    }
+    const waitedMs = this.now() - began
+    if (state.state === 'unstable') {
+      this.verdict = state.verdict
+      await this.collectLogs(true)
+    }
+    this.verification = verificationOf(state, minReadyMs, waitedMs)
+    return this.verification
   }
 
   /** Stops watching and makes the final collection (bounded), returning what was captured. */
   async stop(): Promise<Diagnostics> {
-    this.stopped = true
-    this.wake?.()
-    await this.loop
+    await this.halt()
     const final = (async () => {
-      await this.observe()
+      if (!this.observedAfterHelm) await this.observe('final')
       await this.collectLogs(true)
     })()
     let timer: NodeJS.Timeout | undefined
@@ -146,14 +246,15 @@ export class ReleaseWatcher {
       observations: this.observations
     }
     if (this.verdict) diagnostics.verdict = this.verdict
+    if (this.verification) diagnostics.verification = this.verification
     if (this.partial.size > 0) diagnostics.partial = `partial: ${[...this.partial].join('; ')}`
     return diagnostics
   }
 
   private note(why: string, error: unknown): void {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
     this.partial.add(`${why}: ${message}`)
-    this.options.log?.(`watcher: ${why}: ${message}`)
+    this.options.log?.debug(`watcher: ${why}: ${message}`)
   }
 
   private isOurs(item: KubeItem): boolean {
@@ -189,40 +290,58 @@ export class ReleaseWatcher {
     }
   }
 
-  private async observe(): Promise<void> {
+  /** One observation; false when the cluster could not be read. */
+  private async observe(phase: 'wait' | 'verify' | 'final'): Promise<boolean> {
     const read = await this.read()
-    if (!read) return
-    const { items } = read
+    if (!read) return false
+    const at = this.now()
+    this.observedAfterHelm = phase === 'verify'
     this.observations++
-    // Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod.
-    const order = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod']
-    items.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+    const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
+    const byUid = new Map<string, KubeItem>()
     const ownerNames = new Map<string, string>()
     const livePods = new Set<string>()
     for (const item of items) {
       if (!this.isOurs(item)) continue
+      byUid.set(item.metadata.uid, item)
       this.uids.add(item.metadata.uid)
       this.names.add(`${item.kind}/${item.metadata.name}`)
+      const key = `${item.kind}/${item.metadata.name}`
       if (WORKLOAD_KINDS.has(item.kind)) {
-        this.workloads.set(`${item.kind}/${item.metadata.name}`, toWorkloadState(item))
-        ownerNames.set(item.metadata.uid, `${item.kind}/${item.metadata.name}`)
+        this.workloads.set(key, toWorkloadState(item))
+        ownerNames.set(item.metadata.uid, key)
       } else if (item.kind === 'ReplicaSet') {
         const owner = controllerOf(item)
-        ownerNames.set(
-          item.metadata.uid,
-          (owner && ownerNames.get(owner.uid)) ?? `ReplicaSet/${item.metadata.name}`
-        )
+        ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? key)
       } else if (item.kind === 'Pod') {
         const owner = controllerOf(item)
         livePods.add(item.metadata.name)
-        this.pods.set(item.metadata.name, toPodDiagnosis(item, owner ? ownerNames.get(owner.uid) : undefined))
+        const diagnosis = toPodDiagnosis(
+          item,
+          owner ? ownerNames.get(owner.uid) : undefined,
+          podRevision(item, byUid)
+        )
+        this.pods.set(item.metadata.name, diagnosis)
       }
     }
     for (const [name, pod] of this.pods) if (!livePods.has(name)) pod.deleted = true
-
+    trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }))
     this.keepEvents(read.events)
     await this.collectLogs(false)
-    await this.judge()
+    if (phase === 'wait') await this.judge(at)
+    return true
+  }
+
+  /** The pods a verdict may be about: the new revision's, not being deleted. */
+  private judgedPods(options: { jobs: boolean }): PodDiagnosis[] {
+    return [...this.pods.values()].filter(
+      p =>
+        p.revision === 'new' && !p.terminating && !p.deleted && (options.jobs || !p.owner?.startsWith('Job/'))
+    )
+  }
+
+  private ownJobs(): WorkloadState[] {
+    return [...this.workloads.values()].filter(w => w.kind === 'Job')
   }
 
   private keepEvents(events: readonly KubeEvent[]): void {
@@ -240,11 +359,11 @@ export class ReleaseWatcher {
     }
   }
 
-  /** Previous-instance logs as soon as a container restarts; current logs of unready containers at the end. */
+  /** Previous-instance logs as soon as a new pod's container restarts; current logs of unready ones at the end. */
   private async collectLogs(final: boolean): Promise<void> {
     const reads: Promise<void>[] = []
     for (const pod of this.pods.values()) {
-      if (pod.deleted) continue
+      if (pod.deleted || pod.revision !== 'new') continue
       for (const c of pod.containers) {
         const key = `${pod.name}/${c.name}`
         if (c.restartCount > 0 && this.previousLogRestarts.get(key) !== c.restartCount) {
@@ -277,29 +396,82 @@ export class ReleaseWatcher {
       this.note(`reading the log of ${pod}/${container} failed`, error)
       return
     }
-    const { lines, truncated } = capLines(text, this.options.logLines)
     const key = `${pod}/${container}/${previous ? 'previous' : 'current'}`
-    if (lines.length === 0) return
-    this.logs.set(key, { pod, container, previous, lines, truncated })
-    let total = 0
-    for (const tail of this.logs.values()) total += tail.lines.reduce((n, l) => n + l.length + 1, 0)
-    if (total > MAX_LOG_BYTES) {
-      this.logs.delete(key)
-      this.partial.add('log tails were capped')
+    let used = 0
+    for (const [other, tail] of this.logs) {
+      if (other !== key) used += tail.lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0)
     }
+    const budget = Math.min(MAX_TAIL_BYTES, MAX_LOG_BYTES - used)
+    const tail = logTail(text, this.options.logLines, Math.max(0, budget))
+    if (budget < MAX_TAIL_BYTES) this.partial.add('log tails were capped')
+    if (tail.lines.length === 0) return
+    this.logs.set(key, { pod, container, previous, ...tail })
   }
 
-  private async judge(): Promise<void> {
+  private async judge(at: number): Promise<void> {
     if (!this.options.failFast || this.verdict) return
-    const verdict = evaluateFailFast(
-      { at: this.now(), pods: [...this.pods.values()], workloads: [...this.workloads.values()] },
+    const evaluation = evaluateFailFast(
+      {
+        at,
+        pods: this.judgedPods({ jobs: true }),
+        workloads: [...this.workloads.values()],
+        events: [...this.events.values()],
+        lookups: this.lookups
+      },
       this.memory,
       this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS
     )
+    if (evaluation.lookups.length > 0) await this.lookUp(evaluation.lookups)
+    const verdict = evaluation.verdict
     if (!verdict || !(this.options.isHelmWaiting?.() ?? true)) return
     this.verdict = verdict
     // The evidence first: once helm is signalled, its cleanup deletes these pods.
     await this.collectLogs(false)
     this.options.onVerdict?.(verdict)
+  }
+
+  /** Once per object: does the ConfigMap or Secret (and key) a container waits for exist now? */
+  private async lookUp(references: readonly ConfigReference[]): Promise<void> {
+    await Promise.all(
+      references.map(async ref => {
+        const key = referenceKey(ref)
+        if (this.lookups.has(key)) return
+        try {
+          const keys = await this.options.kubectl.configKeys(ref.kind, this.options.namespace, ref.name)
+          const present = keys !== undefined && (ref.key === undefined || keys.includes(ref.key))
+          this.lookups.set(key, present ? 'present' : 'missing')
+        } catch (error) {
+          this.note(`looking up ${ref.kind} ${ref.name} failed`, error)
+          this.lookups.set(key, 'unknown')
+        }
+      })
+    )
+  }
+}
+
+function verificationOf(state: StabilityState, minReadyMs: number, waitedMs: number): Verification {
+  const window = `${Math.round(minReadyMs / 100) / 10} s`
+  switch (state.state) {
+    case 'stable':
+      return {
+        result: 'stable',
+        pods: state.pods,
+        minReadyMs,
+        waitedMs,
+        summary:
+          state.pods === 0
+            ? 'no pods to verify'
+            : `${state.pods === 1 ? 'the pod' : `all ${state.pods} pods`} Ready for ${window}`
+      }
+    case 'unstable':
+      return { result: 'unstable', pods: 0, minReadyMs, waitedMs, summary: state.verdict.message }
+    case 'pending':
+      return {
+        result: 'incomplete',
+        pods: state.pods,
+        minReadyMs,
+        waitedMs,
+        summary: `${state.settled} of ${state.pods} pods Ready for ${window}; no crash or restart seen`
+      }
   }
 }

@@ -3,11 +3,11 @@
  * its author, updated in place. Never throws: a comment is a courtesy, the deploy's result stands without it.
  */
 import { createHash } from 'node:crypto'
-import * as core from '@actions/core'
 import { context as actionsContext, getOctokit } from '@actions/github'
 import type { OutcomeStatus } from '../helm/outcome.js'
-import type { CommentWhen } from '../inputs.js'
-import { isFailure, OUTCOME_MARKER_PREFIX } from './render.js'
+import type { CommentWhen } from '../inputs/index.js'
+import { isFailure } from './model.js'
+import { OUTCOME_MARKER_PREFIX } from './render.js'
 
 export interface CommentIdentity {
   release: string
@@ -133,7 +133,7 @@ export interface StickyCommentOptions {
    * which `GET /user` fails too). Defaults to `GET /user`, then ACTIONS_BOT_LOGIN.
    */
   authorLogin?: string
-  log?: CommentLog
+  log: CommentLog
 }
 
 export interface StickyCommentResult {
@@ -153,7 +153,7 @@ interface IssueComment {
 
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 export async function writeStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult> {
-  const log = options.log ?? { info: core.info, warning: core.warning }
+  const log = options.log
   const plan = commentPlan(options.when, options.status)
   if (plan === 'skip') return { action: 'skipped', reason: 'comment is never' }
   if (!options.token) {
@@ -194,7 +194,8 @@ export async function writeStickyComment(options: StickyCommentOptions): Promise
       c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker)
     )
 
-    const earlierFailure = existing !== undefined && isFailureText(previousOutcome(existing.body ?? ''))
+    const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '')
+    const earlierFailure = earlier === 'rolled-back' || earlier === 'failed'
     const succeeded = !isFailure(options.status)
     if (plan === 'resolve-existing' && !earlierFailure) {
       return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' }
@@ -213,10 +214,6 @@ export async function writeStickyComment(options: StickyCommentOptions): Promise
     log.warning(`PR comment not written: ${describeError(error)}`)
     return { action: 'failed', reason: describeError(error) }
   }
-}
-
-function isFailureText(outcome: string | undefined): boolean {
-  return outcome === 'rolled-back' || outcome === 'failed'
 }
 
 async function ownLogin(getAuthenticated: () => Promise<{ data: { login: string } }>): Promise<string> {

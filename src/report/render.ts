@@ -4,8 +4,9 @@
  */
 import type { HistoryEntry } from '../helm/outcome.js'
 import type { Diagnostics, EventRecord, LogTail, PodDiagnosis, WorkloadState } from '../kube/diagnostics.js'
-import { redactData, redactText } from './redact.js'
-import type { DeployReport } from './report.js'
+import { isFailure, type DeployReport } from './model.js'
+
+export { isFailure }
 
 /** GitHub rejects a step summary above 1 MiB (bytes). */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024
@@ -15,18 +16,9 @@ export const COMMENT_LIMIT_CHARS = 65_536
 /** Hidden in the comment so a later run can tell a failure comment from a success one. */
 export const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:'
 
-/**
- * Read when present: `helmError` (helm's own error when a fail-fast verdict is the failure reason) and the
- * `diagnostics` that buildReport carries along.
- */
-export type RenderedReport = DeployReport & { helmError?: string | null; diagnostics?: Diagnostics }
-
 export interface RenderInput {
-  report: RenderedReport
-  /** Evidence captured while helm waited; absent when the watcher did not run. Defaults to report.diagnostics. */
-  diagnostics?: Diagnostics
-  /** Redacted again here (main redacts too): a secret must never reach a summary or comment. */
-  secrets: readonly string[]
+  /** Already redacted: rendering only escapes. */
+  report: DeployReport
   /** `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`; linked when folding. */
   runUrl?: string
   /** Epoch ms, for event ages. */
@@ -50,26 +42,17 @@ export interface SummaryOptions {
   limitBytes?: number
 }
 
-export function isFailure(status: DeployReport['status']): boolean {
-  return status === 'rolled-back' || status === 'failed'
-}
-
-/** The one-line root cause of a failure: the fail-fast verdict when there is one, else helm's error. */
-export function rootCause(report: DeployReport, diagnostics?: Diagnostics): string | undefined {
+/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
+export function rootCause(report: DeployReport): string | undefined {
   if (!isFailure(report.status)) return undefined
-  const text = diagnostics?.verdict?.message ?? report.failureReason ?? report.detail ?? 'helm failed'
-  return oneLine(text)
+  return oneLine(report.cause?.message ?? report.failureReason ?? report.detail ?? 'helm failed')
 }
 
-/** helm's own error, when the root cause shown is something else (the fail-fast verdict). */
-function secondaryHelmError(report: RenderedReport, diagnostics?: Diagnostics): string | undefined {
-  if (!diagnostics?.verdict) return undefined
-  const fromReason =
-    report.failureReason && !report.failureReason.startsWith('fail-fast: ') ? report.failureReason : undefined
-  const error = report.helmError ?? fromReason
-  if (!error) return undefined
-  const line = oneLine(error)
-  return line === oneLine(diagnostics.verdict.message) ? undefined : line
+/** helm's own error, when the root cause shown is something else (a verdict). */
+function secondaryHelmError(report: DeployReport): string | undefined {
+  if (!report.helmError || !report.cause) return undefined
+  const line = oneLine(report.helmError)
+  return line === oneLine(report.cause.message) ? undefined : line
 }
 
 /** How much of each part to show; the renderers walk from generous to terse until the document fits. */
@@ -106,28 +89,21 @@ const COMMENT_DETAILS: Detail[] = [
 const ROOT_CAUSE_CHARS = 2000
 
 interface Model {
-  report: RenderedReport
+  report: DeployReport
   diagnostics?: Diagnostics
   runUrl?: string
   now: number
 }
 
 function renderModel(input: RenderInput): Model {
-  const { diagnostics = input.report.diagnostics, ...rest } = input
-  const redacted = redactData({ report: rest.report, diagnostics }, input.secrets)
-  return {
-    report: redacted.report,
-    diagnostics: redacted.diagnostics,
-    runUrl: input.runUrl,
-    now: input.now
-  }
+  return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now }
 }
 
 export function renderSummary(input: RenderInput, options: SummaryOptions = {}): string {
   const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES
   const m = renderModel(input)
   const fits = (text: string): boolean => utf8Length(text) <= limit
-  return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits, input.secrets)
+  return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits)
 }
 
 export function renderComment(input: RenderInput, options: CommentOptions = {}): string {
@@ -136,7 +112,7 @@ export function renderComment(input: RenderInput, options: CommentOptions = {}):
   const head = options.marker ? `${options.marker}\n` : ''
   const fits = (text: string): boolean => text.length <= limit
   const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment'
-  return renderWithin(m, COMMENT_DETAILS, kind, head, fits, input.secrets)
+  return renderWithin(m, COMMENT_DETAILS, kind, head, fits)
 }
 
 type Kind = 'summary' | 'comment' | 'resolved'
@@ -146,17 +122,16 @@ function renderWithin(
   details: Detail[],
   kind: Kind,
   head: string,
-  fits: (text: string) => boolean,
-  secrets: readonly string[]
+  fits: (text: string) => boolean
 ): string {
   let folded = false
   for (const detail of details) {
-    const rendered = redactText(head + renderDocument(m, detail, kind, folded), secrets)
+    const rendered = head + renderDocument(m, detail, kind, folded)
     if (fits(rendered)) return rendered
     folded = true
   }
   // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
-  const minimal = redactText(head + renderDocument(m, undefined, kind, true), secrets)
+  const minimal = head + renderDocument(m, undefined, kind, true)
   return fits(minimal) ? minimal : hardCut(minimal, fits)
 }
 
@@ -189,8 +164,8 @@ function renderDocument(m: Model, detail: Detail | undefined, kind: Kind, folded
   }
 
   if (isFailure(report.status)) {
-    parts.push(`**Root cause:** ${text(cap(rootCause(report, diagnostics) ?? '', ROOT_CAUSE_CHARS))}`)
-    const helmError = secondaryHelmError(report, diagnostics)
+    parts.push(`**Root cause:** ${text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`)
+    const helmError = secondaryHelmError(report)
     if (helmError) parts.push(`**Helm:** ${text(cap(helmError, ROOT_CAUSE_CHARS))}`)
   }
   const actions = actionsTaken(report)
@@ -293,6 +268,12 @@ function failureSections(m: Model, detail: Detail): string[] {
 
 function successSections(m: Model, detail: Detail): string[] {
   const sections: string[] = []
+  const verification = m.diagnostics?.verification
+  if (verification) {
+    sections.push(
+      `**Verified:** ${text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`
+    )
+  }
   const workloads = m.diagnostics?.workloads ?? []
   if (workloads.length > 0) sections.push('#### Resources\n\n' + workloadTable(workloads, detail))
   const t = m.report.timings
@@ -329,7 +310,12 @@ function workloadTable(workloads: WorkloadState[], detail: Detail): string {
 function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
   const rows: string[][] = []
   for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
-    const podName = cell(pod.name, 200) + (pod.deleted ? ' (deleted)' : '')
+    const marks = [
+      pod.revision === 'old' ? 'old revision' : '',
+      pod.terminating ? 'terminating' : '',
+      pod.deleted ? 'deleted' : ''
+    ].filter(Boolean)
+    const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '')
     const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>')
     const failing = pod.containers.filter(c => !c.ready)
     if (failing.length === 0 && pod.conditions.length === 0) continue
@@ -453,8 +439,9 @@ const MARKDOWN_ESCAPES: Record<string, string> = {
  * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
  */
 export function text(value: string): string {
-  return escapeHtml(plainLine(value))
-    .replace(/[|`*_[\]\\~#]/g, c => MARKDOWN_ESCAPES[c] ?? c)
+  // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
+  return plainLine(value)
+    .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
     .replace(/@(?=\w)/g, '@&#8203;')
 }
 

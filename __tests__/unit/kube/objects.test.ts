@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
   belongsToRelease,
+  podRevision,
   sortEvents,
   toEventRecord,
   toPodDiagnosis,
   toWorkloadState,
   type KubeItem
-} from '../../src/kube/objects.js'
+} from '../../../src/kube/objects.js'
 
 const meta = (name: string, annotations: Record<string, string> = {}): KubeItem['metadata'] => ({
   name,
@@ -135,14 +136,18 @@ describe('pod diagnosis', () => {
           ]
         }
       },
-      'Deployment/web'
+      'Deployment/web',
+      'new'
     )
     expect(pod).toEqual({
       name: 'web-7d9f-x2b4c',
       phase: 'Running',
       node: 'node-1',
       owner: 'Deployment/web',
+      revision: 'new',
       conditions: ['Ready=False ContainersNotReady: containers with unready status: [web]'],
+      ready: false,
+      terminating: false,
       deleted: false,
       containers: [
         {
@@ -153,7 +158,12 @@ describe('pod diagnosis', () => {
           state: 'waiting',
           reason: 'CrashLoopBackOff',
           message: 'back-off 40s restarting failed container',
-          lastTermination: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-11-25T10:00:00Z' }
+          lastTermination: {
+            exitCode: 137,
+            reason: 'OOMKilled',
+            startedAt: undefined,
+            finishedAt: '2026-11-25T10:00:00Z'
+          }
         }
       ]
     })
@@ -177,7 +187,8 @@ describe('pod diagnosis', () => {
           ]
         }
       },
-      undefined
+      undefined,
+      'new'
     )
     expect(pod.unschedulable).toBe('0/1 nodes are available: 1 Insufficient cpu.')
     expect(pod.containers).toEqual([
@@ -232,5 +243,140 @@ describe('events', () => {
       firstSeen: '2026-11-25T10:00:00.123456Z',
       lastSeen: '2026-11-25T10:00:00.123456Z'
     })
+  })
+})
+
+describe('events.k8s.io/v1 events seen through core/v1', () => {
+  it('take count and last-seen from series, and the reporting controller as source', () => {
+    expect(
+      toEventRecord({
+        metadata: meta('big-1.abc'),
+        type: 'Warning',
+        reason: 'FailedScheduling',
+        message: '0/1 nodes are available: 1 Insufficient cpu.',
+        count: 0,
+        firstTimestamp: null,
+        lastTimestamp: null,
+        eventTime: '2026-11-25T10:00:00.000001Z',
+        series: { count: 7, lastObservedTime: '2026-11-25T10:05:00.000002Z' },
+        reportingComponent: 'default-scheduler',
+        source: {},
+        involvedObject: { kind: 'Pod', name: 'big-1' }
+      })
+    ).toEqual({
+      type: 'Warning',
+      reason: 'FailedScheduling',
+      object: 'Pod/big-1',
+      message: '0/1 nodes are available: 1 Insufficient cpu.',
+      count: 7,
+      source: 'default-scheduler',
+      firstSeen: '2026-11-25T10:00:00.000001Z',
+      lastSeen: '2026-11-25T10:05:00.000002Z'
+    })
+  })
+})
+
+describe('which revision a pod belongs to', () => {
+  const uid = (name: string): string => `uid-${name}`
+  const item = (kind: string, name: string, extra: Partial<KubeItem> & { owner?: string } = {}): KubeItem => {
+    const { owner, ...rest } = extra
+    return {
+      kind,
+      ...rest,
+      metadata: {
+        ...meta(name),
+        uid: uid(name),
+        ...(owner
+          ? { ownerReferences: [{ kind: 'X', name: owner, uid: uid(owner), controller: true }] }
+          : {}),
+        ...rest.metadata
+      }
+    }
+  }
+  const revision = (n: string): Record<string, string> => ({ 'deployment.kubernetes.io/revision': n })
+  const deployment = (rev: string, observed = true): KubeItem =>
+    item('Deployment', 'web', {
+      metadata: { ...meta('web'), uid: uid('web'), generation: 4, annotations: revision(rev) },
+      status: { observedGeneration: observed ? 4 : 3 }
+    })
+  const rs = (name: string, rev: string): KubeItem =>
+    item('ReplicaSet', name, {
+      owner: 'web',
+      metadata: {
+        ...meta(name),
+        uid: uid(name),
+        annotations: revision(rev),
+        ownerReferences: [{ kind: 'Deployment', name: 'web', uid: uid('web'), controller: true }]
+      }
+    })
+  const podOf = (owner: string, labels: Record<string, string> = {}): KubeItem =>
+    item('Pod', `${owner}-x`, {
+      metadata: {
+        ...meta(`${owner}-x`),
+        uid: uid(`${owner}-x`),
+        labels,
+        ownerReferences: [{ kind: 'X', name: owner, uid: uid(owner), controller: true }]
+      }
+    })
+  const index = (...items: KubeItem[]): Map<string, KubeItem> => new Map(items.map(i => [i.metadata.uid, i]))
+
+  it.each<[string, KubeItem, Map<string, KubeItem>, 'new' | 'old']>([
+    [
+      "a Deployment's current ReplicaSet",
+      podOf('web-new'),
+      index(deployment('3'), rs('web-new', '3'), rs('web-old', '2')),
+      'new'
+    ],
+    [
+      'an older ReplicaSet',
+      podOf('web-old'),
+      index(deployment('3'), rs('web-new', '3'), rs('web-old', '2')),
+      'old'
+    ],
+    [
+      'while the controller has not seen the new spec',
+      podOf('web-new'),
+      index(deployment('3', false), rs('web-new', '3')),
+      'old'
+    ],
+    ['a bare ReplicaSet', podOf('solo'), index(item('ReplicaSet', 'solo')), 'new'],
+    [
+      "a StatefulSet's update revision",
+      podOf('db', { 'controller-revision-hash': 'db-7f' }),
+      index(item('StatefulSet', 'db', { status: { updateRevision: 'db-7f' } })),
+      'new'
+    ],
+    [
+      "a StatefulSet's older revision",
+      podOf('db', { 'controller-revision-hash': 'db-6a' }),
+      index(item('StatefulSet', 'db', { status: { updateRevision: 'db-7f' } })),
+      'old'
+    ],
+    [
+      "a DaemonSet's template generation",
+      podOf('agent', { 'pod-template-generation': '2' }),
+      index(
+        item('DaemonSet', 'agent', {
+          metadata: {
+            ...meta('agent'),
+            uid: uid('agent'),
+            generation: 5,
+            annotations: { 'deprecated.daemonset.template.generation': '2' }
+          },
+          status: { observedGeneration: 5 }
+        })
+      ),
+      'new'
+    ],
+    [
+      "a DaemonSet's older template",
+      podOf('agent', { 'pod-template-generation': '1' }),
+      index(item('DaemonSet', 'agent', { metadata: { ...meta('agent'), uid: uid('agent'), generation: 2 } })),
+      'old'
+    ],
+    ["a Job's pod", podOf('migrate'), index(item('Job', 'migrate')), 'new'],
+    ['a bare pod', item('Pod', 'tester'), index(), 'new']
+  ])('%s', (_name, pod, byUid, expected) => {
+    expect(podRevision(pod, byUid)).toBe(expected)
   })
 })

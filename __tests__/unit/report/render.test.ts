@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Diagnostics } from '../../src/kube/diagnostics.js'
+import type { Diagnostics } from '../../../src/kube/diagnostics.js'
 import {
   COMMENT_LIMIT_CHARS,
   formatDuration,
@@ -8,14 +8,20 @@ import {
   rootCause,
   text,
   type RenderInput
-} from '../../src/report/render.js'
-import { buildReport } from '../../src/report/report.js'
-import { atomicOff, crashLoop, huge, nodePort, NOW, RUN_URL, success } from './fixtures.js'
+} from '../../../src/report/render.js'
+import { buildReport } from '../../../src/report/model.js'
+import { Redactor } from '../../../src/report/redact.js'
+import { atomicOff, crashLoop, huge, nodePort, NOW, RUN_URL, success, type Scenario } from './fixtures.js'
 
 const MARKER = '<!-- helm-atomic-deploy:0123456789abcdef -->'
 
-function input(scenario: Pick<RenderInput, 'report' | 'diagnostics'>, secrets: string[] = []): RenderInput {
-  return { ...scenario, secrets, runUrl: RUN_URL, now: NOW }
+/** As publish does it: the report (with what the watcher captured) redacted once, then rendered. */
+function input(scenario: Scenario, secrets: string[] = []): RenderInput {
+  const report = new Redactor({ values: secrets }).data({
+    ...scenario.report,
+    diagnostics: scenario.diagnostics
+  })
+  return { report, runUrl: RUN_URL, now: NOW }
 }
 
 function snapshot(name: string): string {
@@ -56,7 +62,7 @@ describe('rendered reports (snapshots)', () => {
     expect(body).toContain(`the full report is in the [run summary](${RUN_URL})`)
     // Log tails are folded before events, events before history.
     expect(body).toContain('#### Helm history')
-    expect((body.match(/<pre>/g) ?? []).length).toBeLessThan(scenario.diagnostics.logs.length)
+    expect((body.match(/<pre>/g) ?? []).length).toBeLessThan(scenario.diagnostics?.logs.length ?? 0)
     expect(body).toMatch(/_\d+ more log tails not shown\._/)
     expect(body).toContain('Some details were shortened')
     await expect(body).toMatchFileSnapshot(snapshot('truncated.comment'))
@@ -93,12 +99,10 @@ describe('renderComment folding order', () => {
 describe('renderSummary', () => {
   it('stays within the byte limit, counting multi-byte characters as bytes', () => {
     const scenario = huge()
+    const d = scenario.diagnostics!
     const wide = {
       ...scenario,
-      diagnostics: {
-        ...scenario.diagnostics,
-        logs: scenario.diagnostics.logs.map(l => ({ ...l, lines: l.lines.map(x => x.replace(/x/g, 'é')) }))
-      }
+      diagnostics: { ...d, logs: d.logs.map(l => ({ ...l, lines: l.lines.map(x => x.replace(/x/g, 'é')) })) }
     }
     const limitBytes = 200_000
     const out = renderSummary(input(wide), { limitBytes })
@@ -110,20 +114,16 @@ describe('renderSummary', () => {
   it('the real 1 MiB limit holds for a report far above it', () => {
     const scenario = huge()
     const lines = Array.from({ length: 200 }, (_, i) => `${i} ${'y'.repeat(1900)}`)
-    const big = {
-      ...scenario,
-      diagnostics: { ...scenario.diagnostics, logs: scenario.diagnostics.logs.map(l => ({ ...l, lines })) }
-    }
+    const d = scenario.diagnostics!
+    const big = { ...scenario, diagnostics: { ...d, logs: d.logs.map(l => ({ ...l, lines })) } }
     const out = renderSummary(input(big))
     expect(Buffer.byteLength(out, 'utf8')).toBeLessThanOrEqual(1024 * 1024)
     expect(out).toContain('<pre>')
   })
 
   it('uses \\n only and is deterministic', () => {
-    const crlf: Diagnostics = {
-      ...crashLoop.diagnostics,
-      logs: [{ ...crashLoop.diagnostics.logs[0]!, lines: ['one\r\ntwo', 'three\r'] }]
-    }
+    const d = crashLoop.diagnostics!
+    const crlf: Diagnostics = { ...d, logs: [{ ...d.logs[0]!, lines: ['one\r\ntwo', 'three\r'] }] }
     const out = renderSummary(input({ report: crashLoop.report, diagnostics: crlf }))
     expect(out).not.toMatch(/\r/)
     expect(renderSummary(input({ report: crashLoop.report, diagnostics: crlf }))).toBe(out)
@@ -131,14 +131,15 @@ describe('renderSummary', () => {
 })
 
 describe('escaping and redaction', () => {
+  const crash = crashLoop.diagnostics!
   const hostile: Diagnostics = {
-    ...crashLoop.diagnostics,
+    ...crash,
     pods: [
       {
-        ...crashLoop.diagnostics.pods[0]!,
+        ...crash.pods[0]!,
         containers: [
           {
-            ...crashLoop.diagnostics.pods[0]!.containers[0]!,
+            ...crash.pods[0]!.containers[0]!,
             message: '<img src=x onerror=alert(1)> a | b\nsecond line'
           }
         ]
@@ -149,7 +150,7 @@ describe('escaping and redaction', () => {
         type: 'Warning',
         reason: 'Bad|Reason',
         object: 'Pod/x',
-        message: 'value a|b <b>bold</b> @octocat #12',
+        message: 'value a|b <b>bold</b> @octocat #12 couldn\'t & "quoted"',
         count: 1
       }
     ],
@@ -198,12 +199,19 @@ describe('escaping and redaction', () => {
     expect(podRow).toContain('a &#124; b<br>second line')
   })
 
+  it("escapes each character once: an apostrophe renders as one, never as a literal '&#39;'", () => {
+    const row = out.split('\n').find(line => line.includes('Bad&#124;Reason')) ?? ''
+    expect(row).toContain('couldn&#39;t &amp; &quot;quoted&quot;')
+    expect(out).not.toContain('&&#35;')
+    expect(out).not.toContain('&amp;#')
+  })
+
   it('does not let cluster text mention people or link issues', () => {
     expect(out).toContain('@&#8203;octocat')
     expect(out).toContain('&#35;12')
   })
 
-  it('redacts secrets passed in', () => {
+  it('renders what the redacted report holds', () => {
     expect(out).not.toContain('hunter2-s3cret')
     expect(out).toContain('connecting with password *** to db')
     const comment = renderComment(
@@ -221,12 +229,12 @@ describe('escaping and redaction', () => {
 
 describe('rootCause', () => {
   it('prefers the fail-fast verdict, falls back to helm, is one line, and is absent on success', () => {
-    expect(rootCause(crashLoop.report, crashLoop.diagnostics)).toBe(
+    expect(rootCause(crashLoop.report)).toBe(
       'container web in pod web-7d9f8c6b5-x2k4p crash-looping (exit code 1, 2 restarts)'
     )
     expect(rootCause(nodePort.report)).toContain('provided port is already allocated')
-    expect(rootCause({ ...nodePort.report, failureReason: 'a\nb\n' })).toBe('a; b')
-    expect(rootCause(success.report, success.diagnostics)).toBeUndefined()
+    expect(rootCause({ ...nodePort.report, cause: { source: 'helm', message: 'a\nb\n' } })).toBe('a; b')
+    expect(rootCause(success.report)).toBeUndefined()
   })
 })
 
@@ -240,50 +248,67 @@ describe('formatDuration', () => {
 })
 
 describe('a report from buildReport', () => {
-  const report = buildReport({
-    release: 'api',
-    namespace: '',
-    environment: '',
-    kubeContext: 'kind-e2e',
-    mode: 'upgrade-install',
-    chart: 'oci://ghcr.io/acme/charts/api',
-    chartVersion: '',
-    helmVersion: 'v3.17.1',
-    helmPath: '/usr/bin/helm',
-    kubectlPath: '/usr/bin/kubectl',
-    status: 'rolled-back',
-    revision: 8,
-    previousRevision: 6,
-    rolledBack: true,
-    failureReason: 'fail-fast: container api in pod api-1 crash-looping (exit code 2, 3 restarts)',
-    detail: 'rolled back to revision 6 as revision 8',
-    recoveries: [
-      {
-        kind: 'rollback',
-        fromStatus: 'pending-upgrade',
-        fromRevision: 5,
-        toRevision: 4,
-        ok: true,
-        message: 'rolled release api back to revision 4 (revision 5 was stuck in pending-upgrade)'
-      }
-    ],
-    history: [],
-    startedAt: '2026-11-25T10:00:00.000Z',
-    finishedAt: '2026-11-25T10:02:30.000Z',
-    installMs: 900,
-    diagnostics: {
-      ...crashLoop.diagnostics,
-      verdict: {
-        rule: 'crash-loop',
-        message: 'container api in pod api-1 crash-looping (exit code 2, 3 restarts)',
-        at: 0
+  const report = buildReport(
+    {
+      release: 'api',
+      namespace: '',
+      environment: '',
+      kubeContext: 'kind-e2e',
+      mode: 'upgrade-install',
+      chart: 'oci://ghcr.io/acme/charts/api',
+      chartVersion: '',
+      helm: { version: 'v3.17.1', path: '/usr/bin/helm' },
+      kubectl: { path: '/usr/bin/kubectl' },
+      startedAt: Date.parse('2026-11-25T10:00:00.000Z'),
+      finishedAt: Date.parse('2026-11-25T10:02:30.000Z'),
+      installMs: 900
+    },
+    {
+      outcome: {
+        status: 'rolled-back',
+        revision: 8,
+        previousRevision: 6,
+        rolledBack: true,
+        cause: {
+          source: 'fail-fast',
+          rule: 'crash-loop',
+          message: 'container api in pod api-1 crash-looping (exit code 2, 3 restarts)'
+        },
+        detail: 'rolled back to revision 6 as revision 8'
       },
-      partial: 'partial: events could not be listed (forbidden)'
+      recoveries: [
+        {
+          kind: 'rollback',
+          fromStatus: 'pending-upgrade',
+          fromRevision: 5,
+          toRevision: 4,
+          ok: true,
+          message: 'rolled release api back to revision 4 (revision 5 was stuck in pending-upgrade)'
+        }
+      ],
+      history: [],
+      diagnostics: {
+        ...crashLoop.diagnostics!,
+        verdict: {
+          rule: 'crash-loop',
+          message: 'container api in pod api-1 crash-looping (exit code 2, 3 restarts)',
+          at: 0,
+          phase: 'wait'
+        },
+        partial: 'partial: events could not be listed (forbidden)'
+      }
     }
+  )
+
+  it('writes the failure reason from the structured cause', () => {
+    expect(report.failureReason).toBe(
+      'fail-fast: container api in pod api-1 crash-looping (exit code 2, 3 restarts)'
+    )
+    expect(report.timings.durationMs).toBe(150_000)
   })
 
   it('renders the diagnostics it carries, the stale-lock recovery and the partial note', async () => {
-    const out = renderSummary({ report, secrets: [], now: NOW })
+    const out = renderSummary({ report, now: NOW })
     expect(out).toContain('### ↩️ Rolled back: api\n')
     expect(out).toContain(
       '| (context default) | oci://ghcr.io/acme/charts/api | v3.17.1 | 6 → 8 | 2m 30s | kind-e2e |'

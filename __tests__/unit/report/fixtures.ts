@@ -1,8 +1,13 @@
 /** Deploy reports and diagnostics for the renderer and comment tests: one per scenario the issue names. */
-import type { Diagnostics } from '../../src/kube/diagnostics.js'
-import type { HistoryEntry } from '../../src/helm/outcome.js'
-import type { RenderedReport } from '../../src/report/render.js'
-import { REPORT_SCHEMA } from '../../src/report/report.js'
+import type { Diagnostics } from '../../../src/kube/diagnostics.js'
+import type { HistoryEntry } from '../../../src/helm/outcome.js'
+import { REPORT_SCHEMA, type DeployReport } from '../../../src/report/model.js'
+
+/** A report and what the watcher captured (the renderer reads both from the report). */
+export interface Scenario {
+  report: DeployReport
+  diagnostics?: Diagnostics
+}
 
 export const NOW = Date.parse('2026-11-25T10:05:00Z')
 export const RUN_URL = 'https://github.com/acme/shop/actions/runs/4242'
@@ -18,7 +23,7 @@ function entry(revision: number, status: string, description: string): HistoryEn
   }
 }
 
-function base(overrides: Partial<RenderedReport>): RenderedReport {
+function base(overrides: Partial<DeployReport>): DeployReport {
   return {
     schema: REPORT_SCHEMA,
     release: 'web',
@@ -35,6 +40,7 @@ function base(overrides: Partial<RenderedReport>): RenderedReport {
     previousRevision: 3,
     rolledBack: false,
     failureReason: null,
+    cause: null,
     helmError: null,
     detail: null,
     recoveries: [],
@@ -55,7 +61,7 @@ function base(overrides: Partial<RenderedReport>): RenderedReport {
   }
 }
 
-export const success: { report: RenderedReport; diagnostics: Diagnostics } = {
+export const success: Scenario = {
   report: base({}),
   diagnostics: {
     workloads: [
@@ -76,7 +82,7 @@ const rolledBackHistory = [
   entry(5, 'deployed', 'Rollback to 3')
 ]
 
-export const crashLoop: { report: RenderedReport; diagnostics: Diagnostics } = {
+export const crashLoop: Scenario = {
   report: base({
     status: 'rolled-back',
     revision: 5,
@@ -84,6 +90,11 @@ export const crashLoop: { report: RenderedReport; diagnostics: Diagnostics } = {
     rolledBack: true,
     failureReason:
       'fail-fast: container web in pod web-7d9f8c6b5-x2k4p crash-looping (exit code 1, 2 restarts)',
+    cause: {
+      source: 'fail-fast',
+      rule: 'crash-loop',
+      message: 'container web in pod web-7d9f8c6b5-x2k4p crash-looping (exit code 1, 2 restarts)'
+    },
     helmError: 'context canceled',
     detail: 'rolled back to revision 3 as revision 5',
     history: rolledBackHistory
@@ -119,6 +130,9 @@ export const crashLoop: { report: RenderedReport; diagnostics: Diagnostics } = {
             lastTermination: { exitCode: 1, reason: 'Error', finishedAt: '2026-11-25T10:03:50Z' }
           }
         ],
+        revision: 'new' as const,
+        ready: false,
+        terminating: false,
         deleted: true
       }
     ],
@@ -158,13 +172,16 @@ export const crashLoop: { report: RenderedReport; diagnostics: Diagnostics } = {
     verdict: {
       rule: 'crash-loop',
       message: 'container web in pod web-7d9f8c6b5-x2k4p crash-looping (exit code 1, 2 restarts)',
-      at: Date.parse('2026-11-25T10:03:56Z')
+      at: Date.parse('2026-11-25T10:03:56Z'),
+      phase: 'wait',
+      pod: 'web-7d9f8c6b5-x2k4p',
+      revision: 'new'
     },
     observations: 31
   }
 }
 
-export const nodePort: { report: RenderedReport; diagnostics?: Diagnostics } = {
+export const nodePort: Scenario = {
   report: base({
     status: 'rolled-back',
     revision: 5,
@@ -172,6 +189,11 @@ export const nodePort: { report: RenderedReport; diagnostics?: Diagnostics } = {
     rolledBack: true,
     failureReason:
       'cannot patch "qa101-svc" with kind Service: Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated',
+    cause: {
+      source: 'helm',
+      message:
+        'cannot patch "qa101-svc" with kind Service: Service "qa101-svc" is invalid: spec.ports[0].nodePort: Invalid value: 31231: provided port is already allocated'
+    },
     detail: 'rolled back to revision 3 as revision 5',
     history: rolledBackHistory,
     timings: {
@@ -184,7 +206,7 @@ export const nodePort: { report: RenderedReport; diagnostics?: Diagnostics } = {
   })
 }
 
-export const atomicOff: { report: RenderedReport; diagnostics: Diagnostics } = {
+export const atomicOff: Scenario = {
   report: base({
     status: 'failed',
     revision: 3,
@@ -192,6 +214,11 @@ export const atomicOff: { report: RenderedReport; diagnostics: Diagnostics } = {
     rolledBack: false,
     failureReason:
       'fail-fast: container web in pod web-5c6d7e8f9-abcde cannot pull image registry.invalid/x:latest',
+    cause: {
+      source: 'fail-fast',
+      rule: 'image-pull',
+      message: 'container web in pod web-5c6d7e8f9-abcde cannot pull image registry.invalid/x:latest'
+    },
     helmError: 'resource Deployment/shop/web not ready. status: InProgress, message: Available: 0/2',
     detail: 'atomic is off, so nothing was rolled back; revision 4 is failed',
     history: [
@@ -219,6 +246,9 @@ export const atomicOff: { report: RenderedReport; diagnostics: Diagnostics } = {
             message: 'Back-off pulling image "registry.invalid/x:latest"'
           }
         ],
+        revision: 'new' as const,
+        ready: false,
+        terminating: false,
         deleted: false
       }
     ],
@@ -237,14 +267,17 @@ export const atomicOff: { report: RenderedReport; diagnostics: Diagnostics } = {
     verdict: {
       rule: 'image-pull',
       message: 'container web in pod web-5c6d7e8f9-abcde cannot pull image registry.invalid/x:latest',
-      at: Date.parse('2026-11-25T10:04:01Z')
+      at: Date.parse('2026-11-25T10:04:01Z'),
+      phase: 'wait',
+      pod: 'web-5c6d7e8f9-abcde',
+      revision: 'new'
     },
     observations: 9
   }
 }
 
 /** Enough pods, events and log lines to overflow a comment many times over. */
-export function huge(): { report: RenderedReport; diagnostics: Diagnostics } {
+export function huge(): Scenario {
   const pods = Array.from({ length: 40 }, (_, i) => ({
     name: `worker-${String(i).padStart(2, '0')}`,
     phase: 'Running',
@@ -260,6 +293,9 @@ export function huge(): { report: RenderedReport; diagnostics: Diagnostics } {
         message: 'back-off 40s restarting failed container '.repeat(10)
       }
     ],
+    revision: 'new' as const,
+    ready: false,
+    terminating: false,
     deleted: false
   }))
   return {
@@ -282,7 +318,7 @@ export function huge(): { report: RenderedReport; diagnostics: Diagnostics } {
         lines: Array.from({ length: 50 }, (_, i) => `line ${i} ${'x'.repeat(400)}`),
         truncated: true
       })),
-      verdict: crashLoop.diagnostics.verdict,
+      verdict: crashLoop.diagnostics?.verdict,
       observations: 50
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDebugOutputFilter, waitStateAfter } from '../../src/helm/output.js'
+import { createDebugOutputFilter, waitStateAfter } from '../../../src/helm/output.js'
 
 describe('helm --debug output', () => {
   it.each([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { helmAsset, helmChannelUrl, kubectlAsset, toolPlatform } from '../../src/install/platform.js'
+import { helmAsset, helmChannelUrl, kubectlAsset, toolPlatform } from '../../../src/install/platform.js'
 import {
   majorOf,
   normalizeVersion,
   parseChecksumFile,
   parseHelmVersionRequest
-} from '../../src/install/versions.js'
+} from '../../../src/install/versions.js'
 
 describe('helm asset URLs (get.helm.sh layout)', () => {
   it.each([

@@ -4,12 +4,10 @@ import {
   buildDeployArgs,
   buildHistoryArgs,
   buildRollbackArgs,
-  buildStatusArgs,
   buildUninstallArgs,
-  redactArgs,
   type DeployArgsInputs,
   type HelmMajor
-} from '../../src/helm/args.js'
+} from '../../../src/helm/args.js'
 
 const minimal: DeployArgsInputs = {
   mode: 'upgrade-install',
@@ -23,7 +21,6 @@ const minimal: DeployArgsInputs = {
   valuesFiles: [],
   set: [],
   setString: [],
-  setSecret: [],
   timeout: '5m0s',
   atomic: true,
   waitForJobs: false,
@@ -45,7 +42,6 @@ const full: DeployArgsInputs = {
     { key: 'url', value: 'a=b' }
   ],
   setString: [{ key: 'build', value: '0123' }],
-  setSecret: [{ key: 'db.password', value: 'hunter2' }],
   timeout: '90s',
   atomic: true,
   waitForJobs: true,
@@ -115,9 +111,12 @@ describe('buildDeployArgs', () => {
     expect(buildDeployArgs(inputs, { major })).toEqual(expected)
   })
 
-  it('orders every flag as documented (Helm 3)', () => {
+  it('orders every flag as documented (Helm 3); secrets arrive only as a values file', () => {
     expect(
-      buildDeployArgs(full, { major: 3, valuesFile: '/tmp/inline.yaml', kubeconfigPath: '/tmp/kc' })
+      buildDeployArgs(full, {
+        major: 3,
+        generatedValuesFiles: ['/tmp/inline.yaml', '/tmp/secret-values.yaml']
+      })
     ).toEqual([
       'upgrade',
       '--install',
@@ -125,6 +124,8 @@ describe('buildDeployArgs', () => {
       'demo',
       '--namespace',
       'prod',
+      '--kube-context',
+      'ci',
       '--create-namespace',
       '--version',
       '^1.2.0',
@@ -136,22 +137,18 @@ describe('buildDeployArgs', () => {
       'prod.yaml',
       '-f',
       '/tmp/inline.yaml',
+      '-f',
+      '/tmp/secret-values.yaml',
       '--set',
       'image.tag=v2',
       '--set',
       'url=a=b',
       '--set-string',
       'build=0123',
-      '--set',
-      'db.password=hunter2',
       '--atomic',
       '--timeout',
       '90s',
       '--wait-for-jobs',
-      '--kube-context',
-      'ci',
-      '--kubeconfig',
-      '/tmp/kc',
       '--history-max=5',
       '--description',
       'deployed by CI'
@@ -159,22 +156,14 @@ describe('buildDeployArgs', () => {
   })
 
   it('orders every flag as documented (Helm 4)', () => {
-    const args = buildDeployArgs(full, {
-      major: 4,
-      valuesFile: '/tmp/inline.yaml',
-      kubeconfigPath: '/tmp/kc'
-    })
-    expect(args.slice(args.indexOf('db.password=hunter2'))).toEqual([
-      'db.password=hunter2',
+    const args = buildDeployArgs(full, { major: 4 })
+    expect(args.slice(args.indexOf('build=0123'))).toEqual([
+      'build=0123',
       '--rollback-on-failure',
       '--wait=watcher',
       '--timeout',
       '90s',
       '--wait-for-jobs',
-      '--kube-context',
-      'ci',
-      '--kubeconfig',
-      '/tmp/kc',
       '--history-max=5',
       '--description',
       'deployed by CI'
@@ -204,8 +193,8 @@ describe('buildDeployArgs', () => {
     ).not.toContain('--create-namespace')
   })
 
-  it('omits an empty kubeconfig path and inline values file', () => {
-    expect(buildDeployArgs(minimal, { major: 3, valuesFile: '', kubeconfigPath: '' })).toEqual(
+  it('adds no values file when the action wrote none', () => {
+    expect(buildDeployArgs(minimal, { major: 3, generatedValuesFiles: [] })).toEqual(
       buildDeployArgs(minimal, { major: 3 })
     )
   })
@@ -224,18 +213,16 @@ describe('buildUninstallArgs', () => {
     [3, '--wait'],
     [4, '--wait=watcher']
   ])('Helm %d waits for deletion with %s', (major, wait) => {
-    expect(buildUninstallArgs(target, { major, timeout: '2m', kubeconfigPath: '/tmp/kc' })).toEqual([
+    expect(buildUninstallArgs(target, { major, timeout: '2m' })).toEqual([
       'uninstall',
       'web',
       '--namespace',
       'prod',
-      wait,
-      '--timeout',
-      '2m',
       '--kube-context',
       'ci',
-      '--kubeconfig',
-      '/tmp/kc'
+      wait,
+      '--timeout',
+      '2m'
     ])
   })
 
@@ -263,19 +250,28 @@ describe('buildHistoryArgs', () => {
     ])
   })
 
-  it('adds context and kubeconfig', () => {
-    expect(
-      buildHistoryArgs({ release: 'web', namespace: '', kubeContext: 'ci' }, { max: 1, kubeconfigPath: '/k' })
-    ).toEqual(['history', 'web', '-o', 'json', '--max', '1', '--kube-context', 'ci', '--kubeconfig', '/k'])
+  it('adds the context', () => {
+    expect(buildHistoryArgs({ release: 'web', namespace: '', kubeContext: 'ci' }, { max: 1 })).toEqual([
+      'history',
+      'web',
+      '-o',
+      'json',
+      '--max',
+      '1',
+      '--kube-context',
+      'ci'
+    ])
   })
 })
 
 describe('buildRollbackArgs', () => {
+  const target = { release: 'web', namespace: 'prod', kubeContext: '' }
+
   it.each<[HelmMajor, string]>([
     [3, '--wait'],
     [4, '--wait=watcher']
-  ])('Helm %d rollback waits with %s', (major, wait) => {
-    expect(buildRollbackArgs('web', 2, { major, wait: true, timeout: '5m0s', namespace: 'prod' })).toEqual([
+  ])('Helm %d rollback always waits, with %s', (major, wait) => {
+    expect(buildRollbackArgs(target, 2, { major, timeout: '5m0s' })).toEqual([
       'rollback',
       'web',
       '2',
@@ -287,105 +283,43 @@ describe('buildRollbackArgs', () => {
     ])
   })
 
-  it('can skip waiting, add jobs only with wait, skip hooks, and target a context', () => {
+  it('skips hooks and targets a context', () => {
     expect(
-      buildRollbackArgs('web', 1, {
+      buildRollbackArgs({ release: 'web', namespace: '', kubeContext: 'ci' }, 1, {
         major: 4,
-        wait: false,
-        waitForJobs: true,
         timeout: '1m',
-        noHooks: true,
-        kubeContext: 'ci',
-        kubeconfigPath: '/k'
+        noHooks: true
       })
     ).toEqual([
       'rollback',
       'web',
       '1',
-      '--timeout',
-      '1m',
-      '--no-hooks',
       '--kube-context',
       'ci',
-      '--kubeconfig',
-      '/k'
-    ])
-    expect(buildRollbackArgs('web', 1, { major: 3, wait: true, waitForJobs: true, timeout: '1m' })).toEqual([
-      'rollback',
-      'web',
-      '1',
-      '--wait',
+      '--wait=watcher',
       '--timeout',
       '1m',
-      '--wait-for-jobs'
+      '--no-hooks'
     ])
   })
-})
 
-describe('buildRollbackArgs for recovery', () => {
   it.each<[HelmMajor, string[]]>([
     [3, ['rollback', 'web', '1', '--wait', '--timeout', '2m0s', '--force']],
     // Helm 4 applies server-side, which already takes back what the failed revision changed.
     [4, ['rollback', 'web', '1', '--wait=watcher', '--timeout', '2m0s']]
-  ])('Helm %d replaces objects only where a patch could miss live changes', (major, expected) => {
-    expect(buildRollbackArgs('web', 1, { major, wait: true, timeout: '2m0s', replaceObjects: true })).toEqual(
-      expected
-    )
-  })
-})
-
-describe('buildStatusArgs', () => {
-  const target = { release: 'web', namespace: 'prod', kubeContext: '' }
-
-  it('asks Helm 3 for resources, which Helm 4 always includes and rejects the flag for', () => {
-    expect(buildStatusArgs(target, { major: 3 })).toEqual([
-      'status',
-      'web',
-      '-o',
-      'json',
-      '--namespace',
-      'prod',
-      '--show-resources'
-    ])
-    expect(buildStatusArgs(target, { major: 4, kubeconfigPath: '/k' })).toEqual([
-      'status',
-      'web',
-      '-o',
-      'json',
-      '--namespace',
-      'prod',
-      '--kubeconfig',
-      '/k'
-    ])
+  ])('recovery: Helm %d replaces objects only where a patch could miss live changes', (major, expected) => {
+    expect(
+      buildRollbackArgs({ release: 'web', namespace: '', kubeContext: '' }, 1, {
+        major,
+        timeout: '2m0s',
+        replaceObjects: true
+      })
+    ).toEqual(expected)
   })
 })
 
 describe('buildDependencyBuildArgs', () => {
   it('builds the chart directory’s dependencies', () => {
     expect(buildDependencyBuildArgs('./charts/web')).toEqual(['dependency', 'build', './charts/web'])
-  })
-})
-
-describe('redactArgs', () => {
-  it('replaces secrets inside arguments and leaves the rest', () => {
-    const argv = buildDeployArgs(full, { major: 3 })
-    const redacted = redactArgs(argv, ['hunter2'])
-    expect(redacted).toContain('db.password=***')
-    expect(redacted.join(' ')).not.toContain('hunter2')
-    expect(redacted.filter((arg, i) => arg !== argv[i])).toEqual(['db.password=***'])
-  })
-
-  it('removes a longer secret whole even when a shorter one is inside it', () => {
-    expect(redactArgs(['--set', 'a=abcdef', 'x=abc'], ['abc', 'abcdef'])).toEqual(['--set', 'a=***', 'x=***'])
-  })
-
-  it('redacts every occurrence, and ignores empty secrets', () => {
-    expect(redactArgs(['t=s3c:s3c'], ['', 's3c'])).toEqual(['t=***:***'])
-  })
-
-  it('does not modify its input', () => {
-    const argv = ['k=secret']
-    redactArgs(argv, ['secret'])
-    expect(argv).toEqual(['k=secret'])
   })
 })

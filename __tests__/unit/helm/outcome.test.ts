@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   classifyOutcome,
-  extractFailureReason,
+  helmErrorText,
+  isReleaseNotFound,
   liveRevision,
   parseHelmTimestamp,
   parseHistory,
@@ -10,7 +11,7 @@ import {
   type HistoryEntry,
   type Outcome,
   type OutcomeFacts
-} from '../../src/helm/outcome.js'
+} from '../../../src/helm/outcome.js'
 
 function fixture(name: string): string {
   return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
@@ -54,8 +55,9 @@ describe('parseHistory', () => {
     ])
   })
 
-  it('treats "release: not found" as an empty history', () => {
-    expect(parseHistory(fixture('history-not-found.stderr'))).toEqual([])
+  it('recognises "release: not found" (an empty history)', () => {
+    expect(isReleaseNotFound(fixture('history-not-found.stderr'))).toBe(true)
+    expect(isReleaseNotFound(fixture('h4-upgrade-install-unreachable.stderr'))).toBe(false)
   })
 
   it('tolerates the cancel notice helm prints on stdout before the JSON', () => {
@@ -181,7 +183,7 @@ describe('extractFailureReason', () => {
     ],
     ['h4-upgrade-cancelled.stderr', 'context canceled']
   ])('%s', (name, expected) => {
-    expect(extractFailureReason(fixture(name))).toBe(expected)
+    expect(helmErrorText(fixture(name))).toBe(expected)
   })
 
   it('keeps every not-ready resource of a Helm 4 watcher timeout', () => {
@@ -191,7 +193,7 @@ describe('extractFailureReason', () => {
       'context deadline exceeded',
       ''
     ].join('\n')
-    expect(extractFailureReason(stderr)).toBe(
+    expect(helmErrorText(stderr)).toBe(
       'resource Deployment/ns/web not ready. status: InProgress, message: Available: 0/2\n' +
         'resource StatefulSet/ns/db not ready. status: InProgress, message: Ready: 0/1'
     )
@@ -205,17 +207,18 @@ describe('extractFailureReason', () => {
       'release r1 failed, and has been uninstalled due to atomic being set',
       'helm.sh/helm/v3/pkg/action.(*Install).failRelease'
     ].join('\n')
-    expect(extractFailureReason(stderr)).toBe('context deadline exceeded')
+    expect(helmErrorText(stderr)).toBe('context deadline exceeded')
   })
 
   it('uses the remaining text when there is no Error: line', () => {
-    expect(extractFailureReason('level=WARN msg="x"\nsegmentation fault\n')).toBe('segmentation fault')
-    expect(extractFailureReason('level=WARN msg="x"\n')).toBeUndefined()
+    expect(helmErrorText('level=WARN msg="x"\nsegmentation fault\n')).toBe('segmentation fault')
+    expect(helmErrorText('level=WARN msg="x"\n')).toBe('')
   })
 })
 
 describe('classifyOutcome', () => {
   const install = (over: Partial<OutcomeFacts>): OutcomeFacts => ({
+    release: 'r1',
     mode: 'install',
     exitCode: 1,
     stderr: '',
@@ -225,6 +228,7 @@ describe('classifyOutcome', () => {
     ...over
   })
   const upgrade = (over: Partial<OutcomeFacts>): OutcomeFacts => ({
+    release: 'r1',
     mode: 'upgrade-install',
     exitCode: 1,
     stderr: '',
@@ -253,7 +257,7 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: true,
-        failureReason: 'context deadline exceeded',
+        cause: { source: 'helm', message: 'context deadline exceeded' },
         detail: 'the failed install was uninstalled; no release is left'
       }
     ],
@@ -265,8 +269,11 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: true,
-        failureReason:
-          'resource Deployment/default/r1-demo not ready. status: InProgress, message: Available: 0/1',
+        cause: {
+          source: 'helm',
+          message:
+            'resource Deployment/default/r1-demo not ready. status: InProgress, message: Available: 0/1'
+        },
         detail: 'the failed install was uninstalled; no release is left'
       }
     ],
@@ -281,7 +288,7 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: true,
-        failureReason: 'context deadline exceeded',
+        cause: { source: 'helm', message: 'context deadline exceeded' },
         detail: 'the failed install was uninstalled; no release is left'
       }
     ],
@@ -293,7 +300,7 @@ describe('classifyOutcome', () => {
         revision: 3,
         previousRevision: 1,
         rolledBack: true,
-        failureReason: 'context deadline exceeded',
+        cause: { source: 'helm', message: 'context deadline exceeded' },
         detail: 'rolled back to revision 1 as revision 3'
       }
     ],
@@ -305,8 +312,11 @@ describe('classifyOutcome', () => {
         revision: 3,
         previousRevision: 1,
         rolledBack: true,
-        failureReason:
-          'resource Deployment/default/r1-demo not ready. status: InProgress, message: Available: 0/1',
+        cause: {
+          source: 'helm',
+          message:
+            'resource Deployment/default/r1-demo not ready. status: InProgress, message: Available: 0/1'
+        },
         detail: 'rolled back to revision 1 as revision 3'
       }
     ],
@@ -321,7 +331,7 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason: 'context canceled',
+        cause: { source: 'helm', message: 'context canceled' },
         detail: 'the rollback failed: release r1 failed: context deadline exceeded; revision 3 is failed'
       }
     ],
@@ -336,7 +346,7 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason: 'context deadline exceeded',
+        cause: { source: 'helm', message: 'context deadline exceeded' },
         detail:
           'revision 3 is pending-rollback: helm stopped before recording a result; the release needs recovery'
       }
@@ -353,7 +363,7 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: false,
-        failureReason: 'context deadline exceeded',
+        cause: { source: 'helm', message: 'context deadline exceeded' },
         detail: 'there was no earlier deployed or superseded revision to roll back to; revision 2 is failed'
       }
     ],
@@ -369,12 +379,12 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason: 'context canceled',
+        cause: { source: 'helm', message: 'context canceled' },
         detail: 'atomic is off, so nothing was rolled back; revision 2 is failed'
       }
     ],
     [
-      'pending lock → failed before creating a revision',
+      'a pending lock held by another helm → failed, named as the other deploy',
       upgrade({
         stderr: fixture('h3-upgrade-pending-lock.stderr'),
         historyBefore: history('pending-upgrade'),
@@ -385,8 +395,12 @@ describe('classifyOutcome', () => {
         revision: 2,
         previousRevision: 2,
         rolledBack: false,
-        failureReason: 'another operation (install/upgrade/rollback) is in progress',
-        detail: 'helm failed before creating a new revision; revision 2 is still live'
+        cause: {
+          source: 'concurrent',
+          message:
+            'another deploy of release r1 is in progress (pending-upgrade since 2026-11-25T16:20:43.123Z)'
+        },
+        detail: 'this run changed nothing'
       }
     ],
     [
@@ -397,8 +411,11 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: false,
-        failureReason:
-          'kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": dial tcp 127.0.0.1:1: connect: connection refused',
+        cause: {
+          source: 'helm',
+          message:
+            'kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": dial tcp 127.0.0.1:1: connect: connection refused'
+        },
         detail: 'helm failed before a release was recorded; there was nothing to roll back'
       }
     ],
@@ -414,8 +431,11 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason:
-          'cannot patch "d-3-svc" with kind Service: Service "d-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        cause: {
+          source: 'helm',
+          message:
+            'cannot patch "d-3-svc" with kind Service: Service "d-3-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+        },
         detail: 'the rollback failed: release d-3 failed: context deadline exceeded; revision 3 is failed'
       }
     ],
@@ -431,8 +451,11 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason:
-          'Service "d-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        cause: {
+          source: 'helm',
+          message:
+            'Service "d-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+        },
         detail:
           'the rollback failed: release d-4 failed: resource Deployment/ns1/d-4-web not ready. status: InProgress, message: Replicas: 0/1\ncontext deadline exceeded; revision 3 is failed'
       }
@@ -445,8 +468,11 @@ describe('classifyOutcome', () => {
         revision: undefined,
         previousRevision: undefined,
         rolledBack: true,
-        failureReason:
-          'Service "c-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+        cause: {
+          source: 'helm',
+          message:
+            'Service "c-4-svc" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated'
+        },
         detail: 'the failed install was uninstalled; no release is left'
       }
     ],
@@ -466,7 +492,7 @@ describe('classifyOutcome', () => {
         revision: 1,
         previousRevision: 1,
         rolledBack: false,
-        failureReason: 'uninstall: Release not loaded: r1: release: not found',
+        cause: { source: 'helm', message: 'uninstall: Release not loaded: r1: release: not found' },
         detail: 'helm uninstall failed'
       }
     ]
@@ -501,7 +527,7 @@ describe('classifyOutcome', () => {
     expect(outcome).toMatchObject({
       status: 'failed',
       rolledBack: false,
-      failureReason: 'context deadline exceeded'
+      cause: { source: 'helm', message: 'context deadline exceeded' }
     })
     expect(outcome.detail).toBe(
       'the atomic uninstall failed: uninstallation completed with 1 error(s): timed out; revision 1 is uninstalling'
@@ -509,7 +535,10 @@ describe('classifyOutcome', () => {
   })
 
   it('falls back to the exit code when stderr is empty', () => {
-    expect(classifyOutcome(install({ exitCode: 137 })).failureReason).toBe('helm exited with 137')
+    expect(classifyOutcome(install({ exitCode: 137 })).cause).toEqual({
+      source: 'helm',
+      message: 'helm exited with 137'
+    })
   })
 })
 

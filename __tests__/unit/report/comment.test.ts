@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { OutcomeStatus } from '../../src/helm/outcome.js'
-import type { CommentWhen } from '../../src/inputs.js'
+import type { OutcomeStatus } from '../../../src/helm/outcome.js'
+import type { CommentWhen } from '../../../src/inputs/index.js'
 import {
   ACTIONS_BOT_LOGIN,
   commentMarker,
@@ -11,9 +11,10 @@ import {
   type CommentIdentity,
   type EventContext,
   type StickyCommentResult
-} from '../../src/report/comment.js'
-import { renderComment, type RenderedReport } from '../../src/report/render.js'
-import { FakeGitHub } from './fake-github.js'
+} from '../../../src/report/comment.js'
+import type { DeployReport } from '../../../src/report/model.js'
+import { renderComment } from '../../../src/report/render.js'
+import { FakeGitHub } from '../../support/fake-github.js'
 import { crashLoop, NOW, RUN_URL, success } from './fixtures.js'
 
 const APP_TOKEN = 'ghs_app_token'
@@ -33,7 +34,7 @@ function identity(environment = 'staging'): CommentIdentity {
   return { release: 'web', namespace: 'shop', environment, kubeContext: '' }
 }
 
-function reportFor(status: OutcomeStatus, environment: string): RenderedReport {
+function reportFor(status: OutcomeStatus, environment: string): DeployReport {
   const base = status === 'deployed' ? success.report : crashLoop.report
   return { ...base, environment, status }
 }
@@ -82,7 +83,7 @@ describe('sticky PR comment against a fake GitHub API', () => {
       status: r.status,
       identity: identity(environment),
       render: options =>
-        renderComment({ report, diagnostics, secrets: [], runUrl: RUN_URL, now: NOW }, options),
+        renderComment({ report: { ...report, diagnostics }, runUrl: RUN_URL, now: NOW }, options),
       context: r.context ?? prContext,
       apiUrl: r.useEnv ? undefined : github.url,
       authorLogin: r.authorLogin,

@@ -1,0 +1,163 @@
+/**
+ * One deploy: pre-flight (history, stale-lock recovery, mode checks, chart dependencies), helm with the release
+ * watcher, then min-ready verification and, when the new revision proves unstable, the undo atomic promises.
+ */
+import type { FailureCause } from '../cause.js'
+import { buildDeployArgs } from '../helm/args.js'
+import { classifyOutcome, liveRevision, type HistoryEntry, type Outcome } from '../helm/outcome.js'
+import { waitStateAfter } from '../helm/output.js'
+import {
+  DeployRefusedError,
+  targetOf,
+  type DeployContext,
+  type DeployResult,
+  type RecoveryAction
+} from './context.js'
+import { missingDependencies } from './dependencies.js'
+import { recoverPendingLock } from './recovery.js'
+import { undoUnstableDeploy } from './undo.js'
+import { writeValuesFiles } from './values.js'
+
+/** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
+export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
+  const recoveries: RecoveryAction[] = []
+  try {
+    return await deployOrRefuse(ctx, recoveries)
+  } catch (error) {
+    if (!(error instanceof DeployRefusedError)) throw error
+    ctx.log.info(error.message)
+    const history = await ctx.helm.history(targetOf(ctx.inputs)).catch((): HistoryEntry[] => [])
+    const live = liveRevision(history)
+    return {
+      outcome: {
+        status: 'failed',
+        rolledBack: false,
+        previousRevision: live,
+        revision: live,
+        cause: { source: error.source, message: error.message },
+        detail: 'refused before the deploy ran; nothing was changed'
+      },
+      recoveries,
+      history
+    }
+  }
+}
+
+async function preflight(ctx: DeployContext, recoveries: RecoveryAction[]): Promise<HistoryEntry[]> {
+  const { inputs, helm } = ctx
+  const target = targetOf(inputs)
+  let history = await helm.history(target)
+  const recovery = await recoverPendingLock(ctx, history, Date.now())
+  if (recovery) {
+    recoveries.push(recovery)
+    history = await helm.history(target)
+  }
+  const newest = history[history.length - 1]
+  if (inputs.mode === 'upgrade' && liveRevision(history) === undefined) {
+    throw new DeployRefusedError(
+      `release ${inputs.release} has no deployed revision${newest ? ` (latest is ${newest.revision}, ${newest.status})` : ''}; mode upgrade only upgrades an existing release (use mode upgrade-install to create it)`
+    )
+  }
+  if (inputs.mode === 'install' && newest) {
+    throw new DeployRefusedError(
+      `release ${inputs.release} already exists (revision ${newest.revision}, ${newest.status}); mode install only creates a new release (use mode upgrade-install to upgrade it)`
+    )
+  }
+  return history
+}
+
+async function deployOrRefuse(ctx: DeployContext, recoveries: RecoveryAction[]): Promise<DeployResult> {
+  const { inputs, helm, log } = ctx
+  const target = targetOf(inputs)
+  const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries))
+  if (inputs.mode === 'uninstall') return uninstall(ctx, historyBefore, recoveries)
+
+  if (missingDependencies(inputs.chart).length > 0) {
+    const built = await helm.dependencyBuild(inputs.chart)
+    if (!built.ok)
+      throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`)
+  }
+  const valuesFiles = await writeValuesFiles(inputs, ctx.workDir)
+  if (ctx.isCancelled?.())
+    throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled')
+
+  const { result, diagnostics, verification } = await log.group(
+    `helm ${inputs.mode} ${inputs.release}`,
+    async () => {
+      let waiting = false
+      const child = helm.startDeploy(
+        buildDeployArgs({ ...inputs, ...target }, { major: helm.major, generatedValuesFiles: valuesFiles }),
+        {
+          // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+          debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+          onLine: (_stream, line) => {
+            waiting = waitStateAfter(line) ?? waiting
+          }
+        }
+      )
+      const companion = ctx.startCompanion?.(child, () => waiting && !child.exited)
+      const result = await child.done
+      const verification =
+        result.exitCode === 0 && inputs.minReadyMs > 0 && companion
+          ? await companion.verify(inputs.minReadyMs)
+          : undefined
+      const diagnostics = await companion?.stop()
+      return { result, diagnostics, verification }
+    }
+  )
+
+  const historyAfter = await helm.history(target)
+  let outcome = classifyOutcome({
+    release: inputs.release,
+    mode: inputs.mode,
+    exitCode: result.exitCode,
+    stderr: result.stderr,
+    historyBefore,
+    historyAfter,
+    atomic: inputs.atomic
+  })
+  if (outcome.cause?.source === 'concurrent') {
+    // The other deploy's pods are not this run's evidence.
+    return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs }
+  }
+  const verdict = diagnostics?.verdict
+  if (verification?.result === 'unstable' && verdict) {
+    const cause: FailureCause = { source: 'min-ready', rule: verdict.rule, message: verdict.message }
+    const undone = await undoUnstableDeploy(ctx, historyBefore, cause)
+    return { ...undone, recoveries, helmMs: result.durationMs, diagnostics }
+  }
+  let helmError: string | undefined
+  if (verdict?.phase === 'wait' && outcome.status !== 'deployed') {
+    helmError = outcome.cause?.message
+    outcome = { ...outcome, cause: { source: 'fail-fast', rule: verdict.rule, message: verdict.message } }
+  }
+  return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs, diagnostics, helmError }
+}
+
+async function uninstall(
+  ctx: DeployContext,
+  historyBefore: HistoryEntry[],
+  recoveries: RecoveryAction[]
+): Promise<DeployResult> {
+  const { inputs, helm, log } = ctx
+  if (historyBefore.length === 0) {
+    log.info(`release ${inputs.release} does not exist: nothing to uninstall`)
+    return { outcome: { status: 'uninstalled', rolledBack: false }, recoveries, history: [] }
+  }
+  const result = await helm.uninstall(targetOf(inputs), {
+    timeout: inputs.timeout,
+    extraArgs: inputs.extraArgs
+  })
+  const outcome: Outcome = result.ok
+    ? { status: 'uninstalled', rolledBack: false, previousRevision: liveRevision(historyBefore) }
+    : {
+        status: 'failed',
+        rolledBack: false,
+        previousRevision: liveRevision(historyBefore),
+        revision: liveRevision(historyBefore),
+        cause: { source: 'helm', message: result.error ?? 'helm uninstall failed' },
+        detail: 'helm uninstall failed'
+      }
+  const history = result.ok ? [] : await helm.history(targetOf(inputs)).catch(() => historyBefore)
+  return { outcome, recoveries, history, helmMs: result.durationMs }
+}

@@ -1,0 +1,38 @@
+/** The release watcher as a deploy companion: fail-fast policy from the inputs, helm signalled on a verdict. */
+import type { RunningProcess } from '../exec/process.js'
+import type { Inputs } from '../inputs/index.js'
+import { DEFAULT_VERDICT_OPTIONS } from '../kube/verdicts.js'
+import { ReleaseWatcher, type KubeReader } from '../kube/watch.js'
+import type { Log } from '../log.js'
+import type { Companion } from './context.js'
+
+export function watcherCompanion(
+  inputs: Inputs,
+  kubectl: KubeReader,
+  namespace: string,
+  log: Log
+): (child: RunningProcess, isHelmWaiting: () => boolean) => Companion {
+  return (child, isHelmWaiting) => {
+    const watcher = new ReleaseWatcher({
+      kubectl,
+      release: inputs.release,
+      namespace,
+      logLines: inputs.logLines,
+      failFast: inputs.failFast,
+      verdictOptions: {
+        ...DEFAULT_VERDICT_OPTIONS,
+        restarts: inputs.failFastRestarts,
+        unschedulableMs: inputs.failFastUnschedulableMs
+      },
+      isHelmWaiting,
+      onVerdict: verdict => {
+        const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection'
+        log.warning(`fail-fast: ${verdict.message}; ending helm's wait so that it can ${then}`)
+        child.signal('SIGINT')
+      },
+      log
+    })
+    watcher.start()
+    return watcher
+  }
+}

@@ -1,0 +1,185 @@
+/** The action's inputs: one line per input (as in action.yml), then the checks that span inputs. Pure. */
+import { extraArgProblem } from '../helm/flags.js'
+import { parseKeyPath } from '../helm/secret-values.js'
+import { MIN_SECRET_LENGTH, type SecretSet } from '../report/redact.js'
+import { INPUT_NAMES, type InputName } from './defaults.js'
+import type { KeyValue } from './key-values.js'
+import { decodeKubeconfig } from './kubeconfig.js'
+import { InputReader } from './reader.js'
+
+export type DeployMode = 'upgrade-install' | 'install' | 'upgrade' | 'uninstall'
+export type SummaryWhen = 'always' | 'failure' | 'never'
+export type CommentWhen = 'failure' | 'always' | 'never'
+export type { KeyValue }
+
+export interface Inputs {
+  release: string
+  /** Empty only in uninstall mode. */
+  chart: string
+  chartVersion: string
+  repoUrl: string
+  /** Empty means the kubeconfig context's namespace. */
+  namespace: string
+  createNamespace: boolean
+  valuesFiles: string[]
+  /** Inline values YAML as given; empty when the input is empty or an empty mapping. */
+  values: string
+  set: KeyValue[]
+  setString: KeyValue[]
+  /** Values exactly as given; they reach helm through a values file, never its command line. */
+  setSecret: KeyValue[]
+  /** Go duration exactly as given, passed to helm --timeout. */
+  timeout: string
+  timeoutMs: number
+  atomic: boolean
+  waitForJobs: boolean
+  /** How long every new pod must stay Ready after helm's wait; 0 turns the check off. */
+  minReadyMs: number
+  mode: DeployMode
+  /** `vX.Y.Z`, `3.x`, `4.x` or `latest`. */
+  helmVersion: string
+  helmMirror: string
+  /** Lowercase hex; empty when not given. */
+  helmSha256: string
+  /** `auto` or `vX.Y.Z`. */
+  kubectlVersion: string
+  kubectlMirror: string
+  /** Decoded kubeconfig YAML; empty means the runner's own. */
+  kubeconfig: string
+  kubeContext: string
+  failFast: boolean
+  failFastRestarts: number
+  failFastUnschedulableMs: number
+  recoverPending: boolean
+  environment: string
+  summary: SummaryWhen
+  comment: CommentWhen
+  githubToken: string
+  logLines: number
+  extraArgs: string[]
+}
+
+export interface ParseResult {
+  inputs?: Inputs
+  errors: string[]
+  /** Known even when other inputs are invalid, so they are masked before any error is shown. */
+  secrets: SecretSet
+}
+
+export interface InputEnvironment {
+  fileExists(path: string): boolean
+}
+
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const SHA256 = /^[0-9a-fA-F]{64}$/
+
+export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnvironment): ParseResult {
+  const read = new InputReader(raw)
+  const timeout = read.duration('timeout', { allowZero: false })
+  const inputs: Inputs = {
+    release: read.text('release'),
+    chart: read.text('chart'),
+    chartVersion: read.text('chart-version'),
+    repoUrl: read.text('repo-url'),
+    namespace: read.text('namespace'),
+    createNamespace: read.boolean('create-namespace'),
+    valuesFiles: read.lines('values-files'),
+    values: read.yamlMapping('values'),
+    set: read.keyValues('set', { secret: false }),
+    setString: read.keyValues('set-string', { secret: false }),
+    setSecret: read.keyValues('set-secret', { secret: true }),
+    timeout: timeout.text,
+    timeoutMs: timeout.ms,
+    atomic: read.boolean('atomic'),
+    waitForJobs: read.boolean('wait-for-jobs'),
+    minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
+    mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall']),
+    helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
+    helmMirror: read.url('helm-mirror'),
+    helmSha256: read.text('helm-sha256').toLowerCase(),
+    kubectlVersion: read.version('kubectl-version', { channels: ['auto'] }),
+    kubectlMirror: read.url('kubectl-mirror'),
+    kubeconfig: '',
+    kubeContext: read.text('kube-context'),
+    failFast: read.boolean('fail-fast'),
+    failFastRestarts: read.integer('fail-fast-restarts', 1),
+    failFastUnschedulableMs: read.duration('fail-fast-unschedulable', { allowZero: true }).ms,
+    recoverPending: read.boolean('recover-pending'),
+    environment: read.text('environment'),
+    summary: read.oneOf('summary', ['always', 'failure', 'never']),
+    comment: read.oneOf('comment', ['failure', 'always', 'never']),
+    githubToken: read.text('github-token'),
+    logLines: read.integer('log-lines', 1, 10_000),
+    extraArgs: read.lines('extra-args')
+  }
+  const secrets = checkSecrets(read, inputs)
+  checkAcrossInputs(read, inputs, env)
+  const errors = read.errors()
+  return errors.length > 0 ? { errors, secrets } : { inputs, errors, secrets }
+}
+
+/** The run's secrets, and the kubeconfig decoded; secrets too short to redact are refused. */
+function checkSecrets(read: InputReader, inputs: Inputs): SecretSet {
+  const values: string[] = []
+  const documents: string[] = []
+  for (const { key, value } of inputs.setSecret) {
+    const path = parseKeyPath(key)
+    if ('problem' in path) read.problem('set-secret', path.problem)
+    if (value === '') continue
+    values.push(value)
+    if (value.length < MIN_SECRET_LENGTH) {
+      read.problem(
+        'set-secret',
+        `the value of "${key}" is too short to be redacted safely (at least ${MIN_SECRET_LENGTH} characters)`
+      )
+    }
+  }
+  if (inputs.githubToken !== '') values.push(inputs.githubToken)
+  // The raw kubeconfig input is secret whatever shape it turns out to have.
+  const kubeconfig = decodeKubeconfig(read.block('kubeconfig'))
+  if (!kubeconfig) {
+    documents.push(read.block('kubeconfig'))
+    read.problem('kubeconfig', 'is neither kubeconfig YAML (a mapping with clusters) nor base64 of it')
+  } else {
+    inputs.kubeconfig = kubeconfig.yaml
+    documents.push(...kubeconfig.documents)
+    values.push(...kubeconfig.credentials)
+  }
+  return { values, documents }
+}
+
+function checkAcrossInputs(read: InputReader, inputs: Inputs, env: InputEnvironment): void {
+  const problem = (name: InputName, message: string): void => read.problem(name, message)
+  if (inputs.release === '') problem('release', 'is required')
+  else if (inputs.release.length > 53 || !RELEASE_NAME.test(inputs.release)) {
+    problem(
+      'release',
+      `"${inputs.release}" is not a valid release name (lowercase letters, digits and '-', at most 53 characters)`
+    )
+  }
+  if (inputs.mode !== 'uninstall') {
+    if (inputs.chart === '') problem('chart', 'is required unless mode is uninstall')
+    // A path-like chart must exist; names (repo/chart with repo-url, oci://...) are helm's to resolve.
+    else if (/^(\.{1,2}\/|\/)/.test(inputs.chart) && !env.fileExists(inputs.chart)) {
+      problem('chart', `${inputs.chart} does not exist`)
+    }
+  }
+  if (inputs.namespace !== '' && (inputs.namespace.length > 63 || !RELEASE_NAME.test(inputs.namespace))) {
+    problem(
+      'namespace',
+      `"${inputs.namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63 characters)`
+    )
+  }
+  for (const file of inputs.valuesFiles) {
+    if (!env.fileExists(file)) problem('values-files', `"${file}" does not exist`)
+  }
+  if (inputs.helmSha256 !== '' && !SHA256.test(inputs.helmSha256)) {
+    problem('helm-sha256', `"${inputs.helmSha256}" is not a sha256 (64 hexadecimal characters)`)
+  }
+  for (const arg of inputs.extraArgs) {
+    const refused = extraArgProblem(arg)
+    if (refused) problem('extra-args', refused)
+  }
+}
+
+export { INPUT_NAMES }

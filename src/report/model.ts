@@ -1,0 +1,101 @@
+/**
+ * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
+ * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
+ */
+import { failureReasonText, type FailureCause } from '../cause.js'
+import type { DeployResult, RecoveryAction } from '../deploy/context.js'
+import type { HistoryEntry, OutcomeStatus } from '../helm/outcome.js'
+import type { Diagnostics } from '../kube/diagnostics.js'
+
+export const REPORT_SCHEMA = 'helm-atomic-deploy/report@1'
+
+export interface DeployReport {
+  schema: typeof REPORT_SCHEMA
+  release: string
+  namespace: string
+  environment: string
+  kubeContext: string
+  mode: string
+  chart: string
+  chartVersion: string
+  helm: { version: string; path: string }
+  kubectl: { path: string }
+  status: OutcomeStatus
+  /** Live revision after the run; null when there is none. */
+  revision: number | null
+  previousRevision: number | null
+  rolledBack: boolean
+  /** The `failure-reason` output: the cause as one line. */
+  failureReason: string | null
+  cause: FailureCause | null
+  /** helm's own error when a verdict is the cause. */
+  helmError: string | null
+  /** What happened to the release store, in a sentence. */
+  detail: string | null
+  recoveries: RecoveryAction[]
+  /** The release's last revisions after the run, newest last. */
+  history: HistoryEntry[]
+  timings: {
+    startedAt: string
+    finishedAt: string
+    durationMs: number
+    installMs: number
+    helmMs: number | null
+  }
+  /** What the release watcher captured; absent when it did not run. */
+  diagnostics?: Diagnostics
+}
+
+/** What the run knows besides the deploy's result. */
+export interface RunFacts {
+  release: string
+  namespace: string
+  environment: string
+  kubeContext: string
+  mode: string
+  chart: string
+  chartVersion: string
+  helm: { version: string; path: string }
+  kubectl: { path: string }
+  startedAt: number
+  finishedAt: number
+  installMs: number
+}
+
+export function buildReport(facts: RunFacts, result: DeployResult): DeployReport {
+  const { outcome } = result
+  return {
+    schema: REPORT_SCHEMA,
+    release: facts.release,
+    namespace: facts.namespace,
+    environment: facts.environment,
+    kubeContext: facts.kubeContext,
+    mode: facts.mode,
+    chart: facts.chart,
+    chartVersion: facts.chartVersion,
+    helm: facts.helm,
+    kubectl: facts.kubectl,
+    status: outcome.status,
+    revision: outcome.revision ?? null,
+    previousRevision: outcome.previousRevision ?? null,
+    rolledBack: outcome.rolledBack,
+    failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
+    cause: outcome.cause ?? null,
+    helmError: result.helmError ?? null,
+    detail: outcome.detail ?? null,
+    recoveries: result.recoveries,
+    history: result.history.slice(-5),
+    timings: {
+      startedAt: new Date(facts.startedAt).toISOString(),
+      finishedAt: new Date(facts.finishedAt).toISOString(),
+      durationMs: facts.finishedAt - facts.startedAt,
+      installMs: facts.installMs,
+      helmMs: result.helmMs ?? null
+    },
+    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
+  }
+}
+
+export function isFailure(status: OutcomeStatus): boolean {
+  return status === 'rolled-back' || status === 'failed'
+}
