@@ -20,6 +20,21 @@ export function coreLog(redactor: Redactor): Log {
   }
 }
 
+/**
+ * Everything written to stdout from here on passes the redactor — also what libraries print themselves
+ * (@actions/exec's command echo, tool-cache's debug lines) — except the `::add-mask::` commands that tell the
+ * runner what to mask.
+ */
+export function redactStdout(redactor: Redactor): void {
+  const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean
+  const redacting = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    const lines = text.split('\n').map(line => (line.startsWith('::add-mask::') ? line : redactor.text(line)))
+    return write(lines.join('\n'), ...rest)
+  }
+  process.stdout.write = redacting as typeof process.stdout.write
+}
+
 /** Discards everything: for reads whose output the action parses, and for tests. */
 export const silentLog: Log = {
   info: () => {},

@@ -9,7 +9,7 @@ import { HelmClient } from './helm/client.js'
 import { INPUT_DEFAULTS, readInputs, type InputName, type Inputs } from './inputs/index.js'
 import { installTools } from './install/tools.js'
 import { KubectlClient } from './kube/client.js'
-import { coreLog, type Log } from './log.js'
+import { coreLog, redactStdout, type Log } from './log.js'
 import { buildReport, type RunFacts } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import type { Redactor } from './report/redact.js'
@@ -122,6 +122,7 @@ export async function runMain(): Promise<void> {
   core.saveState(STATE.phase, 'main')
   const startedAt = Date.now()
   const read = readInputs()
+  redactStdout(read.redactor)
   const log = coreLog(read.redactor)
   const cancellation = forwardCancellation(log)
   const facts = factsOf(read.raw, startedAt)
@@ -180,6 +181,7 @@ export async function runPost(): Promise<void> {
   const helmPath = core.getState(STATE.helmPath)
   if (!helmPath) return
   const read = readInputs()
+  redactStdout(read.redactor)
   const log = coreLog(read.redactor)
   if (!read.inputs || read.inputs.mode === 'uninstall') return
   const inputs = read.inputs

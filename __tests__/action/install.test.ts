@@ -58,6 +58,9 @@ describe('the bundled action installs verified tools (as the runner runs it)', (
     expect(result.stdout).toContain('timeout')
     expect(result.stdout).toContain('chart')
     expect(mirror.requests).toEqual([])
-    expect(result.outputs).toEqual({})
+    // Nothing installed, but still reported.
+    expect(result.outputs).toMatchObject({ status: 'failed', 'rolled-back': 'false' })
+    expect(result.outputs['helm-path']).toBeUndefined()
+    expect(result.outputs['failure-reason']).toMatch(/^invalid inputs: release: "Bad_Name"/)
   })
 })

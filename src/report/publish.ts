@@ -32,12 +32,13 @@ function runUrl(): string | undefined {
     : undefined
 }
 
-async function writeReportFile(dir: string, report: DeployReport, redactor: Redactor): Promise<string> {
+async function writeReportFile(dir: string, report: DeployReport): Promise<string> {
   const folder = join(dir, 'helm-atomic-deploy')
   await mkdir(folder, { recursive: true })
   const suffix = report.namespace ? `.${report.namespace}` : ''
   const path = join(folder, `${report.release || 'release'}${suffix}-${Date.now()}.json`)
-  await writeFile(path, redactor.text(JSON.stringify(report, null, 2)) + '\n', { mode: 0o600 })
+  // The report was redacted as data, string by string: a text pass could break the JSON.
+  await writeFile(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 })
   return path
 }
 
@@ -48,7 +49,7 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
   const input = { report, runUrl: runUrl(), now: Date.now() }
   let reportPath = ''
   try {
-    reportPath = await writeReportFile(options.tempDir, report, redactor)
+    reportPath = await writeReportFile(options.tempDir, report)
   } catch (error) {
     log.warning(`report.json not written: ${error instanceof Error ? error.message : String(error)}`)
   }

@@ -220,6 +220,40 @@ describe('escaping and redaction', () => {
     expect(comment).not.toContain('hunter2-s3cret')
   })
 
+  it('a snapshot with \', ", & and < in every table and log', async () => {
+    const chars = `it's "q" & <b>`
+    const everywhere: Scenario = {
+      report: {
+        ...crashLoop.report,
+        release: 'web',
+        chart: `./charts/${chars}`,
+        cause: { source: 'fail-fast', rule: 'crash-loop', message: `couldn't start: ${chars}` },
+        failureReason: `fail-fast: couldn't start: ${chars}`,
+        helmError: `helm's error: ${chars}`,
+        detail: `detail ${chars}`,
+        history: crashLoop.report.history.map(h => ({ ...h, description: `${h.description} ${chars}` }))
+      },
+      diagnostics: {
+        ...crash,
+        workloads: crash.workloads.map(w => ({ ...w, conditions: w.conditions.map(c => `${c} ${chars}`) })),
+        pods: crash.pods.map(p => ({
+          ...p,
+          conditions: [`Ready=False ${chars}`],
+          containers: p.containers.map(c => ({ ...c, message: `${c.message ?? ''} ${chars}` }))
+        })),
+        events: crash.events.map(e => ({ ...e, message: `${e.message} ${chars}` })),
+        logs: crash.logs.map(l => ({ ...l, lines: [...l.lines, chars] }))
+      }
+    }
+    const summary = renderSummary(input(everywhere))
+    expect(summary).not.toMatch(/&amp;(#\d+|amp|lt|gt|quot);/)
+    expect(summary).not.toMatch(/&&#35;/)
+    await expect(summary).toMatchFileSnapshot(snapshot('escaped.summary'))
+    await expect(renderComment(input(everywhere), { marker: MARKER })).toMatchFileSnapshot(
+      snapshot('escaped.comment')
+    )
+  })
+
   it('text() makes markdown inert', () => {
     expect(text('*a* _b_ `c` [d](e) ~f~ \\g')).toBe(
       '&#42;a&#42; &#95;b&#95; &#96;c&#96; &#91;d&#93;(e) &#126;f&#126; &#92;g'
