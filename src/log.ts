@@ -26,13 +26,16 @@ export function coreLog(redactor: Redactor): Log {
  * runner what to mask.
  */
 export function redactStdout(redactor: Redactor): void {
-  const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean
+  const write = process.stdout.write.bind(process.stdout) as (
+    chunk: string | Uint8Array,
+    ...rest: unknown[]
+  ) => boolean
   const redacting = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
     const lines = text.split('\n').map(line => (line.startsWith('::add-mask::') ? line : redactor.text(line)))
     return write(lines.join('\n'), ...rest)
   }
-  process.stdout.write = redacting as typeof process.stdout.write
+  process.stdout.write = redacting
 }
 
 /** Discards everything: for reads whose output the action parses, and for tests. */
