@@ -69,8 +69,12 @@ function jsonStrings(text: string): string {
   const walk = (v: unknown): void => {
     if (typeof v === 'string') found.push(v)
     else if (Array.isArray(v)) v.forEach(walk)
-    else if (v !== null && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) (found.push(k), walk(x))
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        found.push(k)
+        walk(x)
+      }
+    }
   }
   walk(JSON.parse(text))
   return found.join('\n')
