@@ -48,7 +48,11 @@ describe.each<[HelmVersion, string]>([
     async () => {
       const ns = `${id}-big`
       const values = join(harness().cluster.home, `big-${id}.yaml`)
-      const env: Record<string, string> = { SIM_EXIT_CODE: '3', SIM_NEVER_READY: '1', SIM_LOG: 'boot\\nfatal: config' }
+      const env: Record<string, string> = {
+        SIM_EXIT_CODE: '3',
+        SIM_NEVER_READY: '1',
+        SIM_LOG: 'boot\\nfatal: config'
+      }
       for (let i = 0; i < 150; i++) env[`BLOB_${i}`] = 'x'.repeat(2_000)
       await writeFile(values, JSON.stringify({ replicas: 60, env }))
       const started = Date.now()
