@@ -148,9 +148,37 @@ describe('discovery and openapi', () => {
       'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
     )
     const groups = (aggregated.json.items as { metadata: { name: string } }[]).map(g => g.metadata.name)
-    expect(groups).toEqual(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io'])
+    expect(groups).toEqual([
+      'apiregistration.k8s.io',
+      'apps',
+      'autoscaling',
+      'batch',
+      'certificates.k8s.io',
+      'networking.k8s.io',
+      'policy',
+      'rbac.authorization.k8s.io',
+      'storage.k8s.io',
+      'admissionregistration.k8s.io',
+      'apiextensions.k8s.io',
+      'scheduling.k8s.io',
+      'coordination.k8s.io',
+      'discovery.k8s.io'
+    ])
+    const autoscaling = (
+      aggregated.json.items as { metadata: { name: string }; versions: { version: string }[] }[]
+    ).find(g => g.metadata.name === 'autoscaling')
+    expect(autoscaling?.versions.map(v => v.version)).toEqual(['v2', 'v1'])
     const legacy = await api('GET', '/apis', { accept: 'application/json' })
     expect(legacy.json.kind).toBe('APIGroupList')
+    const legacyAutoscaling = (legacy.json.groups as { name: string }[]).find(g => g.name === 'autoscaling')
+    expect(legacyAutoscaling).toEqual({
+      name: 'autoscaling',
+      versions: [
+        { groupVersion: 'autoscaling/v2', version: 'v2' },
+        { groupVersion: 'autoscaling/v1', version: 'v1' }
+      ],
+      preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' }
+    })
     expect((await api('GET', '/apis/batch')).json).toMatchObject({ kind: 'APIGroup', name: 'batch' })
     expect((await api('GET', '/apis/events.k8s.io')).status).toBe(404)
     const core = await api('GET', '/api/v1')
