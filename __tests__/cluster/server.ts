@@ -688,6 +688,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       userAgent: req.headers['user-agent'] ?? '',
+      contentType: req.headers['content-type'] ?? '',
       status: 0
     }
     requestLog.push(entry)
