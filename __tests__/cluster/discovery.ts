@@ -48,8 +48,8 @@ function subresources(r: ResourceInfo): Subresource[] {
   if (r.scalable) {
     subs.push({
       name: 'scale',
-      group: r.custom ? r.group : 'autoscaling',
-      version: r.custom ? r.version : 'v1',
+      group: 'autoscaling',
+      version: 'v1',
       kind: 'Scale',
       verbs: ['get', 'patch', 'update']
     })

@@ -383,19 +383,12 @@ export function apiVersionOf(r: ResourceInfo): string {
   return apiVersionText(r.group, r.version)
 }
 
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/')
-  return slash < 0
-    ? { group: '', version: apiVersion }
-    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) }
-}
-
 /** "deployments.apps" / "pods": how the API server names a resource in error messages. */
 export function qualifiedName(r: ResourceInfo): string {
   return r.group ? `${r.plural}.${r.group}` : r.plural
 }
 
-/** A group version the server serves, with its versions in preference order for the group. */
+/** A served group version. */
 export interface GroupVersion {
   group: string
   version: string
@@ -410,7 +403,6 @@ export class ResourceRegistry {
   private served: readonly ResourceInfo[] = BUILT_IN_SERVED
   private byName = new Map<ResourceName, ResourceInfo>(BUILT_IN_BY_NAME)
   private byRoute = new Map<string, ResourceInfo>()
-  private changeListeners = new Set<() => void>()
   revision = 0
 
   constructor() {
@@ -428,7 +420,6 @@ export class ResourceRegistry {
       if (r.storage && !this.byName.has(r.resource)) this.byName.set(r.resource, r)
     }
     this.revision += 1
-    for (const listener of this.changeListeners) listener()
   }
 
   /** Every served group version of every resource, built-ins first. */
@@ -450,12 +441,6 @@ export class ResourceRegistry {
   /** The resource served at /api/v1 or /apis/<group>/<version> under this plural name, if any. */
   route(group: string, version: string, plural: string): ResourceInfo | undefined {
     return this.byRoute.get(`${group}/${version}/${plural}`)
-  }
-
-  /** The served version of `resource` for an apiVersion, if served. */
-  version(resource: ResourceName, apiVersion: string): ResourceInfo | undefined {
-    const { group, version } = splitApiVersion(apiVersion)
-    return this.served.find(r => r.resource === resource && r.group === group && r.version === version)
   }
 
   /** Served group versions, each group's preferred version first, core first. */
@@ -481,17 +466,5 @@ export class ResourceRegistry {
     if (!this.custom.some(r => r.resource === resource)) return
     this.custom = this.custom.filter(r => r.resource !== resource)
     this.index()
-  }
-
-  isCustom(resource: ResourceName): boolean {
-    return !BUILT_IN_BY_NAME.has(resource)
-  }
-
-  /** Called after every change to the served set. */
-  onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener)
-    return () => {
-      this.changeListeners.delete(listener)
-    }
   }
 }
