@@ -301,7 +301,8 @@ describe.each(VARIANTS)('$id', variant => {
   })
 })
 
-describe('charts with CRDs and the wider built-in API', () => {
+// One block, so that these run side by side: vitest runs describe blocks one after the other.
+describe('across helm versions: CRDs, field ownership, the NodePort conflict (seed scenario)', () => {
   it.concurrent(
     'installs crds/ first, then a custom resource of the new kind and an HPA, in one run; upgrades; uninstalls',
     async () => {
@@ -328,7 +329,7 @@ describe('charts with CRDs and the wider built-in API', () => {
         expect(hpa).toMatchObject({ apiVersion: 'autoscaling/v2', spec: { maxReplicas: 3 } })
         expect(cluster.store.get('networkpolicies', namespace, 'w-deny-ingress')).toBeDefined()
 
-        cluster.requestLog.clear()
+        const upgradeStarted = Date.now()
         await helmOk(variant, [
           'upgrade',
           'w',
@@ -345,7 +346,10 @@ describe('charts with CRDs and the wider built-in API', () => {
         // helm 3 patches custom resources with a JSON merge patch (no strategic merge for unstructured);
         // helm 4 applies them server-side.
         const patches = cluster.requestLog.filter(
-          e => e.method === 'PATCH' && e.path.includes(`/namespaces/${namespace}/widgets/w-widget`)
+          e =>
+            e.time >= upgradeStarted &&
+            e.method === 'PATCH' &&
+            e.path.includes(`/namespaces/${namespace}/widgets/w-widget`)
         )
         expect(patches.map(e => [e.contentType, e.status])).toEqual([
           [variant.id === 'h3' ? 'application/merge-patch+json' : 'application/apply-patch+yaml', 200]
@@ -386,9 +390,7 @@ describe('charts with CRDs and the wider built-in API', () => {
       }
     }
   )
-})
 
-describe('field ownership on upgrade', () => {
   async function scaleAs(manager: string, namespace: string, replicas: number): Promise<void> {
     const response = await fetch(
       `${cluster.url}/apis/apps/v1/namespaces/${namespace}/deployments/app-web?fieldManager=${manager}`,
@@ -468,9 +470,7 @@ describe('field ownership on upgrade', () => {
       expect(replicasOwners(namespace)).toEqual(['helm'])
     }
   )
-})
 
-describe('NodePort conflict (seed scenario)', () => {
   it.concurrent(
     'qa101 gets the 422: uninstalled after install, rolled back after upgrade; dev101 untouched',
     async () => {
