@@ -569,7 +569,7 @@ describe('the wider API through kubectl', () => {
   })
 
   describe.each(VERSIONS)('kubectl %s', version => {
-    test.each(KIND_CASES)('get $resource prints the real columns', async c => {
+    test.concurrent.each(KIND_CASES)('get $resource prints the real columns', async c => {
       const scope = c.namespaced ? ['-n', KINDS_NAMESPACE] : []
       const text = await ok(version, ['get', c.resource, ...scope])
       const [header, ...rows] = text.trimEnd().split('\n')
