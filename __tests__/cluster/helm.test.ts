@@ -472,6 +472,44 @@ describe('across helm versions: CRDs, field ownership, the NodePort conflict (se
   )
 
   it.concurrent(
+    'helm 4 --server-side=true moves a helm 3 release to server-side apply and prunes with it',
+    async () => {
+      const [h3, h4] = [VARIANTS[0], VARIANTS[1]] as [Variant, Variant]
+      const namespace = 'h3-to-h4'
+      await helmOk(h3, installArgs(h3, 'app', namespace, ['--set', 'env.EXTRA=1']))
+      const managers = (): string[][] =>
+        (
+          (cluster.store.get('deployments', namespace, 'app-web')?.metadata.managedFields ?? []) as {
+            manager: string
+            operation: string
+          }[]
+        ).map(m => [m.manager, m.operation])
+      expect(managers()).toEqual([['helm', 'Update']])
+      const since = Date.now()
+      await helmOk(h4, upgradeArgs(h4, 'app', namespace, ['--server-side=true']))
+      // helm rewrites its client-side entry with a JSON patch of managedFields, then applies.
+      const writes = cluster.requestLog.filter(
+        e =>
+          e.time >= since &&
+          e.method === 'PATCH' &&
+          e.path.includes(`/namespaces/${namespace}/deployments/app-web`)
+      )
+      expect(writes.map(e => e.contentType)).toEqual([
+        'application/json-patch+json',
+        'application/apply-patch+yaml'
+      ])
+      expect(managers()).toEqual([['helm', 'Apply']])
+      await helmOk(h4, upgradeArgs(h4, 'app', namespace, ['--reset-values']))
+      const env = (
+        cluster.store.get('deployments', namespace, 'app-web')?.spec as {
+          template: { spec: { containers: { env: { name: string }[] }[] } }
+        }
+      ).template.spec.containers[0]?.env.map(e => e.name)
+      expect(env).toEqual(['GREETING'])
+    }
+  )
+
+  it.concurrent(
     'qa101 gets the 422: uninstalled after install, rolled back after upgrade; dev101 untouched',
     async () => {
       for (const variant of VARIANTS) {
