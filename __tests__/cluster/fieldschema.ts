@@ -21,6 +21,8 @@ export interface FieldSchema {
    * such a map is never itself "added" by an update, so managedFields gives it no `.` entry.
    */
   alwaysPresent(path: readonly string[]): boolean
+  /** Empty lists and maps are dropped (Go's omitempty on the built-in types); custom resources keep them. */
+  omitEmpty: boolean
 }
 
 const ATOMIC: ListType = { type: 'atomic' }
@@ -84,7 +86,8 @@ function builtInSchema(resource: string): FieldSchema {
     },
     alwaysPresent(path) {
       return ALWAYS_PRESENT.has(path[path.length - 1] ?? '')
-    }
+    },
+    omitEmpty: true
   }
 }
 
@@ -118,7 +121,8 @@ function customSchema(schema: JsonObject | undefined): FieldSchema {
     },
     alwaysPresent(path) {
       return path.length === 1 && path[0] === 'metadata'
-    }
+    },
+    omitEmpty: false
   }
 }
 

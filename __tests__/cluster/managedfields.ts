@@ -435,32 +435,40 @@ function conflictError(conflicts: { manager: Manager; paths: string[] }[]): Stat
   return new StatusError(409, 'Conflict', message, { causes })
 }
 
+/**
+ * Removes the field or list item at `path`. For built-ins, a list or map left empty goes too, up the tree
+ * (their Go types drop empty slices and maps: omitempty), except structs every object has.
+ */
 function removePath(target: JsonObject, path: string[], schema: FieldSchema): void {
+  // Each step: the container, and how to take the child out of it.
+  const chain: { container: JsonObject | unknown[]; remove: () => void; names: string[] }[] = []
   let node: unknown = target
   const names: string[] = []
-  for (const [index, element] of path.entries()) {
-    const last = index === path.length - 1
+  for (const element of path) {
     const body = element.slice(2)
     if (element.startsWith('f:')) {
-      if (!isObject(node)) return
-      if (last) {
-        delete node[body]
-        return
-      }
+      if (!isObject(node) || node[body] === undefined) return
+      const container = node
+      chain.push({ container, remove: () => delete container[body], names: [...names] })
       node = node[body]
       names.push(body)
       continue
     }
     if (!Array.isArray(node)) return
-    const list = schema.list(names)
-    const items = listItems(node, list)
-    const item = items.get(element)
+    const container = node as unknown[]
+    const item = listItems(container, schema.list(names)).get(element)
     if (item === undefined) return
-    if (last) {
-      node.splice(node.indexOf(item), 1)
-      return
-    }
+    chain.push({ container, remove: () => container.splice(container.indexOf(item), 1), names: [...names] })
     node = item
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const step = chain[i]
+    if (!step) return
+    step.remove()
+    const empty = Array.isArray(step.container)
+      ? step.container.length === 0
+      : Object.keys(step.container).length === 0
+    if (!schema.omitEmpty || !empty || i === 0 || schema.alwaysPresent(step.names)) return
   }
 }
 

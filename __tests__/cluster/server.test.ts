@@ -1696,6 +1696,25 @@ describe('server-side apply and managedFields', () => {
     ])
   })
 
+  it('drops a list or map pruning leaves empty (the built-in types omit empty ones)', async () => {
+    const path = `${deployments}/pruned?fieldManager=helm`
+    const manifest = deploymentManifest()
+    manifest.metadata.name = 'pruned'
+    const withEnv = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: manifest })
+    expect(withEnv.status).toBe(201)
+    const bare = structuredClone(manifest) as KubeObject & {
+      spec: { template: { spec: { containers: JsonRecord[] } } }
+    }
+    delete bare.metadata.annotations
+    delete bare.spec.template.spec.containers[0]?.env
+    const pruned = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: bare })
+    expect(pruned.status).toBe(200)
+    const container = (pruned.json.spec as { template: { spec: { containers: JsonRecord[] } } }).template.spec
+      .containers[0]
+    expect(container).not.toHaveProperty('env')
+    expect(pruned.json.metadata).not.toHaveProperty('annotations')
+  })
+
   it('records scale subresource writes as the subresource, and resets managedFields on [{}]', async () => {
     const scaled = await api('PATCH', `${deployments}/owned/scale?fieldManager=autoscaler`, {
       contentType: 'application/merge-patch+json',
