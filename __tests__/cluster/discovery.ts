@@ -1,6 +1,6 @@
 /** /version, API discovery (aggregated v2 and legacy), and the OpenAPI v3 stub the clients probe. */
 import { createHash } from 'node:crypto'
-import { GROUP_VERSIONS, RESOURCES, type ResourceInfo } from './resources.js'
+import type { ResourceInfo, ResourceRegistry } from './resources.js'
 
 export const KUBERNETES_VERSION = 'v1.35.0'
 
@@ -45,7 +45,7 @@ function subresources(r: ResourceInfo): Subresource[] {
   const own = { group: r.group, version: r.version }
   if (r.hasStatus) subs.push({ name: 'status', ...own, kind: r.kind, verbs: ['get', 'patch', 'update'] })
   if (r.resource === 'pods') subs.push({ name: 'log', ...own, kind: 'Pod', verbs: ['get'] })
-  if (['deployments', 'replicasets', 'statefulsets'].includes(r.resource)) {
+  if (r.scalable) {
     subs.push({
       name: 'scale',
       group: 'autoscaling',
@@ -59,7 +59,7 @@ function subresources(r: ResourceInfo): Subresource[] {
 
 function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
   const entry: Record<string, unknown> = {
-    resource: r.resource,
+    resource: r.plural,
     responseKind: { group: r.group, version: r.version, kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
@@ -78,22 +78,63 @@ function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
   return entry
 }
 
+/** The served versions of a group, preferred first (as discovery lists them). */
+function versionsOf(registry: ResourceRegistry, group: string): string[] {
+  return registry
+    .groupVersions()
+    .filter(gv => gv.group === group)
+    .map(gv => gv.version)
+}
+
+/** The order the API server lists built-in groups in (by APIService priority); custom groups follow by name. */
+const GROUP_ORDER = [
+  'apiregistration.k8s.io',
+  'apps',
+  'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'networking.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'discovery.k8s.io'
+]
+
+function groupRank(group: string): number {
+  const index = GROUP_ORDER.indexOf(group)
+  return index < 0 ? GROUP_ORDER.length : index
+}
+
+function groupsOf(registry: ResourceRegistry, core: boolean): string[] {
+  return [...new Set(registry.all().map(r => r.group))]
+    .filter(g => (g === '') === core)
+    .sort((a, b) => groupRank(a) - groupRank(b) || (a < b ? -1 : a > b ? 1 : 0))
+}
+
 /** APIGroupDiscoveryList for /api (core only) or /apis (named groups). */
-export function aggregatedDiscovery(core: boolean): Record<string, unknown> {
-  const groups = [...new Set(RESOURCES.filter(r => (r.group === '') === core).map(r => r.group))]
+export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean): Record<string, unknown> {
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
-    items: groups.map(group => ({
+    items: groupsOf(registry, core).map(group => ({
       metadata: group ? { name: group } : {},
-      versions: [
-        {
-          version: 'v1',
-          resources: RESOURCES.filter(r => r.group === group).map(aggregatedResource),
-          freshness: 'Current'
-        }
-      ]
+      versions: versionsOf(registry, group).map(version => ({
+        version,
+        resources: registry
+          .all()
+          .filter(r => r.group === group && r.version === version)
+          .map(aggregatedResource),
+        freshness: 'Current'
+      }))
     }))
   }
 }
@@ -106,35 +147,39 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   }
 }
 
-function groupEntry(group: string, version: string): Record<string, unknown> {
-  const groupVersion = { groupVersion: `${group}/${version}`, version }
-  return { name: group, versions: [groupVersion], preferredVersion: groupVersion }
+function groupEntry(registry: ResourceRegistry, group: string): Record<string, unknown> {
+  const versions = versionsOf(registry, group).map(version => ({
+    groupVersion: `${group}/${version}`,
+    version
+  }))
+  return { name: group, versions, preferredVersion: versions[0] }
 }
 
 /** APIGroup for /apis/<group>, or undefined when the group is not served. */
-export function apiGroup(group: string): Record<string, unknown> | undefined {
-  const served = GROUP_VERSIONS.find(gv => gv.group === group && group !== '')
-  return served
-    ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(served.group, served.version) }
-    : undefined
+export function apiGroup(registry: ResourceRegistry, group: string): Record<string, unknown> | undefined {
+  if (!group || !groupsOf(registry, false).includes(group)) return undefined
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(registry, group) }
 }
 
-export function apiGroupList(): Record<string, unknown> {
-  const groups = GROUP_VERSIONS.filter(gv => gv.group !== '')
+export function apiGroupList(registry: ResourceRegistry): Record<string, unknown> {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups.map(({ group, version }) => groupEntry(group, version))
+    groups: groupsOf(registry, false).map(group => groupEntry(registry, group))
   }
 }
 
-export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const resources = RESOURCES.filter(r => r.group === group && r.version === version)
+export function apiResourceList(
+  registry: ResourceRegistry,
+  group: string,
+  version: string
+): Record<string, unknown> | undefined {
+  const resources = registry.all().filter(r => r.group === group && r.version === version)
   if (!resources.length) return undefined
   const entries: Record<string, unknown>[] = []
   for (const r of resources) {
     const entry: Record<string, unknown> = {
-      name: r.resource,
+      name: r.plural,
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
@@ -145,7 +190,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
     entries.push(entry)
     for (const sub of subresources(r)) {
       const entry: Record<string, unknown> = {
-        name: `${r.resource}/${sub.name}`,
+        name: `${r.plural}/${sub.name}`,
         singularName: '',
         namespaced: r.namespaced,
         kind: sub.kind,
@@ -173,10 +218,14 @@ function openApiPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`
 }
 
-function openApiDocument(group: string, version: string): Record<string, unknown> {
+function openApiDocument(
+  registry: ResourceRegistry,
+  group: string,
+  version: string
+): Record<string, unknown> {
   const paths: Record<string, unknown> = {}
-  for (const r of RESOURCES.filter(x => x.group === group && x.version === version)) {
-    const prefix = `/${openApiPath(group, version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}/{name}`
+  for (const r of registry.all().filter(x => x.group === group && x.version === version)) {
+    const prefix = `/${openApiPath(group, version)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}/{name}`
     paths[prefix] = {
       patch: {
         operationId: `patch${r.kind}`,
@@ -199,22 +248,36 @@ function openApiDocument(group: string, version: string): Record<string, unknown
   }
 }
 
-const OPENAPI_DOCUMENTS = new Map(
-  GROUP_VERSIONS.map(({ group, version }) => {
-    const body = JSON.stringify(openApiDocument(group, version))
-    const hash = createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase()
-    return [openApiPath(group, version), { body, hash }]
-  })
-)
+interface OpenApiDocuments {
+  revision: number
+  documents: Map<string, { body: string; hash: string }>
+}
 
-export function openApiRoot(): Record<string, unknown> {
+const OPENAPI_CACHE = new WeakMap<ResourceRegistry, OpenApiDocuments>()
+
+/** One document per served group version, rebuilt when the registry changed (a CRD came or went). */
+function openApiDocuments(registry: ResourceRegistry): Map<string, { body: string; hash: string }> {
+  const cached = OPENAPI_CACHE.get(registry)
+  if (cached?.revision === registry.revision) return cached.documents
+  const documents = new Map(
+    registry.groupVersions().map(({ group, version }) => {
+      const body = JSON.stringify(openApiDocument(registry, group, version))
+      const hash = createHash('sha512').update(body).digest('hex').slice(0, 128).toUpperCase()
+      return [openApiPath(group, version), { body, hash }]
+    })
+  )
+  OPENAPI_CACHE.set(registry, { revision: registry.revision, documents })
+  return documents
+}
+
+export function openApiRoot(registry: ResourceRegistry): Record<string, unknown> {
   const paths: Record<string, unknown> = {}
-  for (const [path, doc] of OPENAPI_DOCUMENTS)
+  for (const [path, doc] of openApiDocuments(registry))
     paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${doc.hash}` }
   return { paths }
 }
 
 /** The JSON text of /openapi/v3/<path>, or undefined when no such group version is served. */
-export function openApiGroupVersion(path: string): string | undefined {
-  return OPENAPI_DOCUMENTS.get(path)?.body
+export function openApiGroupVersion(registry: ResourceRegistry, path: string): string | undefined {
+  return openApiDocuments(registry).get(path)?.body
 }

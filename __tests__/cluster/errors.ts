@@ -7,7 +7,7 @@ export function notFound(r: ResourceInfo, name: string): StatusError {
   return new StatusError(404, 'NotFound', `${qualifiedName(r)} "${name}" not found`, {
     name,
     group: r.group,
-    kind: r.resource
+    kind: r.plural
   })
 }
 
@@ -15,7 +15,7 @@ export function alreadyExists(r: ResourceInfo, name: string): StatusError {
   return new StatusError(409, 'AlreadyExists', `${qualifiedName(r)} "${name}" already exists`, {
     name,
     group: r.group,
-    kind: r.resource
+    kind: r.plural
   })
 }
 
@@ -24,7 +24,7 @@ export function conflict(r: ResourceInfo, name: string): StatusError {
     409,
     'Conflict',
     `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: r.group, kind: r.resource }
+    { name, group: r.group, kind: r.plural }
   )
 }
 
@@ -65,6 +65,6 @@ export function forbidden(r: ResourceInfo, name: string, detail: string): Status
   return new StatusError(403, 'Forbidden', `${qualifiedName(r)} "${name}" is forbidden: ${detail}`, {
     name,
     group: r.group,
-    kind: r.resource
+    kind: r.plural
   })
 }

@@ -65,6 +65,8 @@ export interface RequestLogEntry {
   /** Path with query, as sent. */
   path: string
   userAgent: string
+  /** The request's Content-Type ('' without a body), e.g. to tell merge patches from strategic ones. */
+  contentType: string
   /** Response status; 0 when the connection closed without one (drop, hang, client gone). */
   status: number
 }

@@ -10,6 +10,9 @@ import { startTestCluster, type TestCluster } from './index.js'
 import type { KubeObject, ResourceName } from './types.js'
 
 const CHART = join(import.meta.dirname, 'charts', 'demo')
+/** crds/ with the Widget CRD; templates/ with a Widget, an autoscaling/v2 HPA and a NetworkPolicy. */
+const WIDGETS_CHART = join(import.meta.dirname, 'charts', 'widgets')
+const WIDGETS = 'widgets.demo.example.com'
 const ATOMIC_UNINSTALLED =
   /release \S+ failed, and has been uninstalled due to (atomic|rollback-on-failure) being set/
 const ATOMIC_ROLLED_BACK =
@@ -53,10 +56,10 @@ interface Run {
   ms: number
 }
 
-function helm(variant: Variant, args: string[]): Promise<Run> {
+function helm(variant: Variant, args: string[], target: TestCluster = cluster): Promise<Run> {
   const started = Date.now()
   return new Promise(resolve => {
-    execFile(variant.binary, args, { env: cluster.env, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(variant.binary, args, { env: target.env, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
       resolve({ code, stdout, stderr, ms: Date.now() - started })
     })
@@ -298,7 +301,214 @@ describe.each(VARIANTS)('$id', variant => {
   })
 })
 
-describe('NodePort conflict (seed scenario)', () => {
+// One block, so that these run side by side: vitest runs describe blocks one after the other.
+describe('across helm versions: CRDs, field ownership, the NodePort conflict (seed scenario)', () => {
+  it.concurrent(
+    'installs crds/ first, then a custom resource of the new kind and an HPA, in one run; upgrades; uninstalls',
+    async () => {
+      // One after the other: the CRD is cluster-wide, and a helm that finds it already there does not wait for it.
+      for (const variant of VARIANTS) {
+        const namespace = `${variant.id}-crd`
+        const install = await helmOk(variant, [
+          'install',
+          'w',
+          WIDGETS_CHART,
+          '-n',
+          namespace,
+          '--create-namespace',
+          ...variant.atomic,
+          '--timeout',
+          '20s'
+        ])
+        expect(install.stdout).toContain('STATUS: deployed')
+        const crd = cluster.store.get('customresourcedefinitions', undefined, WIDGETS)
+        const conditions = (crd?.status as { conditions: { type: string; status: string }[] }).conditions
+        expect(conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }))
+        expect(cluster.store.get(WIDGETS, namespace, 'w-widget')?.spec).toEqual({ size: 1, color: 'blue' })
+        const hpa = cluster.store.get('horizontalpodautoscalers', namespace, 'w-hpa')
+        expect(hpa).toMatchObject({ apiVersion: 'autoscaling/v2', spec: { maxReplicas: 3 } })
+        expect(cluster.store.get('networkpolicies', namespace, 'w-deny-ingress')).toBeDefined()
+
+        const upgradeStarted = Date.now()
+        await helmOk(variant, [
+          'upgrade',
+          'w',
+          WIDGETS_CHART,
+          '-n',
+          namespace,
+          ...variant.atomic,
+          '--timeout',
+          '20s',
+          '--set',
+          'size=2'
+        ])
+        expect(cluster.store.get(WIDGETS, namespace, 'w-widget')?.spec).toEqual({ size: 2, color: 'blue' })
+        // helm 3 patches custom resources with a JSON merge patch (no strategic merge for unstructured);
+        // helm 4 applies them server-side.
+        const patches = cluster.requestLog.filter(
+          e =>
+            e.time >= upgradeStarted &&
+            e.method === 'PATCH' &&
+            e.path.includes(`/namespaces/${namespace}/widgets/w-widget`)
+        )
+        expect(patches.map(e => [e.contentType, e.status])).toEqual([
+          [variant.id === 'h3' ? 'application/merge-patch+json' : 'application/apply-patch+yaml', 200]
+        ])
+
+        await helmOk(variant, ['uninstall', 'w', '-n', namespace, '--wait', '--timeout', '10s'])
+        expect(await eventually(() => cluster.store.list(WIDGETS, namespace).length === 0)).toBe(true)
+        expect(cluster.store.get('horizontalpodautoscalers', namespace, 'w-hpa')).toBeUndefined()
+        // crds/ are never deleted by helm.
+        expect(cluster.store.get('customresourcedefinitions', undefined, WIDGETS)).toBeDefined()
+      }
+    }
+  )
+
+  it.concurrent(
+    'helm 4 without --wait does not wait for crds/ to be established; helm 3 always does',
+    async () => {
+      // A control plane as slow to establish a CRD as an HA one (those wait 5 s): helm 4's hook-only waiter
+      // skips the CRD wait (helm/helm#32671), so the custom resource finds no kind yet. helm 3 polls until Established.
+      const [h3, h4] = [VARIANTS[0], VARIANTS[1]] as [Variant, Variant]
+      const args = ['install', 'w', WIDGETS_CHART, '-n', 'crd', '--create-namespace']
+      // One cluster each: a helm that finds the CRD already created skips waiting for it.
+      const [slow3, slow4] = await Promise.all([
+        startTestCluster({ timeScale: 0.05, crdEstablishDelayMs: 1500 }),
+        startTestCluster({ timeScale: 0.05, crdEstablishDelayMs: 1500 })
+      ])
+      try {
+        const [installed, failed] = await Promise.all([helm(h3, args, slow3), helm(h4, args, slow4)])
+        expect(failed.code).toBe(1)
+        expect(failed.stderr).toContain(
+          'unable to build kubernetes objects from release manifest: resource mapping not found for name: "w-widget" namespace: "" from "": no matches for kind "Widget" in version "demo.example.com/v1"'
+        )
+        expect(failed.stderr).toContain('ensure CRDs are installed first')
+        expect(installed.code).toBe(0)
+        expect(slow3.store.get(WIDGETS, 'crd', 'w-widget')).toBeDefined()
+      } finally {
+        await Promise.all([slow3.stop(), slow4.stop()])
+      }
+    }
+  )
+
+  async function scaleAs(manager: string, namespace: string, replicas: number): Promise<void> {
+    const response = await fetch(
+      `${cluster.url}/apis/apps/v1/namespaces/${namespace}/deployments/app-web?fieldManager=${manager}`,
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ spec: { replicas } })
+      }
+    )
+    expect(response.status).toBe(200)
+  }
+
+  function replicasOwners(namespace: string): string[] {
+    const deployment = cluster.store.get('deployments', namespace, 'app-web') as KubeObject
+    const entries = (deployment.metadata.managedFields ?? []) as { manager: string; fieldsV1: unknown }[]
+    return entries.filter(e => JSON.stringify(e.fieldsV1).includes('"f:replicas"')).map(e => e.manager)
+  }
+
+  function replicas(namespace: string): unknown {
+    return (cluster.store.get('deployments', namespace, 'app-web')?.spec as { replicas?: number }).replicas
+  }
+
+  const conflict =
+    'Apply failed with 1 conflict: conflict with "hpa-controller" using apps/v1: .spec.replicas'
+
+  it.concurrent(
+    'helm 4 (server-side apply) fails on replicas another manager owns; --force-conflicts takes them',
+    async () => {
+      const h4 = VARIANTS[1] as Variant
+      const namespace = 'h4-owned'
+      await helmOk(h4, installArgs(h4, 'app', namespace, []))
+      expect(replicasOwners(namespace)).toEqual(['helm'])
+      await scaleAs('hpa-controller', namespace, 3)
+      expect(replicasOwners(namespace)).toEqual(['hpa-controller'])
+
+      const plain = await helm(h4, [
+        'upgrade',
+        'app',
+        CHART,
+        '-n',
+        namespace,
+        '--wait=watcher',
+        '--timeout',
+        '10s'
+      ])
+      expect(plain.code).toBe(1)
+      expect(plain.stderr).toContain(
+        `Error: UPGRADE FAILED: conflict occurred while applying object ${namespace}/app-web apps/v1, Kind=Deployment: ${conflict}`
+      )
+      expect(replicas(namespace)).toBe(3)
+
+      // With rollback-on-failure the rollback applies the previous revision and meets the same conflict.
+      const atomic = await helm(h4, upgradeArgs(h4, 'app', namespace, []))
+      expect(atomic.code).toBe(1)
+      expect(atomic.stderr).toContain(
+        'an error occurred while rolling back the release. original upgrade error:'
+      )
+      expect(atomic.stderr).toContain(conflict)
+
+      await helmOk(h4, upgradeArgs(h4, 'app', namespace, ['--force-conflicts']))
+      expect(replicas(namespace)).toBe(1)
+      expect(replicasOwners(namespace)).toEqual(['helm'])
+      expect((await history(h4, 'app', namespace)).at(-1)?.status).toBe('deployed')
+    }
+  )
+
+  it.concurrent(
+    'helm 3 (client-side three-way merge) upgrades over the other manager and resets replicas',
+    async () => {
+      const h3 = VARIANTS[0] as Variant
+      const namespace = 'h3-owned'
+      await helmOk(h3, installArgs(h3, 'app', namespace, []))
+      await scaleAs('hpa-controller', namespace, 3)
+      await helmOk(h3, upgradeArgs(h3, 'app', namespace, ['--set', 'config.greeting=again']))
+      // The patch from the chart's replicas to the live ones is part of the three-way merge: an Update, no conflict.
+      expect(replicas(namespace)).toBe(1)
+      expect(replicasOwners(namespace)).toEqual(['helm'])
+    }
+  )
+
+  it.concurrent(
+    'helm 4 --server-side=true moves a helm 3 release to server-side apply and prunes with it',
+    async () => {
+      const [h3, h4] = [VARIANTS[0], VARIANTS[1]] as [Variant, Variant]
+      const namespace = 'h3-to-h4'
+      await helmOk(h3, installArgs(h3, 'app', namespace, ['--set', 'env.EXTRA=1']))
+      const managers = (): string[][] =>
+        (
+          (cluster.store.get('deployments', namespace, 'app-web')?.metadata.managedFields ?? []) as {
+            manager: string
+            operation: string
+          }[]
+        ).map(m => [m.manager, m.operation])
+      expect(managers()).toEqual([['helm', 'Update']])
+      const since = Date.now()
+      await helmOk(h4, upgradeArgs(h4, 'app', namespace, ['--server-side=true']))
+      // helm rewrites its client-side entry with a JSON patch of managedFields, then applies.
+      const writes = cluster.requestLog.filter(
+        e =>
+          e.time >= since &&
+          e.method === 'PATCH' &&
+          e.path.includes(`/namespaces/${namespace}/deployments/app-web`)
+      )
+      expect(writes.map(e => e.contentType)).toEqual([
+        'application/json-patch+json',
+        'application/apply-patch+yaml'
+      ])
+      expect(managers()).toEqual([['helm', 'Apply']])
+      await helmOk(h4, upgradeArgs(h4, 'app', namespace, ['--reset-values']))
+      const env = (
+        cluster.store.get('deployments', namespace, 'app-web')?.spec as {
+          template: { spec: { containers: { env: { name: string }[] }[] } }
+        }
+      ).template.spec.containers[0]?.env.map(e => e.name)
+      expect(env).toEqual(['GREETING'])
+    }
+  )
+
   it.concurrent(
     'qa101 gets the 422: uninstalled after install, rolled back after upgrade; dev101 untouched',
     async () => {

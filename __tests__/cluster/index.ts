@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startCrdController } from './crd.js'
 import { Faults, RequestLog } from './faults.js'
 import { KUBERNETES_VERSION } from './discovery.js'
 import { timestamp } from './json.js'
@@ -27,6 +28,8 @@ export interface TestClusterOptions {
   timeScale?: number
   /** Port to listen on; a free random one when absent. */
   port?: number
+  /** How long a new CustomResourceDefinition takes to be Established and served. Default 200 ms. */
+  crdEstablishDelayMs?: number
 }
 
 export interface TestCluster {
@@ -118,6 +121,53 @@ function seed(store: Store): void {
       }
     }
   })
+  // What a kind cluster has: its default StorageClass, the system PriorityClasses, an APIService per
+  // built-in group version (served locally).
+  store.create('storageclasses', {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'rancher.io/local-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer'
+  })
+  for (const [name, value] of [
+    ['system-cluster-critical', 2000000000],
+    ['system-node-critical', 2000001000]
+  ] as const) {
+    store.create('priorityclasses', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name },
+      value,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description:
+        'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.'
+    })
+  }
+  for (const { group, version } of store.registry.groupVersions()) {
+    store.create('apiservices', {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: {
+        name: `${version}.${group}`,
+        labels: { 'kube-aggregator.kubernetes.io/automanaged': 'onstart' }
+      },
+      spec: { group, version, groupPriorityMinimum: 18000, versionPriority: 15 },
+      status: {
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'Local',
+            message: 'Local APIServices are always available',
+            lastTransitionTime: now
+          }
+        ]
+      }
+    })
+  }
   store.create('services', {
     apiVersion: 'v1',
     kind: 'Service',
@@ -151,6 +201,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   seed(store)
   const simulation = startSimulation(store, { timeScale: options.timeScale ?? 1, nodeName: NODE_NAME })
   store.admission.push(...simulation.admission)
+  const stopCrdController = startCrdController(store, { establishDelayMs: options.crdEstablishDelayMs })
   const hub = new WatchHub(store)
   const faults = new Faults()
   const requestLog = new RequestLog()
@@ -177,6 +228,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     port = await listen(server, port)
   } catch (error) {
     simulation.stop()
+    stopCrdController()
     hub.dispose()
     throw error
   }
@@ -220,6 +272,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       await closeServer()
       hub.dispose()
       simulation.stop()
+      stopCrdController()
       rmSync(home, { recursive: true, force: true })
     },
     async restart(restartOptions = {}) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { kubectlBinary, type KubectlFixtureVersion } from '../fixtures/binaries.js'
 import { startTestCluster, type TestCluster } from './index.js'
 import type { Pod } from './simulation/model.js'
+import type { KubeObject } from './types.js'
 
 const VERSIONS: KubectlFixtureVersion[] = ['v1.32.0', 'v1.35.2']
 const NAMESPACE = 'kc'
@@ -252,5 +253,458 @@ describe.each(VERSIONS)('kubectl %s', version => {
     expect(cells[1]).toBe('0/1')
     expect(cells[2]).toBe('CrashLoopBackOff')
     expect(cells[3]).toMatch(/^\d+( \(.+ ago\))?$/)
+  })
+})
+
+// --- the wider built-in API, CRDs, and server-side apply ----------------------------------------------------
+
+const KINDS_NAMESPACE = 'kc-kinds'
+
+const KINDS_MANIFEST = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${KINDS_NAMESPACE}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: ${KINDS_NAMESPACE}}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: ${KINDS_NAMESPACE}}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: job, image: registry.example.com/job:1}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: ${KINDS_NAMESPACE}}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: ${KINDS_NAMESPACE}}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: ${KINDS_NAMESPACE}}
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kc-reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: kc-reader}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kc-reader}
+subjects: [{kind: ServiceAccount, name: default, namespace: ${KINDS_NAMESPACE}}]
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: kc-high}
+value: 1000
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: kc-fast}
+provisioner: csi.example.com
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: kc-pv}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  hostPath: {path: /data}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits, namespace: ${KINDS_NAMESPACE}}
+spec:
+  limits: [{type: Container, default: {cpu: 500m}}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web, namespace: ${KINDS_NAMESPACE}}
+subsets:
+  - addresses: [{ip: 10.244.0.9}]
+    ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy, namespace: ${KINDS_NAMESPACE}}
+spec:
+  replicas: 0
+  selector: {app: legacy}
+  template:
+    metadata: {labels: {app: legacy}}
+    spec:
+      containers: [{name: web, image: registry.example.com/legacy:1}]
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: leader, namespace: ${KINDS_NAMESPACE}}
+spec: {holderIdentity: pod-a}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-abc, namespace: ${KINDS_NAMESPACE}}
+addressType: IPv4
+ports: [{port: 8080}]
+endpoints: [{addresses: [10.244.0.9]}]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: kc-policy}
+webhooks: []
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: kc-defaults}
+webhooks: []
+---
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {name: kc-user}
+spec:
+  request: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K
+  signerName: kubernetes.io/kube-apiserver-client
+  usages: [client auth]
+`
+
+interface KindCase {
+  /** What kubectl is asked for (short names where the kind has one: discovery must give them). */
+  resource: string
+  name: string
+  namespaced: boolean
+  header: string[]
+}
+
+const KIND_CASES: KindCase[] = [
+  {
+    resource: 'hpa',
+    name: 'web',
+    namespaced: true,
+    header: ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']
+  },
+  {
+    resource: 'cj',
+    name: 'nightly',
+    namespaced: true,
+    header: ['NAME', 'SCHEDULE', 'TIMEZONE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'AGE']
+  },
+  {
+    resource: 'pdb',
+    name: 'web',
+    namespaced: true,
+    header: ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']
+  },
+  { resource: 'netpol', name: 'deny', namespaced: true, header: ['NAME', 'POD-SELECTOR', 'AGE'] },
+  {
+    resource: 'ingressclasses',
+    name: 'nginx',
+    namespaced: false,
+    header: ['NAME', 'CONTROLLER', 'PARAMETERS', 'AGE']
+  },
+  {
+    resource: 'ing',
+    name: 'web',
+    namespaced: true,
+    header: ['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE']
+  },
+  { resource: 'clusterroles', name: 'kc-reader', namespaced: false, header: ['NAME', 'CREATED AT'] },
+  { resource: 'clusterrolebindings', name: 'kc-reader', namespaced: false, header: ['NAME', 'ROLE', 'AGE'] },
+  {
+    resource: 'pc',
+    name: 'kc-high',
+    namespaced: false,
+    header: ['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'AGE', 'PREEMPTIONPOLICY']
+  },
+  {
+    resource: 'sc',
+    name: 'kc-fast',
+    namespaced: false,
+    header: ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE']
+  },
+  {
+    resource: 'pv',
+    name: 'kc-pv',
+    namespaced: false,
+    header: [
+      'NAME',
+      'CAPACITY',
+      'ACCESS MODES',
+      'RECLAIM POLICY',
+      'STATUS',
+      'CLAIM',
+      'STORAGECLASS',
+      'VOLUMEATTRIBUTESCLASS',
+      'REASON',
+      'AGE'
+    ]
+  },
+  { resource: 'limits', name: 'limits', namespaced: true, header: ['NAME', 'CREATED AT'] },
+  { resource: 'ep', name: 'web', namespaced: true, header: ['NAME', 'ENDPOINTS', 'AGE'] },
+  {
+    resource: 'rc',
+    name: 'legacy',
+    namespaced: true,
+    header: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']
+  },
+  { resource: 'leases', name: 'leader', namespaced: true, header: ['NAME', 'HOLDER', 'AGE'] },
+  {
+    resource: 'endpointslices',
+    name: 'web-abc',
+    namespaced: true,
+    header: ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']
+  },
+  {
+    resource: 'validatingwebhookconfigurations',
+    name: 'kc-policy',
+    namespaced: false,
+    header: ['NAME', 'WEBHOOKS', 'AGE']
+  },
+  {
+    resource: 'mutatingwebhookconfigurations',
+    name: 'kc-defaults',
+    namespaced: false,
+    header: ['NAME', 'WEBHOOKS', 'AGE']
+  },
+  {
+    resource: 'apiservices',
+    name: 'v2.autoscaling',
+    namespaced: false,
+    header: ['NAME', 'SERVICE', 'AVAILABLE', 'AGE']
+  },
+  {
+    resource: 'csr',
+    name: 'kc-user',
+    namespaced: false,
+    header: ['NAME', 'AGE', 'SIGNERNAME', 'REQUESTOR', 'REQUESTEDDURATION', 'CONDITION']
+  }
+]
+
+interface CustomKind {
+  group: string
+  kind: string
+  plural: string
+  short: string
+}
+
+/**
+ * A kind per kubectl version: both share the discovery cache, where a deleted CRD's kind stays until a miss
+ * refreshes it (kubectl then lists the deleted kind and gets a 404, as against a real cluster).
+ */
+const CUSTOM_KINDS: Record<KubectlFixtureVersion, CustomKind> = {
+  'v1.32.0': { group: 'k132.example.com', kind: 'Gadget', plural: 'gadgets', short: 'gd' },
+  'v1.35.2': { group: 'k135.example.com', kind: 'Gizmo', plural: 'gizmos', short: 'gz' }
+}
+
+function customCrd({ group, kind, plural, short }: CustomKind): string {
+  return `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${plural}.${group}}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {plural: ${plural}, singular: ${kind.toLowerCase()}, kind: ${kind}, shortNames: [${short}]}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      additionalPrinterColumns:
+        - {name: Size, type: integer, jsonPath: .spec.size}
+        - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties: {size: {type: integer}}
+`
+}
+
+function splitColumns(line: string | undefined): string[] {
+  return (line ?? '').trim().split(/\s{2,}/)
+}
+
+describe('the wider API through kubectl', () => {
+  beforeAll(async () => {
+    const manifest = join(manifestDir, 'kinds.yaml')
+    writeFileSync(manifest, KINDS_MANIFEST)
+    await ok('v1.35.2', ['apply', '-f', manifest])
+  })
+
+  describe.each(VERSIONS)('kubectl %s', version => {
+    test.concurrent.each(KIND_CASES)('get $resource prints the real columns', async c => {
+      const scope = c.namespaced ? ['-n', KINDS_NAMESPACE] : []
+      const text = await ok(version, ['get', c.resource, ...scope])
+      const [header, ...rows] = text.trimEnd().split('\n')
+      expect(splitColumns(header)).toEqual(c.header)
+      expect(rows.map(r => splitColumns(r)[0])).toContain(c.name)
+    })
+
+    test('get hpa shows reference, targets and bounds as the printer does', async () => {
+      const text = await ok(version, ['get', 'hpa', 'web', '-n', KINDS_NAMESPACE])
+      expect(splitColumns(text.trimEnd().split('\n')[1])).toEqual([
+        'web',
+        'Deployment/web',
+        'cpu: <unknown>/80%',
+        '1',
+        '4',
+        '0',
+        expect.stringMatching(/^\d+s$/)
+      ])
+      const v1 = JSON.parse(
+        await ok(version, [
+          'get',
+          'horizontalpodautoscalers.v1.autoscaling',
+          'web',
+          '-n',
+          KINDS_NAMESPACE,
+          '-o',
+          'json'
+        ])
+      ) as { apiVersion: string; spec: { targetCPUUtilizationPercentage: number } }
+      expect(v1).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { targetCPUUtilizationPercentage: 80 } })
+    })
+
+    test('sees a new CRD kind without a restart, serves its custom resources and refuses strategic merge', async () => {
+      const custom = CUSTOM_KINDS[version]
+      const { group, kind, plural, short } = custom
+      const crd = join(manifestDir, `crd-${group}.yaml`)
+      writeFileSync(crd, customCrd(custom))
+      // Discovery is cached from the earlier commands; the new kind is found by refreshing it on a miss.
+      await ok(version, ['apply', '-f', crd])
+      await ok(version, ['wait', '--for=condition=Established', `crd/${plural}.${group}`, '--timeout=10s'])
+      const none = await kubectl(version, ['get', plural, '-n', KINDS_NAMESPACE])
+      expect(none).toMatchObject({ code: 0, stderr: `No resources found in ${KINDS_NAMESPACE} namespace.\n` })
+      const cr = join(manifestDir, `cr-${group}.yaml`)
+      writeFileSync(
+        cr,
+        `apiVersion: ${group}/v1\nkind: ${kind}\nmetadata: {name: small, namespace: ${KINDS_NAMESPACE}}\nspec: {size: 1}\n`
+      )
+      expect(await ok(version, ['apply', '-f', cr])).toBe(`${kind.toLowerCase()}.${group}/small created\n`)
+      const table = (await ok(version, ['get', short, '-n', KINDS_NAMESPACE])).trimEnd().split('\n')
+      expect(splitColumns(table[0])).toEqual(['NAME', 'SIZE', 'AGE'])
+      expect(splitColumns(table[1]).slice(0, 2)).toEqual(['small', '1'])
+      const strategic = await kubectl(version, [
+        'patch',
+        short,
+        'small',
+        '-n',
+        KINDS_NAMESPACE,
+        '-p',
+        '{"spec":{"size":2}}'
+      ])
+      expect(strategic.code).toBe(1)
+      expect(strategic.stderr).toContain(
+        `application/strategic-merge-patch+json is not supported by ${group}/v1, Kind=${kind}: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`
+      )
+      await ok(version, [
+        'patch',
+        short,
+        'small',
+        '-n',
+        KINDS_NAMESPACE,
+        '--type=merge',
+        '-p',
+        '{"spec":{"size":2}}'
+      ])
+      expect(cluster.store.get(`${plural}.${group}`, KINDS_NAMESPACE, 'small')?.spec).toEqual({ size: 2 })
+      await ok(version, ['delete', 'crd', `${plural}.${group}`])
+      expect(cluster.store.registry.find(`${plural}.${group}`)).toBeUndefined()
+      expect(cluster.store.get('customresourcedefinitions', undefined, `${plural}.${group}`)).toBeUndefined()
+    })
+
+    test('apply --server-side reports another manager’s field as a conflict; --force-conflicts takes it', async () => {
+      const name = `owned-${version.replace(/\D/g, '')}`
+      const file = (value: string): string => {
+        const path = join(manifestDir, `${name}-${value}.yaml`)
+        writeFileSync(
+          path,
+          `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${KINDS_NAMESPACE}}\ndata: {key: "${value}"}\n`
+        )
+        return path
+      }
+      await ok(version, ['apply', '--server-side', '--field-manager=team-a', '-f', file('a')])
+      const refused = await kubectl(version, [
+        'apply',
+        '--server-side',
+        '--field-manager=team-b',
+        '-f',
+        file('b')
+      ])
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "team-a": .data.key')
+      expect(refused.stderr).toContain('Please review the fields above--they currently have other managers.')
+      await ok(version, [
+        'apply',
+        '--server-side',
+        '--field-manager=team-b',
+        '--force-conflicts',
+        '-f',
+        file('b')
+      ])
+      const live = JSON.parse(
+        await ok(version, ['get', 'cm', name, '-n', KINDS_NAMESPACE, '-o', 'json', '--show-managed-fields'])
+      ) as {
+        data: Record<string, string>
+        metadata: { managedFields: { manager: string; operation: string }[] }
+      }
+      expect(live.data).toEqual({ key: 'b' })
+      expect(live.metadata.managedFields.map(m => [m.manager, m.operation])).toEqual([['team-b', 'Apply']])
+    })
+
+    test('client-side apply still patches, recorded as kubectl-client-side-apply', async () => {
+      const name = `csa-${version.replace(/\D/g, '')}`
+      const path = join(manifestDir, `${name}.yaml`)
+      const write = (value: string): void =>
+        writeFileSync(
+          path,
+          `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${KINDS_NAMESPACE}}\ndata: {key: "${value}"}\n`
+        )
+      write('1')
+      expect(await ok(version, ['apply', '-f', path])).toBe(`configmap/${name} created\n`)
+      write('2')
+      expect(await ok(version, ['apply', '-f', path])).toBe(`configmap/${name} configured\n`)
+      const live = cluster.store.get('configmaps', KINDS_NAMESPACE, name) as KubeObject
+      expect(live.data).toEqual({ key: '2' })
+      const managers = (live.metadata.managedFields ?? []) as { manager: string; operation: string }[]
+      expect(managers.map(m => [m.manager, m.operation])).toEqual([['kubectl-client-side-apply', 'Update']])
+    })
   })
 })

@@ -1,6 +1,6 @@
 /**
- * PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch with its
- * directives, and an approximation of server-side apply that prunes fields the same manager applied before.
+ * PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), and strategic merge patch with its
+ * directives. Server-side apply is in managedfields.ts.
  */
 import { badRequest } from './errors.js'
 import { asArray, clone, deepEqual, isObject, type JsonObject } from './json.js'
@@ -290,83 +290,6 @@ export function strategicMerge(
   if (Array.isArray(patch.$retainKeys)) {
     const retain = new Set(patch.$retainKeys.map(String))
     for (const key of Object.keys(result)) if (!retain.has(key)) delete result[key]
-  }
-  return result
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Server-side apply (approximation)
-
-function applyList(
-  current: unknown[],
-  previous: unknown[],
-  applied: unknown[],
-  path: readonly string[],
-  field: string
-): unknown[] {
-  const strategy = listStrategy(path, field)
-  if (strategy.kind === 'replace') return clone(applied)
-  if (strategy.kind === 'primitive') {
-    const kept = current.filter(
-      item => !previous.some(p => deepEqual(p, item)) && !applied.some(a => deepEqual(a, item))
-    )
-    return [...clone(applied), ...kept]
-  }
-  const key = strategy.key
-  const itemPath = [...path, field]
-  const result: unknown[] = []
-  for (const item of applied) {
-    if (!isObject(item)) {
-      result.push(clone(item))
-      continue
-    }
-    const existing = current.find(c => sameKey(c, key, item[key]))
-    const before = previous.find(p => sameKey(p, key, item[key]))
-    result.push(
-      applyObject(
-        isObject(existing) ? existing : undefined,
-        isObject(before) ? before : undefined,
-        item,
-        itemPath
-      )
-    )
-  }
-  // Items this manager never applied belong to someone else and stay; items it applied before and dropped go.
-  for (const item of current) {
-    if (!isObject(item)) continue
-    if (applied.some(a => sameKey(a, key, item[key]))) continue
-    if (previous.some(p => sameKey(p, key, item[key]))) continue
-    result.push(clone(item))
-  }
-  return result
-}
-
-/**
- * Merges an applied configuration into the live object: applied fields win, fields the same manager
- * applied last time (`previous`) and no longer applies are removed, everything else is kept.
- */
-export function applyObject(
-  current: JsonObject | undefined,
-  previous: JsonObject | undefined,
-  applied: JsonObject,
-  path: readonly string[] = []
-): JsonObject {
-  const result: JsonObject = current ? clone(current) : {}
-  for (const [key, value] of Object.entries(applied)) {
-    if (value === null) delete result[key]
-    else if (isObject(value)) {
-      result[key] = applyObject(
-        isObject(result[key]) ? result[key] : undefined,
-        previous && isObject(previous[key]) ? previous[key] : undefined,
-        value,
-        [...path, key]
-      )
-    } else if (Array.isArray(value)) {
-      result[key] = applyList(asArray(result[key]), asArray(previous?.[key]), value, path, key)
-    } else result[key] = value
-  }
-  if (previous) {
-    for (const key of Object.keys(previous)) if (!(key in applied)) delete result[key]
   }
   return result
 }

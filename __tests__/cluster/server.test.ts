@@ -51,6 +51,8 @@ async function api(
   return { status: response.status, headers: response.headers, text, json }
 }
 
+type JsonRecord = Record<string, unknown>
+
 function items(reply: Reply): KubeObject[] {
   return reply.json.items as KubeObject[]
 }
@@ -148,9 +150,37 @@ describe('discovery and openapi', () => {
       'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
     )
     const groups = (aggregated.json.items as { metadata: { name: string } }[]).map(g => g.metadata.name)
-    expect(groups).toEqual(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io'])
+    expect(groups).toEqual([
+      'apiregistration.k8s.io',
+      'apps',
+      'autoscaling',
+      'batch',
+      'certificates.k8s.io',
+      'networking.k8s.io',
+      'policy',
+      'rbac.authorization.k8s.io',
+      'storage.k8s.io',
+      'admissionregistration.k8s.io',
+      'apiextensions.k8s.io',
+      'scheduling.k8s.io',
+      'coordination.k8s.io',
+      'discovery.k8s.io'
+    ])
+    const autoscaling = (
+      aggregated.json.items as { metadata: { name: string }; versions: { version: string }[] }[]
+    ).find(g => g.metadata.name === 'autoscaling')
+    expect(autoscaling?.versions.map(v => v.version)).toEqual(['v2', 'v1'])
     const legacy = await api('GET', '/apis', { accept: 'application/json' })
     expect(legacy.json.kind).toBe('APIGroupList')
+    const legacyAutoscaling = (legacy.json.groups as { name: string }[]).find(g => g.name === 'autoscaling')
+    expect(legacyAutoscaling).toEqual({
+      name: 'autoscaling',
+      versions: [
+        { groupVersion: 'autoscaling/v2', version: 'v2' },
+        { groupVersion: 'autoscaling/v1', version: 'v1' }
+      ],
+      preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' }
+    })
     expect((await api('GET', '/apis/batch')).json).toMatchObject({ kind: 'APIGroup', name: 'batch' })
     expect((await api('GET', '/apis/events.k8s.io')).status).toBe(404)
     const core = await api('GET', '/api/v1')
@@ -850,6 +880,887 @@ describe('pod status column', () => {
     expect(
       podStatusReason(pod({ phase: 'Running' }, { deletionTimestamp: '2026-01-01T00:00:00Z' })).reason
     ).toBe('Terminating')
+  })
+})
+
+// --- the built-in API surface beyond the workloads ---------------------------------------------------------
+
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
+
+interface BuiltInCase {
+  path: string
+  object: KubeObject
+  /** Column names of its Table (the real printer's). */
+  columns: string[]
+}
+
+const BUILT_IN_CASES: BuiltInCase[] = [
+  {
+    path: '/apis/autoscaling/v2/namespaces/kinds/horizontalpodautoscalers',
+    object: {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }
+          }
+        ]
+      }
+    },
+    columns: ['Name', 'Reference', 'Targets', 'MinPods', 'MaxPods', 'Replicas', 'Age']
+  },
+  {
+    path: '/apis/batch/v1/namespaces/kinds/cronjobs',
+    object: {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'nightly' },
+      spec: {
+        schedule: '0 3 * * *',
+        jobTemplate: {
+          spec: {
+            template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox' }] } }
+          }
+        }
+      }
+    },
+    columns: [
+      'Name',
+      'Schedule',
+      'Timezone',
+      'Suspend',
+      'Active',
+      'Last Schedule',
+      'Age',
+      'Containers',
+      'Images',
+      'Selector'
+    ]
+  },
+  {
+    path: '/apis/policy/v1/namespaces/kinds/poddisruptionbudgets',
+    object: {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } }
+    },
+    columns: ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']
+  },
+  {
+    path: '/apis/networking.k8s.io/v1/namespaces/kinds/networkpolicies',
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] }
+    },
+    columns: ['Name', 'Pod-Selector', 'Age']
+  },
+  {
+    path: '/apis/networking.k8s.io/v1/ingressclasses',
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx' },
+      spec: { controller: 'k8s.io/ingress-nginx' }
+    },
+    columns: ['Name', 'Controller', 'Parameters', 'Age']
+  },
+  {
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    object: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'reader' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]
+    },
+    columns: ['Name', 'Created At']
+  },
+  {
+    path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+    object: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'kinds' }]
+    },
+    columns: ['Name', 'Role', 'Age', 'Users', 'Groups', 'ServiceAccounts']
+  },
+  {
+    path: '/apis/scheduling.k8s.io/v1/priorityclasses',
+    object: {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'high' },
+      value: 1000
+    },
+    columns: ['Name', 'Value', 'Global-Default', 'Age', 'PreemptionPolicy']
+  },
+  {
+    path: '/apis/storage.k8s.io/v1/csidrivers',
+    object: {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'CSIDriver',
+      metadata: { name: 'csi.example.com' },
+      spec: {}
+    },
+    columns: [
+      'Name',
+      'AttachRequired',
+      'PodInfoOnMount',
+      'StorageCapacity',
+      'TokenRequests',
+      'RequiresRepublish',
+      'Modes',
+      'Age'
+    ]
+  },
+  {
+    path: '/api/v1/persistentvolumes',
+    object: {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'pv1' },
+      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data' } }
+    },
+    columns: [
+      'Name',
+      'Capacity',
+      'Access Modes',
+      'Reclaim Policy',
+      'Status',
+      'Claim',
+      'StorageClass',
+      'VolumeAttributesClass',
+      'Reason',
+      'Age',
+      'VolumeMode'
+    ]
+  },
+  {
+    path: '/api/v1/namespaces/kinds/limitranges',
+    object: {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'limits' },
+      spec: { limits: [{ type: 'Container', default: { cpu: '500m' } }] }
+    },
+    columns: ['Name', 'Created At']
+  },
+  {
+    path: '/apis/coordination.k8s.io/v1/namespaces/kinds/leases',
+    object: {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'leader' },
+      spec: { holderIdentity: 'pod-a' }
+    },
+    columns: ['Name', 'Holder', 'Age']
+  },
+  {
+    path: '/apis/discovery.k8s.io/v1/namespaces/kinds/endpointslices',
+    object: {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-abc' },
+      addressType: 'IPv4',
+      ports: [{ port: 8080 }],
+      endpoints: [{ addresses: ['10.244.0.5'] }]
+    },
+    columns: ['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']
+  },
+  {
+    path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+    object: {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'policy' },
+      webhooks: []
+    },
+    columns: ['Name', 'Webhooks', 'Age']
+  },
+  {
+    path: '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+    object: {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { name: 'user' },
+      spec: { request: 'LS0t', signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] }
+    },
+    columns: ['Name', 'Age', 'SignerName', 'Requestor', 'RequestedDuration', 'Condition']
+  }
+]
+
+describe('built-in kinds', () => {
+  beforeAll(async () => namespace('kinds'))
+
+  it.each(BUILT_IN_CASES)(
+    '$object.kind: create, get, list, watch and a Table with the real columns',
+    async c => {
+      const created = await api('POST', c.path, { body: c.object })
+      expect(created.status).toBe(201)
+      expect(created.json).toMatchObject({ apiVersion: c.object.apiVersion, kind: c.object.kind })
+      const name = c.object.metadata.name
+      expect((await api('GET', `${c.path}/${name}`)).json.metadata).toMatchObject({ name })
+      const list = await api('GET', c.path)
+      expect(list.json.kind).toBe(`${c.object.kind}List`)
+      expect(names(list)).toContain(name)
+      const table = await api('GET', c.path, { accept: TABLE_ACCEPT })
+      expect((table.json.columnDefinitions as { name: string }[]).map(d => d.name)).toEqual(c.columns)
+      const rows = table.json.rows as { cells: unknown[] }[]
+      expect(rows.map(r => r.cells[0])).toContain(name)
+      const events = await watchEvents(`${c.path}?watch=true&fieldSelector=metadata.name=${name}`, 1)
+      expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name } } })
+    }
+  )
+
+  it('serves each kind at its scope only, with its short names and categories in discovery', async () => {
+    expect((await api('GET', '/apis/storage.k8s.io/v1/namespaces/kinds/storageclasses')).status).toBe(404)
+    expect((await api('GET', '/apis/batch/v1/cronjobs')).status).toBe(200) // all namespaces
+    const aggregated = await api('GET', '/apis', {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+    })
+    type Entry = { resource: string; scope: string; shortNames?: string[]; categories?: string[] }
+    const entries = (aggregated.json.items as { versions: { resources: Entry[] }[] }[]).flatMap(g =>
+      g.versions.flatMap(v => v.resources)
+    )
+    const entry = (resource: string): Entry | undefined => entries.find(e => e.resource === resource)
+    expect(entry('horizontalpodautoscalers')).toMatchObject({
+      scope: 'Namespaced',
+      shortNames: ['hpa'],
+      categories: ['all']
+    })
+    expect(entry('cronjobs')).toMatchObject({ shortNames: ['cj'], categories: ['all'] })
+    expect(entry('customresourcedefinitions')).toMatchObject({
+      scope: 'Cluster',
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions']
+    })
+    expect(entry('priorityclasses')).toMatchObject({ scope: 'Cluster', shortNames: ['pc'] })
+    const core = await api('GET', '/api', {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+    })
+    const coreEntries = (core.json.items as { versions: { resources: Entry[] }[] }[]).flatMap(g =>
+      g.versions.flatMap(v => v.resources)
+    )
+    expect(coreEntries.find(e => e.resource === 'persistentvolumes')).toMatchObject({
+      scope: 'Cluster',
+      shortNames: ['pv']
+    })
+    const openapi = (await api('GET', '/openapi/v3')).json.paths as Record<string, unknown>
+    expect(Object.keys(openapi)).toEqual(
+      expect.arrayContaining([
+        'apis/autoscaling/v2',
+        'apis/autoscaling/v1',
+        'apis/policy/v1',
+        'apis/batch/v1'
+      ])
+    )
+  })
+
+  it('seeds the default StorageClass, the system PriorityClasses and an APIService per group version', async () => {
+    const classes = await api('GET', '/apis/storage.k8s.io/v1/storageclasses', { accept: TABLE_ACCEPT })
+    expect((classes.json.rows as { cells: unknown[] }[])[0]?.cells.slice(0, 4)).toEqual([
+      'standard (default)',
+      'rancher.io/local-path',
+      'Delete',
+      'WaitForFirstConsumer'
+    ])
+    expect(names(await api('GET', '/apis/scheduling.k8s.io/v1/priorityclasses'))).toEqual(
+      expect.arrayContaining(['system-cluster-critical', 'system-node-critical'])
+    )
+    const services = names(await api('GET', '/apis/apiregistration.k8s.io/v1/apiservices'))
+    expect(services).toEqual(expect.arrayContaining(['v1.', 'v1.apps', 'v2.autoscaling', 'v1.autoscaling']))
+  })
+
+  it('stores HorizontalPodAutoscalers once and serves them through autoscaling/v2 and v1', async () => {
+    const v1 = '/apis/autoscaling/v1/namespaces/kinds/horizontalpodautoscalers'
+    const v2 = '/apis/autoscaling/v2/namespaces/kinds/horizontalpodautoscalers'
+    const created = await api('POST', v1, {
+      body: {
+        apiVersion: 'autoscaling/v1',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'old' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+          maxReplicas: 3,
+          targetCPUUtilizationPercentage: 70
+        }
+      }
+    })
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({
+      apiVersion: 'autoscaling/v1',
+      spec: { targetCPUUtilizationPercentage: 70 }
+    })
+    const asV2 = await api('GET', `${v2}/old`)
+    expect(asV2.json.apiVersion).toBe('autoscaling/v2')
+    expect((asV2.json.spec as JsonRecord).metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }
+    ])
+    // A v2-only metric survives a round trip through v1 (kept in an annotation there, as the real conversion does).
+    const memory = {
+      type: 'Resource',
+      resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '500Mi' } }
+    }
+    const patched = await api('PATCH', `${v2}/old`, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { metrics: [...((asV2.json.spec as JsonRecord).metrics as unknown[]), memory] } }
+    })
+    expect(patched.status).toBe(200)
+    const asV1 = await api('GET', `${v1}/old`)
+    expect(asV1.json).toMatchObject({
+      apiVersion: 'autoscaling/v1',
+      spec: { targetCPUUtilizationPercentage: 70 }
+    })
+    expect((asV1.json.spec as JsonRecord).metrics).toBeUndefined()
+    const labelled = await api('PUT', `${v1}/old`, {
+      body: { ...asV1.json, metadata: { ...(asV1.json.metadata as JsonRecord), labels: { team: 'a' } } }
+    })
+    expect(labelled.status).toBe(200)
+    const back = await api('GET', `${v2}/old`)
+    expect((back.json.spec as JsonRecord).metrics).toHaveLength(2)
+    expect((back.json.metadata as KubeObject['metadata']).labels).toEqual({ team: 'a' })
+    expect(cluster.store.get('horizontalpodautoscalers', 'kinds', 'old')?.apiVersion).toBe('autoscaling/v2')
+    const watched = await watchEvents(`${v1}?watch=true&fieldSelector=metadata.name=old`, 1)
+    expect(watched[0]?.object.apiVersion).toBe('autoscaling/v1')
+    const list = await api('GET', v1)
+    expect(list.json).toMatchObject({ kind: 'HorizontalPodAutoscalerList', apiVersion: 'autoscaling/v1' })
+  })
+
+  it('merges strategic merge patches into new kinds by their merge keys', async () => {
+    const path = '/apis/batch/v1/namespaces/kinds/cronjobs/nightly'
+    const patched = await api('PATCH', path, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: {
+        spec: {
+          jobTemplate: {
+            spec: { template: { spec: { containers: [{ name: 'job', env: [{ name: 'A', value: '1' }] }] } } }
+          }
+        }
+      }
+    })
+    expect(patched.status).toBe(200)
+    const containers = (
+      patched.json as {
+        spec: { jobTemplate: { spec: { template: { spec: { containers: JsonRecord[] } } } } }
+      }
+    ).spec.jobTemplate.spec.template.spec.containers
+    expect(containers).toEqual([{ name: 'job', image: 'busybox', env: [{ name: 'A', value: '1' }] }])
+  })
+})
+
+// --- CustomResourceDefinitions and custom resources --------------------------------------------------------
+
+function crontabCrd(
+  extra: { scope?: string; group?: string; kind?: string; plural?: string } = {}
+): KubeObject {
+  const group = extra.group ?? 'stable.example.com'
+  const plural = extra.plural ?? 'crontabs'
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: extra.scope ?? 'Namespaced',
+      names: {
+        plural,
+        singular: plural.replace(/s$/, ''),
+        kind: extra.kind ?? 'CronTab',
+        shortNames: ['ct']
+      },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' },
+            { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    cronSpec: { type: 'string' },
+                    replicas: { type: 'integer' },
+                    ports: {
+                      type: 'array',
+                      'x-kubernetes-list-type': 'map',
+                      'x-kubernetes-list-map-keys': ['name'],
+                      items: {
+                        type: 'object',
+                        properties: { name: { type: 'string' }, port: { type: 'integer' } }
+                      }
+                    }
+                  }
+                },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
+              }
+            }
+          }
+        },
+        {
+          name: 'v1beta1',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }
+        }
+      ]
+    }
+  }
+}
+
+async function establishedWithin(name: string, ms: number): Promise<KubeObject | undefined> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    const crd = cluster.store.get('customresourcedefinitions', undefined, name)
+    const conditions = ((crd?.status as JsonRecord | undefined)?.conditions ?? []) as JsonRecord[]
+    if (conditions.some(c => c.type === 'Established' && c.status === 'True')) return crd
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  return undefined
+}
+
+describe('custom resources', () => {
+  const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'
+  const crontabs = '/apis/stable.example.com/v1/namespaces/crs/crontabs'
+
+  beforeAll(async () => {
+    await namespace('crs')
+    const created = await api('POST', crds, { body: crontabCrd() })
+    expect(created.status).toBe(201)
+    // Created with no conditions yet: the controllers accept the names and establish it a moment later.
+    expect(created.json.status).toEqual({
+      acceptedNames: { plural: '', kind: '' },
+      conditions: [],
+      storedVersions: ['v1']
+    })
+    expect(await establishedWithin('crontabs.stable.example.com', 2000)).toBeDefined()
+  })
+
+  it('registers an established CRD in both discoveries and OpenAPI, with conditions and accepted names', async () => {
+    const crd = await api('GET', `${crds}/crontabs.stable.example.com`)
+    const status = crd.json.status as JsonRecord
+    expect(status.acceptedNames).toMatchObject({
+      plural: 'crontabs',
+      kind: 'CronTab',
+      listKind: 'CronTabList',
+      shortNames: ['ct']
+    })
+    expect((status.conditions as JsonRecord[]).map(c => [c.type, c.status, c.reason])).toEqual([
+      ['NamesAccepted', 'True', 'NoConflicts'],
+      ['Established', 'True', 'InitialNamesAccepted']
+    ])
+    expect((crd.json.metadata as KubeObject['metadata']).finalizers).toEqual([
+      'customresourcecleanup.apiextensions.k8s.io'
+    ])
+    const aggregated = await api('GET', '/apis', {
+      accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+    })
+    type Group = { metadata: { name: string }; versions: { version: string; resources: JsonRecord[] }[] }
+    const group = (aggregated.json.items as Group[]).find(g => g.metadata.name === 'stable.example.com')
+    expect(group?.versions.map(v => v.version)).toEqual(['v1', 'v1beta1'])
+    expect(group?.versions[0]?.resources[0]).toMatchObject({
+      resource: 'crontabs',
+      scope: 'Namespaced',
+      singularResource: 'crontab',
+      shortNames: ['ct'],
+      responseKind: { group: 'stable.example.com', version: 'v1', kind: 'CronTab' },
+      subresources: [{ subresource: 'status' }]
+    })
+    expect((await api('GET', '/apis/stable.example.com')).json).toMatchObject({
+      kind: 'APIGroup',
+      preferredVersion: { groupVersion: 'stable.example.com/v1', version: 'v1' }
+    })
+    const resources = (await api('GET', '/apis/stable.example.com/v1')).json.resources as { name: string }[]
+    expect(resources.map(r => r.name)).toEqual(['crontabs', 'crontabs/status'])
+    const openapi = (await api('GET', '/openapi/v3')).json.paths as Record<
+      string,
+      { serverRelativeURL: string }
+    >
+    const doc = await api('GET', openapi['apis/stable.example.com/v1']?.serverRelativeURL ?? '')
+    const patch = (doc.json.paths as Record<string, { patch: JsonRecord }>)[
+      '/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'
+    ]?.patch
+    expect(patch?.['x-kubernetes-group-version-kind']).toEqual({
+      group: 'stable.example.com',
+      version: 'v1',
+      kind: 'CronTab'
+    })
+  })
+
+  it('serves custom resources: CRUD, merge and JSON patches, 415 for strategic merge, other versions', async () => {
+    const created = await api('POST', crontabs, {
+      body: {
+        apiVersion: 'stable.example.com/v1',
+        kind: 'CronTab',
+        metadata: { name: 'nightly' },
+        spec: { cronSpec: '0 3 * * *', replicas: 1 }
+      }
+    })
+    expect(created.status).toBe(201)
+    expect(names(await api('GET', crontabs))).toEqual(['nightly'])
+    expect((await api('GET', '/apis/stable.example.com/v1/crontabs')).json.kind).toBe('CronTabList')
+    const merged = await api('PATCH', `${crontabs}/nightly`, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 2 } }
+    })
+    expect(merged.json.spec).toEqual({ cronSpec: '0 3 * * *', replicas: 2 })
+    const jsonPatched = await api('PATCH', `${crontabs}/nightly`, {
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'replace', path: '/spec/cronSpec', value: '0 4 * * *' }]
+    })
+    expect((jsonPatched.json.spec as JsonRecord).cronSpec).toBe('0 4 * * *')
+    const strategic = await api('PATCH', `${crontabs}/nightly`, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: { spec: { replicas: 3 } }
+    })
+    expect(strategic.status).toBe(415)
+    expect(strategic.json).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message:
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+    })
+    const beta = await api('GET', '/apis/stable.example.com/v1beta1/namespaces/crs/crontabs/nightly')
+    expect(beta.json).toMatchObject({
+      apiVersion: 'stable.example.com/v1beta1',
+      kind: 'CronTab',
+      spec: { replicas: 2 }
+    })
+    expect(cluster.store.get('crontabs.stable.example.com', 'crs', 'nightly')?.apiVersion).toBe(
+      'stable.example.com/v1'
+    )
+    const missing = await api('GET', `${crontabs}/nope`)
+    expect(missing.json).toMatchObject({
+      message: 'crontabs.stable.example.com "nope" not found',
+      details: { kind: 'crontabs' }
+    })
+  })
+
+  it('keeps status on PUT when the status subresource is declared, and writes it through /status', async () => {
+    const path = `${crontabs}/nightly`
+    const current = (await api('GET', path)).json
+    const status = await api('PUT', `${path}/status`, {
+      body: { ...current, status: { conditions: [{ type: 'Ready', status: 'True' }] } }
+    })
+    expect(status.status).toBe(200)
+    const fresh = (await api('GET', path)).json
+    const put = await api('PUT', path, {
+      body: { ...fresh, spec: { cronSpec: '0 5 * * *', replicas: 2 }, status: {} }
+    })
+    expect(put.json.status).toEqual({ conditions: [{ type: 'Ready', status: 'True' }] })
+    const table = await api('GET', crontabs, { accept: TABLE_ACCEPT })
+    expect((table.json.columnDefinitions as { name: string }[]).map(c => c.name)).toEqual([
+      'Name',
+      'Spec',
+      'Replicas',
+      'Ready',
+      'Age'
+    ])
+    expect((table.json.rows as { cells: unknown[] }[])[0]?.cells.slice(0, 4)).toEqual([
+      'nightly',
+      '0 5 * * *',
+      2,
+      'True'
+    ])
+  })
+
+  it('watches custom resources, and deleting the CRD deletes them and takes the kind out of discovery', async () => {
+    const crd = crontabCrd({
+      group: 'batch.example.org',
+      plural: 'backups',
+      kind: 'Backup',
+      scope: 'Cluster'
+    })
+    expect((await api('POST', crds, { body: crd })).status).toBe(201)
+    expect(await establishedWithin('backups.batch.example.org', 2000)).toBeDefined()
+    const backups = '/apis/batch.example.org/v1/backups'
+    const events = watchEvents(`${backups}?watch=true`, 3)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const body = {
+      apiVersion: 'batch.example.org/v1',
+      kind: 'Backup',
+      metadata: { name: 'daily' },
+      spec: { replicas: 1 }
+    }
+    expect((await api('POST', backups, { body })).status).toBe(201)
+    expect((await api('GET', `${backups}/daily`)).json.metadata).not.toHaveProperty('namespace')
+    await api('PATCH', `${backups}/daily`, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 2 } }
+    })
+    expect((await api('DELETE', `${crds}/backups.batch.example.org`)).status).toBe(200)
+    expect((await events).map(e => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED'])
+    const deadline = Date.now() + 2000
+    while (
+      cluster.store.get('customresourcedefinitions', undefined, 'backups.batch.example.org') &&
+      Date.now() < deadline
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    expect(
+      cluster.store.get('customresourcedefinitions', undefined, 'backups.batch.example.org')
+    ).toBeUndefined()
+    expect((await api('GET', backups)).status).toBe(404)
+    const groups = (await api('GET', '/apis')).json.groups as { name: string }[]
+    expect(groups.map(g => g.name)).not.toContain('batch.example.org')
+  })
+
+  it('refuses invalid CRDs and does not accept names another CRD of the group holds', async () => {
+    const wrongName = crontabCrd({ plural: 'jobs' })
+    wrongName.metadata.name = 'other.stable.example.com'
+    const refused = await api('POST', crds, { body: wrongName })
+    expect(refused.status).toBe(422)
+    expect(refused.json.message).toContain(
+      'metadata.name: Invalid value: "other.stable.example.com": must be spec.names.plural+"."+spec.group'
+    )
+    const protectedGroup = await api('POST', crds, { body: crontabCrd({ group: 'things.k8s.io' }) })
+    expect(protectedGroup.json.message).toContain(
+      'protected groups must have approval annotation "api-approved.kubernetes.io"'
+    )
+    // Same group and kind as crontabs.stable.example.com, another plural.
+    expect((await api('POST', crds, { body: crontabCrd({ plural: 'crontab2s' }) })).status).toBe(201)
+    const deadline = Date.now() + 2000
+    let conditions: JsonRecord[] = []
+    while (Date.now() < deadline && conditions.length === 0) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      const crd = cluster.store.get('customresourcedefinitions', undefined, 'crontab2s.stable.example.com')
+      conditions = ((crd?.status as JsonRecord).conditions ?? []) as JsonRecord[]
+    }
+    expect(conditions.map(c => [c.type, c.status])).toEqual([
+      ['NamesAccepted', 'False'],
+      ['Established', 'False']
+    ])
+    expect((await api('GET', '/apis/stable.example.com/v1/namespaces/crs/crontab2s')).status).toBe(404)
+  })
+})
+
+// --- field ownership: managedFields, conflicts, force --------------------------------------------------------
+
+type ManagedEntry = {
+  manager: string
+  operation: string
+  apiVersion: string
+  subresource?: string
+  fieldsV1: JsonRecord
+}
+
+function managed(object: Record<string, unknown>): ManagedEntry[] {
+  return ((object.metadata as KubeObject['metadata']).managedFields ?? []) as ManagedEntry[]
+}
+
+function deploymentManifest(
+  extra: { replicas?: number; annotations?: Record<string, string> } = {}
+): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'owned', annotations: extra.annotations ?? { team: 'a' } },
+    spec: {
+      replicas: extra.replicas ?? 1,
+      selector: { matchLabels: { app: 'owned' } },
+      template: {
+        metadata: { labels: { app: 'owned' } },
+        spec: {
+          containers: [
+            {
+              name: 'web',
+              image: 'registry.example.com/web:1',
+              ports: [{ containerPort: 8080 }],
+              env: [{ name: 'A', value: '1' }]
+            }
+          ]
+        }
+      }
+    }
+  }
+}
+
+describe('server-side apply and managedFields', () => {
+  const deployments = '/apis/apps/v1/namespaces/owners/deployments'
+  const apply = (manager: string, body: unknown, force = false): Promise<Reply> =>
+    api('PATCH', `${deployments}/owned?fieldManager=${manager}&force=${String(force)}`, {
+      contentType: 'application/apply-patch+yaml',
+      body
+    })
+
+  beforeAll(async () => namespace('owners'))
+
+  it('records an Apply entry with f: paths and k: keys for map lists, and Update entries per manager', async () => {
+    const first = await apply('helm', deploymentManifest())
+    expect(first.status).toBe(201)
+    const entries = managed(first.json)
+    expect(entries.map(e => [e.manager, e.operation, e.apiVersion])).toEqual([['helm', 'Apply', 'apps/v1']])
+    const fields = entries[0]?.fieldsV1 as Record<string, Record<string, unknown>>
+    expect(fields['f:spec']).toMatchObject({ 'f:replicas': {}, 'f:selector': {} })
+    const container = (
+      fields['f:spec'] as Record<string, Record<string, Record<string, Record<string, JsonRecord>>>>
+    )['f:template']?.['f:spec']?.['f:containers']?.['k:{"name":"web"}']
+    expect(container).toMatchObject({
+      '.': {},
+      'f:image': {},
+      'f:name': {},
+      'f:env': { 'k:{"name":"A"}': { '.': {}, 'f:name': {}, 'f:value': {} } },
+      'f:ports': { 'k:{"containerPort":8080,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } }
+    })
+    // A patch without fieldManager is recorded under the user agent's product name.
+    const patched = await api('PATCH', `${deployments}/owned`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { tier: 'web' } } }
+    })
+    const update = managed(patched.json).find(e => e.manager === 'server-test')
+    expect(update).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1' })
+    expect(update?.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { '.': {}, 'f:tier': {} } } })
+  })
+
+  it('answers 409 with the API server wording when an apply changes a field another manager owns', async () => {
+    const scaled = await api('PATCH', `${deployments}/owned?fieldManager=hpa-controller`, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 3 } }
+    })
+    expect(scaled.status).toBe(200)
+    const helmFields = managed(scaled.json).find(e => e.manager === 'helm')?.fieldsV1 as Record<
+      string,
+      JsonRecord
+    >
+    expect(helmFields['f:spec']).not.toHaveProperty('f:replicas') // an update takes ownership
+    const refused = await apply('helm', deploymentManifest())
+    expect(refused.status).toBe(409)
+    expect(refused.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Apply failed with 1 conflict: conflict with "hpa-controller" using apps/v1: .spec.replicas',
+      reason: 'Conflict',
+      details: {
+        causes: [
+          {
+            reason: 'FieldManagerConflict',
+            message: 'conflict with "hpa-controller" using apps/v1',
+            field: '.spec.replicas'
+          }
+        ]
+      },
+      code: 409
+    })
+    expect((cluster.store.get('deployments', 'owners', 'owned')?.spec as JsonRecord).replicas).toBe(3)
+    // The same value another manager set is no conflict: both own it.
+    const shared = await apply('helm', deploymentManifest({ replicas: 3 }))
+    expect(shared.status).toBe(200)
+    const owners = managed(shared.json).filter(e => JSON.stringify(e.fieldsV1).includes('"f:replicas"'))
+    expect(owners.map(e => e.manager).sort()).toEqual(['helm', 'hpa-controller'])
+    // force=true takes the field; the other manager, left with nothing, disappears.
+    const forced = await apply('helm', deploymentManifest({ replicas: 1 }), true)
+    expect(forced.status).toBe(200)
+    expect((forced.json.spec as JsonRecord).replicas).toBe(1)
+    expect(managed(forced.json).map(e => e.manager)).not.toContain('hpa-controller')
+  })
+
+  it('lists several conflicts per manager, Apply managers without an apiVersion', async () => {
+    const ops = await apply(
+      'ops',
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'owned', annotations: { team: 'b' } },
+        spec: { replicas: 4 }
+      },
+      true
+    )
+    expect(ops.status).toBe(200)
+    const refused = await apply('helm', deploymentManifest())
+    expect(refused.status).toBe(409)
+    expect(refused.json.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "ops":\n- .metadata.annotations.team\n- .spec.replicas'
+    )
+    expect((refused.json.details as { causes: JsonRecord[] }).causes.map(c => c.field)).toEqual([
+      '.metadata.annotations.team',
+      '.spec.replicas'
+    ])
+  })
+
+  it('drops a list or map pruning leaves empty (the built-in types omit empty ones)', async () => {
+    const path = `${deployments}/pruned?fieldManager=helm`
+    const manifest = deploymentManifest()
+    manifest.metadata.name = 'pruned'
+    const withEnv = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: manifest })
+    expect(withEnv.status).toBe(201)
+    const bare = structuredClone(manifest) as KubeObject & {
+      spec: { template: { spec: { containers: JsonRecord[] } } }
+    }
+    delete bare.metadata.annotations
+    delete bare.spec.template.spec.containers[0]?.env
+    const pruned = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: bare })
+    expect(pruned.status).toBe(200)
+    const container = (pruned.json.spec as { template: { spec: { containers: JsonRecord[] } } }).template.spec
+      .containers[0]
+    expect(container).not.toHaveProperty('env')
+    expect(pruned.json.metadata).not.toHaveProperty('annotations')
+  })
+
+  it('records scale subresource writes as the subresource, and resets managedFields on [{}]', async () => {
+    const scaled = await api('PATCH', `${deployments}/owned/scale?fieldManager=autoscaler`, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { replicas: 6 } }
+    })
+    expect(scaled.status).toBe(200)
+    const entries = managed((await api('GET', `${deployments}/owned`)).json)
+    expect(entries.find(e => e.manager === 'autoscaler')).toMatchObject({
+      operation: 'Update',
+      subresource: 'scale',
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } }
+    })
+    const refused = await apply('ops', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'owned' },
+      spec: { replicas: 4 }
+    })
+    expect(refused.json.message).toBe(
+      'Apply failed with 1 conflict: conflict with "autoscaler" with subresource "scale" using apps/v1: .spec.replicas'
+    )
+    const reset = await api('PATCH', `${deployments}/owned`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { managedFields: [{}] } }
+    })
+    expect((reset.json.metadata as KubeObject['metadata']).managedFields).toBeUndefined()
+  })
+
+  it('tracks custom resources by their schema: map lists keyed as declared', async () => {
+    const path = '/apis/stable.example.com/v1/namespaces/crs/crontabs/ssa?fieldManager=ops'
+    const applied = await api('PATCH', path, {
+      contentType: 'application/apply-patch+yaml',
+      body: {
+        apiVersion: 'stable.example.com/v1',
+        kind: 'CronTab',
+        metadata: { name: 'ssa' },
+        spec: { cronSpec: '* * * * *', ports: [{ name: 'http', port: 80 }] }
+      }
+    })
+    expect(applied.status).toBe(201)
+    expect(managed(applied.json)[0]?.fieldsV1).toEqual({
+      'f:spec': {
+        'f:cronSpec': {},
+        'f:ports': { 'k:{"name":"http"}': { '.': {}, 'f:name': {}, 'f:port': {} } }
+      }
+    })
   })
 })
 

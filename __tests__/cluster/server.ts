@@ -15,10 +15,13 @@ import {
 } from './discovery.js'
 import { badRequest, invalid, invalidValue, notFound } from './errors.js'
 import type { FaultAction, Faults, RequestLog, RequestLogEntry } from './faults.js'
-import { asArray, asObject, asString, deepEqual, isObject, type JsonObject } from './json.js'
-import { applyObject, jsonMergePatch, jsonPatch, strategicMerge } from './patch.js'
+import { asArray, asObject, asString, isObject, type JsonObject } from './json.js'
+import { convertTo, convertToStorage } from './conversion.js'
+import { fieldSchemaFor } from './fieldschema.js'
+import { planApply, recordUpdate, type Scope, type WriteContext } from './managedfields.js'
+import { jsonMergePatch, jsonPatch, strategicMerge } from './patch.js'
 import { decodeProtobuf, isProtobuf, UnsupportedMediaType } from './protobuf.js'
-import { apiVersionOf, findResource, qualifiedName, type ResourceInfo } from './resources.js'
+import { apiVersionOf, qualifiedName, type ResourceInfo, type ResourceRegistry } from './resources.js'
 import { parseFieldSelector, parseLabelSelector, selectorText, type Matcher } from './selectors.js'
 import type { Store } from './store.js'
 import { toTable, wantsTable } from './table.js'
@@ -84,9 +87,6 @@ function sendStatus(res: ServerResponse, error: StatusError, headers: Record<str
   res.end(text)
 }
 
-/** Resources with a scale subresource. */
-const SCALABLE = new Set(['deployments', 'replicasets', 'statefulsets'])
-
 function methodNotAllowed(): StatusError {
   return new StatusError(
     405,
@@ -116,7 +116,7 @@ function parseBody(req: IncomingMessage, body: Buffer): unknown {
   }
 }
 
-function parseRoute(pathname: string): ResourceRoute | undefined {
+function parseRoute(registry: ResourceRegistry, pathname: string): ResourceRoute | undefined {
   const segments = pathname
     .split('/')
     .filter(s => s !== '')
@@ -140,12 +140,12 @@ function parseRoute(pathname: string): ResourceRoute | undefined {
     rest = rest.slice(1)
   }
   if (rest[0] === 'namespaces' && rest.length >= 3) {
-    const info = findResource(group, version, rest[2] ?? '')
+    const info = registry.route(group, version, rest[2] ?? '')
     if (info?.namespaced && rest.length <= 5) {
       return { info, namespace: rest[1], name: rest[3], subresource: rest[4], watchPrefix }
     }
   }
-  const info = findResource(group, version, rest[0] ?? '')
+  const info = registry.route(group, version, rest[0] ?? '')
   if (!info || rest.length > 3) return undefined
   if (info.namespaced && rest.length > 1) return undefined
   return { info, namespace: undefined, name: rest[1], subresource: rest[2], watchPrefix }
@@ -168,19 +168,38 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-function listKind(info: ResourceInfo): string {
-  return `${info.kind}List`
+/**
+ * The field manager of a write: the fieldManager parameter, else the user agent up to its first "/"
+ * (printable characters, at most 128), as the API server derives it.
+ */
+function fieldManagerOf(call: Call): string {
+  const given = call.url.searchParams.get('fieldManager')
+  if (given) return given
+  const agent = (call.req.headers['user-agent'] ?? '').split('/')[0] ?? ''
+  return [...agent]
+    .filter(c => c >= ' ' && c !== '\x7f')
+    .join('')
+    .slice(0, 128)
+}
+
+function ownershipScope(info: ResourceInfo): Scope {
+  return info.hasStatus ? 'main' : 'main-with-status'
+}
+
+function writeContext(call: Call, info: ResourceInfo, subresource?: string): WriteContext {
+  const context: WriteContext = {
+    schema: fieldSchemaFor(info),
+    scope: ownershipScope(info),
+    manager: fieldManagerOf(call),
+    apiVersion: apiVersionOf(info)
+  }
+  if (subresource) context.subresource = subresource
+  return context
 }
 
 export function createApiHandler(options: ApiServerOptions): RequestListener {
   const { store, hub, faults, requestLog } = options
-  /** Last configuration each field manager applied, per object (uid), for pruning on the next apply. */
-  const lastApplied = new Map<string, { uid: string; applied: JsonObject }>()
-  store.subscribe(event => {
-    if (event.type !== 'DELETED') return
-    const prefix = `${event.resource}/${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}/`
-    for (const key of lastApplied.keys()) if (key.startsWith(prefix)) lastApplied.delete(key)
-  })
+  const registry = store.registry
 
   function injectFault(call: Call, fault: FaultAction): void {
     const { req, res } = call
@@ -200,7 +219,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         { 'Retry-After': String(fault.retryAfterSeconds) }
       )
     } else {
-      const route = parseRoute(call.url.pathname)
+      const route = parseRoute(registry, call.url.pathname)
       const what = route ? `${qualifiedName(route.info)} "${route.name ?? ''}"` : 'the object'
       sendStatus(
         res,
@@ -230,20 +249,20 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         return true
       case '/api':
         if (wantsAggregated(accept))
-          sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_DISCOVERY_CONTENT_TYPE)
+          sendJson(res, 200, aggregatedDiscovery(registry, true), AGGREGATED_DISCOVERY_CONTENT_TYPE)
         else sendJson(res, 200, apiVersions(options.serverAddress()))
         return true
       case '/apis':
         if (wantsAggregated(accept))
-          sendJson(res, 200, aggregatedDiscovery(false), AGGREGATED_DISCOVERY_CONTENT_TYPE)
-        else sendJson(res, 200, apiGroupList())
+          sendJson(res, 200, aggregatedDiscovery(registry, false), AGGREGATED_DISCOVERY_CONTENT_TYPE)
+        else sendJson(res, 200, apiGroupList(registry))
         return true
       case '/openapi/v3':
-        sendJson(res, 200, openApiRoot())
+        sendJson(res, 200, openApiRoot(registry))
         return true
     }
     if (path.startsWith('/openapi/v3/')) {
-      const doc = openApiGroupVersion(path.slice('/openapi/v3/'.length))
+      const doc = openApiGroupVersion(registry, path.slice('/openapi/v3/'.length))
       if (!doc) return false
       res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(doc) })
       res.end(doc)
@@ -254,13 +273,13 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       const [group, version] = groupVersion[1].includes('/')
         ? groupVersion[1].split('/')
         : ['', groupVersion[1]]
-      const list = apiResourceList(group ?? '', version ?? '')
+      const list = apiResourceList(registry, group ?? '', version ?? '')
       if (!list) return false
       sendJson(res, 200, list)
       return true
     }
     const groupOnly = /^\/apis\/([^/]+)$/.exec(path)
-    const group = groupOnly?.[1] ? apiGroup(groupOnly[1]) : undefined
+    const group = groupOnly?.[1] ? apiGroup(registry, groupOnly[1]) : undefined
     if (group) {
       sendJson(res, 200, group)
       return true
@@ -275,10 +294,10 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
   }
 
   function renderer(call: Call, info: ResourceInfo): (object: KubeObject) => unknown {
-    if (!wantsTable(call.req.headers.accept)) return object => object
+    if (!wantsTable(call.req.headers.accept)) return object => convertTo(object, info)
     const include = call.url.searchParams.get('includeObject')
     const mode = include === 'None' || include === 'Object' ? include : 'Metadata'
-    return object => toTable(info, [object], store.resourceVersion(), mode)
+    return object => toTable(info, [convertTo(object, info)], store.resourceVersion(), mode)
   }
 
   function isWatch(call: Call, route: ResourceRoute): boolean {
@@ -314,7 +333,9 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       return
     }
     const resourceVersion = store.resourceVersion()
-    const items = store.select(route.info.resource, route.namespace, matches)
+    const items = store
+      .select(route.info.resource, route.namespace, matches)
+      .map(o => convertTo(o, route.info))
     if (wantsTable(call.req.headers.accept)) {
       const include = url.searchParams.get('includeObject')
       sendJson(
@@ -330,7 +351,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       return
     }
     sendJson(res, 200, {
-      kind: listKind(route.info),
+      kind: route.info.listKind,
       apiVersion: apiVersionOf(route.info),
       metadata: { resourceVersion },
       items
@@ -368,8 +389,12 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     if (route.info.namespaced && route.namespace === undefined) throw pathNotFound()
     const object = requireObject(parseBody(call.req, call.body))
     scopeToRoute(object, { ...route, name: undefined })
-    const created = store.create(route.info.resource, object, { dryRun: isDryRun(call.url) })
-    sendJson(call.res, 201, created)
+    const context = writeContext(call, route.info)
+    const created = store.create(route.info.resource, convertToStorage(object, route.info), {
+      dryRun: isDryRun(call.url),
+      prepare: admitted => recordUpdate(context, undefined, admitted)
+    })
+    sendJson(call.res, 201, convertTo(created, route.info))
   }
 
   function getExisting(route: ResourceRoute, name: string): KubeObject {
@@ -378,26 +403,39 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     return found
   }
 
+  /** A PUT or non-apply PATCH of the main resource, recorded as an Update by its field manager. */
+  function update(call: Call, route: ResourceRoute, object: KubeObject, subresource?: string): KubeObject {
+    const context = writeContext(call, route.info, subresource)
+    const result = store.update(route.info.resource, convertToStorage(object, route.info), {
+      dryRun: isDryRun(call.url),
+      skipUnchanged: true,
+      prepare: (admitted, stored) => recordUpdate(context, stored, admitted)
+    })
+    return convertTo(result, route.info)
+  }
+
+  function updateStatus(call: Call, route: ResourceRoute, object: KubeObject): KubeObject {
+    const stored = convertToStorage(object, route.info)
+    if (isDryRun(call.url)) {
+      return convertTo({ ...getExisting(route, object.metadata.name), status: stored.status }, route.info)
+    }
+    return convertTo(store.updateStatus(route.info.resource, stored), route.info)
+  }
+
   function handleUpdate(call: Call, route: ResourceRoute, name: string): void {
     const object = requireObject(parseBody(call.req, call.body))
     scopeToRoute(object, route)
-    const dryRun = isDryRun(call.url)
     if (route.subresource === 'status') {
-      const current = getExisting(route, name)
-      if (dryRun) {
-        sendJson(call.res, 200, { ...current, status: object.status })
-        return
-      }
-      sendJson(call.res, 200, store.updateStatus(route.info.resource, object))
+      getExisting(route, name)
+      sendJson(call.res, 200, updateStatus(call, route, object))
       return
     }
-    sendJson(call.res, 200, store.update(route.info.resource, object, { dryRun }))
+    sendJson(call.res, 200, update(call, route, object))
   }
 
   function handleApply(call: Call, route: ResourceRoute, name: string): void {
     const applied = requireObject(parseBody(call.req, call.body))
-    const manager = call.url.searchParams.get('fieldManager')
-    if (!manager) {
+    if (!call.url.searchParams.get('fieldManager')) {
       throw new StatusError(
         422,
         'Invalid',
@@ -420,27 +458,17 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     }
     scopeToRoute(applied, route)
     const dryRun = isDryRun(call.url)
-    const key = `${route.info.resource}/${route.namespace ?? ''}/${name}/${manager}`
-    const current = store.get(route.info.resource, route.namespace, name)
-    if (!current) {
-      const created = store.create(route.info.resource, structuredClone(applied), { dryRun })
-      if (!dryRun && created.metadata.uid) lastApplied.set(key, { uid: created.metadata.uid, applied })
-      sendJson(call.res, 201, created)
+    const context = { ...writeContext(call, route.info), force: isTrue(call.url.searchParams.get('force')) }
+    const live = store.get(route.info.resource, route.namespace, name)
+    const plan = planApply(context, live, convertToStorage(applied, route.info))
+    const prepare = (admitted: KubeObject): void => plan.finish(admitted)
+    if (!live) {
+      const created = store.create(route.info.resource, plan.merged, { dryRun, prepare })
+      sendJson(call.res, 201, convertTo(created, route.info))
       return
     }
-    const previous = lastApplied.get(key)
-    const merged = applyObject(
-      current,
-      previous && previous.uid === current.metadata.uid ? previous.applied : undefined,
-      applied
-    ) as KubeObject
-    merged.metadata.resourceVersion =
-      asString(applied.metadata.resourceVersion) ?? current.metadata.resourceVersion
-    const result = deepEqual(merged, current)
-      ? current
-      : store.update(route.info.resource, merged, { dryRun })
-    if (!dryRun && current.metadata.uid) lastApplied.set(key, { uid: current.metadata.uid, applied })
-    sendJson(call.res, 200, result)
+    const result = store.update(route.info.resource, plan.merged, { dryRun, prepare, skipUnchanged: true })
+    sendJson(call.res, 200, convertTo(result, route.info))
   }
 
   function handlePatch(call: Call, route: ResourceRoute, name: string): void {
@@ -450,8 +478,17 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       handleApply(call, route, name)
       return
     }
+    const custom = route.info.custom !== undefined
+    if (type === 'application/strategic-merge-patch+json' && custom) {
+      // Custom resources have no Go types to carry patch strategies (kubectl and helm fall back to merge patch).
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+      )
+    }
     const patch = parseBody(call.req, call.body)
-    const current = getExisting(route, name)
+    const current = convertTo(getExisting(route, name), route.info)
     let patched: unknown
     if (type === 'application/merge-patch+json') patched = jsonMergePatch(current, patch)
     else if (type === 'application/json-patch+json') patched = jsonPatch(current, patch)
@@ -472,15 +509,11 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     ) {
       throw badRequest('metadata.name and metadata.namespace cannot be changed by a patch')
     }
-    const dryRun = isDryRun(call.url)
     if (route.subresource === 'status') {
-      sendJson(call.res, 200, dryRun ? object : store.updateStatus(route.info.resource, object))
+      sendJson(call.res, 200, updateStatus(call, route, object))
       return
     }
-    const result = deepEqual(object, current)
-      ? current
-      : store.update(route.info.resource, object, { dryRun })
-    sendJson(call.res, 200, result)
+    sendJson(call.res, 200, update(call, route, object))
   }
 
   function deleteOptions(call: Call): { policy: PropagationPolicy | undefined; dryRun: boolean } {
@@ -511,17 +544,20 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, { dryRun })
       )
       sendJson(call.res, 200, {
-        kind: listKind(route.info),
+        kind: route.info.listKind,
         apiVersion: apiVersionOf(route.info),
         metadata: { resourceVersion: store.resourceVersion() },
-        items: deleted
+        items: deleted.map(o => convertTo(o, route.info))
       })
       return
     }
     sendJson(
       call.res,
       200,
-      store.delete(route.info.resource, route.namespace, route.name, policy, { dryRun })
+      convertTo(
+        store.delete(route.info.resource, route.namespace, route.name, policy, { dryRun }),
+        route.info
+      )
     )
   }
 
@@ -576,6 +612,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       ])
     }
     const rv = asString(asObject(asObject(wanted)?.metadata)?.resourceVersion)
+    const context = writeContext(call, route.info, 'scale')
     const updated = store.update(
       route.info.resource,
       {
@@ -583,7 +620,11 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         metadata: { ...current.metadata, resourceVersion: rv ?? current.metadata.resourceVersion },
         spec: { ...asObject(current.spec), replicas }
       },
-      { dryRun: isDryRun(call.url) }
+      {
+        dryRun: isDryRun(call.url),
+        skipUnchanged: true,
+        prepare: (admitted, stored) => recordUpdate(context, stored, admitted)
+      }
     )
     sendJson(call.res, 200, toScale(updated))
   }
@@ -594,9 +635,9 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     const sub = route.subresource
     const served =
       sub === undefined ||
-      sub === 'status' ||
+      (sub === 'status' && route.info.hasStatus) ||
       (sub === 'log' && route.info.resource === 'pods') ||
-      (sub === 'scale' && SCALABLE.has(route.info.resource))
+      (sub === 'scale' && route.info.scalable)
     if (!served) throw pathNotFound()
     if (name === undefined) {
       if (method === 'GET') handleCollectionGet(call, route)
@@ -620,7 +661,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
           handleCollectionGet(call, route)
           return
         }
-        const object = getExisting(route, name)
+        const object = convertTo(getExisting(route, name), route.info)
         if (wantsTable(call.req.headers.accept)) {
           sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
         } else sendJson(call.res, 200, object)
@@ -647,6 +688,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       userAgent: req.headers['user-agent'] ?? '',
+      contentType: req.headers['content-type'] ?? '',
       status: 0
     }
     requestLog.push(entry)
@@ -665,7 +707,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     try {
       call.body = await readBody(req)
       if (handleNonResource(call)) return
-      const route = parseRoute(url.pathname)
+      const route = parseRoute(registry, url.pathname)
       if (!route) throw pathNotFound()
       handleResource(call, route)
     } catch (error) {

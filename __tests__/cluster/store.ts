@@ -22,9 +22,12 @@
  * - Deleting a namespace removes everything in it.
  * - Listeners run synchronously after each change, in order; changes made from inside a listener are queued
  *   and delivered after the current event has reached every listener.
+ * - Resources come from `registry` (built-ins, plus custom resources while their CRD is established); objects
+ *   are stored in their resource's storage version (the HTTP layer converts other served versions).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { serviceAdmission } from './admission-service.js'
+import { crdAdmission } from './crd.js'
 import {
   alreadyExists,
   conflict,
@@ -35,7 +38,7 @@ import {
   type FieldError
 } from './errors.js'
 import { asObject, clone, deepEqual, isObject, timestamp } from './json.js'
-import { apiVersionOf, resourceInfo, RESOURCES, type ResourceInfo } from './resources.js'
+import { ResourceRegistry, type ResourceInfo } from './resources.js'
 import type {
   AdmissionHook,
   ClusterStore,
@@ -48,10 +51,19 @@ import type {
 export interface WriteOptions {
   /** Validate and admit, but store nothing (dryRun=All). */
   dryRun?: boolean
+  /**
+   * Runs after admission, right before the object is stored (or, with dryRun, returned): the HTTP layer
+   * records metadata.managedFields here. `stored` is undefined on create. Throwing refuses the write.
+   */
+  prepare?: (object: KubeObject, stored: KubeObject | undefined) => void
+  /** update(): when the admitted object equals the stored one, store nothing and return the stored object. */
+  skipUnchanged?: boolean
 }
 
 export interface Store extends ClusterStore {
   readonly admission: AdmissionHook[]
+  /** What this cluster serves; custom resources join and leave it with their CRDs. */
+  readonly registry: ResourceRegistry
   /** The newest resourceVersion handed out, as lists report it. */
   resourceVersion(): string
   /** Copies of the objects matching `filter` (cheaper than list() + filter for large resources). */
@@ -73,6 +85,7 @@ export interface Store extends ClusterStore {
 
 export interface StoreOptions {
   admission?: AdmissionHook[]
+  registry?: ResourceRegistry
 }
 
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
@@ -107,6 +120,8 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 
 /** The API server's name validation message for this kind of object, or undefined when the name is fine. */
 function nameProblem(r: ResourceInfo, name: string): string | undefined {
+  // APIService names are "<version>.<group>", and "v1." for the core group.
+  if (r.resource === 'apiservices') return undefined
   if (r.resource === 'services') {
     if (name.length > 63) return 'must be no more than 63 characters'
     if (!DNS_1035_LABEL.test(name)) {
@@ -144,18 +159,27 @@ const secretAdmission: AdmissionHook = (_operation, resource, object) => {
 }
 
 export function createStore(options: StoreOptions = {}): Store {
-  const objects = new Map<ResourceName, Map<string, KubeObject>>(RESOURCES.map(r => [r.resource, new Map()]))
+  const registry = options.registry ?? new ResourceRegistry()
+  const objects = new Map<ResourceName, Map<string, KubeObject>>()
   const listeners = new Set<(event: StoreEvent) => void>()
   const admission: AdmissionHook[] = [...(options.admission ?? [])]
-  const builtInAdmission: AdmissionHook[] = [secretAdmission, serviceAdmission]
+  const builtInAdmission: AdmissionHook[] = [secretAdmission, serviceAdmission, crdAdmission]
   const pending: StoreEvent[] = []
   let dispatching = false
   let counter = 1
 
   function table(resource: ResourceName): Map<string, KubeObject> {
-    const found = objects.get(resource)
-    if (!found) throw new Error(`unknown resource ${resource}`)
+    let found = objects.get(resource)
+    if (!found) {
+      registry.info(resource) // throws for a resource this cluster does not serve
+      found = new Map()
+      objects.set(resource, found)
+    }
     return found
+  }
+
+  function resourceInfo(resource: ResourceName): ResourceInfo {
+    return registry.info(resource)
   }
 
   function nextVersion(): string {
@@ -193,7 +217,7 @@ export function createStore(options: StoreOptions = {}): Store {
 
   function normalize(r: ResourceInfo, input: KubeObject): KubeObject {
     const object = clone(input)
-    object.apiVersion = apiVersionOf(r)
+    object.apiVersion = r.storageApiVersion
     object.kind = r.kind
     if (!isObject(object.metadata)) object.metadata = { name: '' }
     if (!r.namespaced) delete object.metadata.namespace
@@ -265,8 +289,9 @@ export function createStore(options: StoreOptions = {}): Store {
   }
 
   function removeNamespaceContents(namespace: string): void {
-    for (const r of RESOURCES) {
-      if (!r.namespaced) continue
+    for (const resource of [...objects.keys()]) {
+      const r = registry.find(resource)
+      if (!r?.namespaced) continue
       for (const object of [...table(r.resource).values()]) {
         if (object.metadata.namespace !== namespace) continue
         if (!table(r.resource).has(keyOf(namespace, object.metadata.name))) continue
@@ -290,6 +315,7 @@ export function createStore(options: StoreOptions = {}): Store {
 
   const store: Store = {
     admission,
+    registry,
 
     resourceVersion: () => String(counter),
 
@@ -332,6 +358,7 @@ export function createStore(options: StoreOptions = {}): Store {
       }
       runAdmission('create', r, object)
       validateMeta(r, object)
+      writeOptions.prepare?.(object, undefined)
       if (writeOptions.dryRun) return clone(object)
       if (lookup(r, meta.namespace, meta.name)) throw alreadyExists(r, meta.name)
       meta.resourceVersion = nextVersion()
@@ -367,6 +394,8 @@ export function createStore(options: StoreOptions = {}): Store {
       }
       runAdmission('update', r, object)
       if (!deepEqual(specPart(object), specPart(stored))) meta.generation += 1
+      writeOptions.prepare?.(object, clone(stored))
+      if (writeOptions.skipUnchanged && deepEqual(object, stored)) return clone(stored)
       if (writeOptions.dryRun) return clone(object)
       meta.resourceVersion = nextVersion()
       table(resource).set(keyOf(meta.namespace, meta.name), object)

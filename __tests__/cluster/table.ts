@@ -9,7 +9,7 @@ import type { KubeObject } from './types.js'
 
 interface Column {
   name: string
-  type: 'string' | 'integer' | 'date'
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date'
   format?: string
   priority?: number
   description?: string
@@ -655,6 +655,507 @@ const persistentvolumeclaims: Printer = {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The other built-in kinds: the real printers' columns, cells computed the same way where cheap.
+
+function column(name: string, type: Column['type'] = 'string', priority = 0): Column {
+  return priority ? { name, type, priority } : { name, type }
+}
+
+const CREATED_AT: Column = { name: 'Created At', type: 'date', description: 'CreationTimestamp' }
+
+/** kubectl's metav1.FormatLabelSelector: "<none>" for an empty selector. */
+function labelSelectorText(selector: unknown): string {
+  const text = selectorText(selector)
+  return text || '<none>'
+}
+
+function joinOrNone(values: string[], none = '<none>'): string {
+  return values.length ? values.join(',') : none
+}
+
+/** Up to `max` entries, then " + N more...", as the printers shorten long lists. */
+function limited(values: string[], max: number): string {
+  if (values.length <= max) return values.join(',')
+  return `${values.slice(0, max).join(',')} + ${values.length - max} more...`
+}
+
+/** A JSON value as text: strings as they are, anything else as JSON. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value)
+}
+
+function createdAt(object: KubeObject): string {
+  return object.metadata.creationTimestamp ?? ''
+}
+
+function nameAndCreated(): Printer {
+  return {
+    columns: [NAME, CREATED_AT],
+    cells: object => [object.metadata.name, createdAt(object)]
+  }
+}
+
+function hpaMetricText(metric: JsonObject, current: JsonObject | undefined): string {
+  const type = asString(metric.type) ?? ''
+  const source = asObject(metric[type.charAt(0).toLowerCase() + type.slice(1)]) ?? {}
+  const target = asObject(source.target) ?? {}
+  const now = asObject(current?.[type.charAt(0).toLowerCase() + type.slice(1)])
+  const nowValue = asObject(now?.current) ?? {}
+  if (type === 'Resource' || type === 'ContainerResource') {
+    const name = asString(source.name) ?? ''
+    if (target.type === 'Utilization') {
+      const value = asNumber(nowValue.averageUtilization)
+      return `${name}: ${value === undefined ? '<unknown>' : `${value}%`}/${String(target.averageUtilization)}%`
+    }
+    const value = asString(nowValue.averageValue)
+    return `${name}: ${value ?? '<unknown>'}/${text(target.averageValue ?? target.value)}`
+  }
+  const value = asString(nowValue.averageValue) ?? asString(nowValue.value)
+  const wanted = target.averageValue ?? target.value ?? ''
+  return `${value ?? '<unknown>'}/${text(wanted)}${target.type === 'AverageValue' ? ' (avg)' : ''}`
+}
+
+const horizontalpodautoscalers: Printer = {
+  columns: [
+    NAME,
+    column('Reference'),
+    column('Targets'),
+    column('MinPods'),
+    column('MaxPods', 'integer'),
+    column('Replicas', 'integer'),
+    AGE
+  ],
+  cells(hpa, now) {
+    const s = spec(hpa)
+    const ref = asObject(s.scaleTargetRef) ?? {}
+    const metrics = objects(s.metrics)
+    const currents = objects(status(hpa).currentMetrics)
+    const targets = metrics.map((m, i) => hpaMetricText(m, currents[i]))
+    const targetText = targets.length
+      ? targets.length > 2
+        ? `${targets.slice(0, 2).join(', ')} + ${targets.length - 2} more...`
+        : targets.join(', ')
+      : '<none>'
+    const min = asNumber(s.minReplicas)
+    return [
+      hpa.metadata.name,
+      `${asString(ref.kind) ?? ''}/${asString(ref.name) ?? ''}`,
+      targetText,
+      min === undefined ? '<unset>' : String(min),
+      asNumber(s.maxReplicas) ?? 0,
+      asNumber(status(hpa).currentReplicas) ?? 0,
+      age(hpa, now)
+    ]
+  }
+}
+
+const cronjobs: Printer = {
+  columns: [
+    NAME,
+    column('Schedule'),
+    column('Timezone'),
+    column('Suspend', 'string'),
+    column('Active', 'integer'),
+    column('Last Schedule'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(cj, now) {
+    const s = spec(cj)
+    const jobSpec = asObject(asObject(s.jobTemplate)?.spec) ?? {}
+    const podSpec = asObject(asObject(jobSpec.template)?.spec) ?? {}
+    const { names, images } = containersOf(podSpec)
+    const last = asString(status(cj).lastScheduleTime)
+    return [
+      cj.metadata.name,
+      asString(s.schedule) ?? '',
+      asString(s.timeZone) ?? '<none>',
+      s.suspend === true ? 'True' : 'False',
+      asArray(status(cj).active).length,
+      last ? since(last, now) : '<none>',
+      age(cj, now),
+      names,
+      images,
+      labelSelectorText(jobSpec.selector)
+    ]
+  }
+}
+
+const poddisruptionbudgets: Printer = {
+  columns: [
+    NAME,
+    column('Min Available'),
+    column('Max Unavailable'),
+    column('Allowed Disruptions', 'integer'),
+    AGE
+  ],
+  cells(pdb, now) {
+    const s = spec(pdb)
+    return [
+      pdb.metadata.name,
+      s.minAvailable === undefined ? 'N/A' : text(s.minAvailable),
+      s.maxUnavailable === undefined ? 'N/A' : text(s.maxUnavailable),
+      asNumber(status(pdb).disruptionsAllowed) ?? 0,
+      age(pdb, now)
+    ]
+  }
+}
+
+const networkpolicies: Printer = {
+  columns: [NAME, column('Pod-Selector'), AGE],
+  cells: (np, now) => [np.metadata.name, labelSelectorText(spec(np).podSelector), age(np, now)]
+}
+
+const ingressclasses: Printer = {
+  columns: [NAME, column('Controller'), column('Parameters'), AGE],
+  cells(ic, now) {
+    const params = asObject(spec(ic).parameters)
+    const paramText = params
+      ? `${asString(params.kind) ?? ''}${params.apiGroup ? `.${asString(params.apiGroup) ?? ''}` : ''}/${asString(params.name) ?? ''}`
+      : '<none>'
+    return [ic.metadata.name, asString(spec(ic).controller) ?? '', paramText, age(ic, now)]
+  }
+}
+
+const ingresses: Printer = {
+  columns: [NAME, column('Class'), column('Hosts'), column('Address'), column('Ports'), AGE],
+  cells(ing, now) {
+    const s = spec(ing)
+    const hosts = objects(s.rules)
+      .map(r => asString(r.host))
+      .filter((h): h is string => Boolean(h))
+    const addresses = objects(asObject(status(ing).loadBalancer)?.ingress).map(
+      i => asString(i.ip) ?? asString(i.hostname) ?? ''
+    )
+    return [
+      ing.metadata.name,
+      asString(s.ingressClassName) ?? '<none>',
+      hosts.length ? limited(hosts, 4) : '*',
+      addresses.join(','),
+      objects(s.tls).length ? '80, 443' : '80',
+      age(ing, now)
+    ]
+  }
+}
+
+function subjectsOf(binding: KubeObject, kind: string): string {
+  return objects(binding.subjects)
+    .filter(s => s.kind === kind)
+    .map(s =>
+      kind === 'ServiceAccount'
+        ? `${asString(s.namespace) ?? ''}:${asString(s.name) ?? ''}`
+        : (asString(s.name) ?? '')
+    )
+    .join(', ')
+}
+
+const bindings: Printer = {
+  columns: [
+    NAME,
+    column('Role'),
+    AGE,
+    column('Users', 'string', 1),
+    column('Groups', 'string', 1),
+    column('ServiceAccounts', 'string', 1)
+  ],
+  cells(binding, now) {
+    const ref = asObject(binding.roleRef) ?? {}
+    return [
+      binding.metadata.name,
+      `${asString(ref.kind) ?? ''}/${asString(ref.name) ?? ''}`,
+      age(binding, now),
+      subjectsOf(binding, 'User'),
+      subjectsOf(binding, 'Group'),
+      subjectsOf(binding, 'ServiceAccount')
+    ]
+  }
+}
+
+const priorityclasses: Printer = {
+  columns: [
+    NAME,
+    column('Value', 'integer'),
+    column('Global-Default', 'string'),
+    AGE,
+    column('PreemptionPolicy')
+  ],
+  cells: (pc, now) => [
+    pc.metadata.name,
+    asNumber(pc.value) ?? 0,
+    pc.globalDefault === true ? 'true' : 'false',
+    age(pc, now),
+    asString(pc.preemptionPolicy) ?? 'PreemptLowerPriority'
+  ]
+}
+
+const storageclasses: Printer = {
+  columns: [
+    NAME,
+    column('Provisioner'),
+    column('ReclaimPolicy'),
+    column('VolumeBindingMode'),
+    column('AllowVolumeExpansion', 'string'),
+    AGE
+  ],
+  cells(sc, now) {
+    const annotations = sc.metadata.annotations ?? {}
+    const isDefault =
+      annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
+      annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true'
+    return [
+      isDefault ? `${sc.metadata.name} (default)` : sc.metadata.name,
+      asString(sc.provisioner) ?? '',
+      asString(sc.reclaimPolicy) ?? 'Delete',
+      asString(sc.volumeBindingMode) ?? 'Immediate',
+      sc.allowVolumeExpansion === true ? 'true' : 'false',
+      age(sc, now)
+    ]
+  }
+}
+
+const csidrivers: Printer = {
+  columns: [
+    NAME,
+    column('AttachRequired', 'string'),
+    column('PodInfoOnMount', 'string'),
+    column('StorageCapacity', 'string'),
+    column('TokenRequests'),
+    column('RequiresRepublish', 'string'),
+    column('Modes'),
+    AGE
+  ],
+  cells(driver, now) {
+    const s = spec(driver)
+    const bool = (value: unknown, fallback: boolean): string =>
+      String(typeof value === 'boolean' ? value : fallback)
+    const tokens = objects(s.tokenRequests).map(t => asString(t.audience) ?? '')
+    return [
+      driver.metadata.name,
+      bool(s.attachRequired, true),
+      bool(s.podInfoOnMount, false),
+      bool(s.storageCapacity, false),
+      tokens.length ? tokens.join(',') : '<unset>',
+      bool(s.requiresRepublish, false),
+      joinOrNone(asArray(s.volumeLifecycleModes).map(String), 'Persistent'),
+      age(driver, now)
+    ]
+  }
+}
+
+const volumeattachments: Printer = {
+  columns: [NAME, column('Attacher'), column('PV'), column('Node'), column('Attached', 'string'), AGE],
+  cells(va, now) {
+    const s = spec(va)
+    return [
+      va.metadata.name,
+      asString(s.attacher) ?? '',
+      asString(asObject(s.source)?.persistentVolumeName) ?? '',
+      asString(s.nodeName) ?? '',
+      status(va).attached === true ? 'true' : 'false',
+      age(va, now)
+    ]
+  }
+}
+
+function shortAccessModes(modes: unknown[]): string {
+  const short: Record<string, string> = {
+    ReadWriteOnce: 'RWO',
+    ReadOnlyMany: 'ROX',
+    ReadWriteMany: 'RWX',
+    ReadWriteOncePod: 'RWOP'
+  }
+  return modes.map(m => short[String(m)] ?? String(m)).join(',')
+}
+
+const persistentvolumes: Printer = {
+  columns: [
+    NAME,
+    column('Capacity'),
+    column('Access Modes'),
+    column('Reclaim Policy'),
+    column('Status'),
+    column('Claim'),
+    column('StorageClass'),
+    column('VolumeAttributesClass'),
+    column('Reason'),
+    AGE,
+    column('VolumeMode', 'string', 1)
+  ],
+  cells(pv, now) {
+    const s = spec(pv)
+    const claim = asObject(s.claimRef)
+    return [
+      pv.metadata.name,
+      asString(asObject(s.capacity)?.storage) ?? '',
+      shortAccessModes(asArray(s.accessModes)),
+      asString(s.persistentVolumeReclaimPolicy) ?? 'Retain',
+      asString(status(pv).phase) ?? 'Pending',
+      claim ? `${asString(claim.namespace) ?? ''}/${asString(claim.name) ?? ''}` : '',
+      asString(s.storageClassName) ?? '',
+      asString(s.volumeAttributesClassName) ?? '<unset>',
+      asString(status(pv).reason) ?? '',
+      age(pv, now),
+      asString(s.volumeMode) ?? 'Filesystem'
+    ]
+  }
+}
+
+const endpoints: Printer = {
+  columns: [NAME, column('Endpoints'), AGE],
+  cells(ep, now) {
+    const addresses: string[] = []
+    for (const subset of objects(ep.subsets)) {
+      const ports = objects(subset.ports).map(p => asNumber(p.port))
+      for (const address of objects(subset.addresses)) {
+        const ip = asString(address.ip) ?? ''
+        if (ports.length === 0) addresses.push(ip)
+        for (const port of ports) addresses.push(`${ip}:${String(port)}`)
+      }
+    }
+    return [ep.metadata.name, addresses.length ? limited(addresses, 3) : '<none>', age(ep, now)]
+  }
+}
+
+const replicationcontrollers: Printer = {
+  columns: [
+    NAME,
+    column('Desired', 'integer'),
+    column('Current', 'integer'),
+    column('Ready', 'integer'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    SELECTOR
+  ],
+  cells(rc, now) {
+    const { names, images } = containersOf(templateSpec(rc))
+    const selector = asObject(spec(rc).selector) ?? {}
+    return [
+      rc.metadata.name,
+      asNumber(spec(rc).replicas) ?? 1,
+      asNumber(status(rc).replicas) ?? 0,
+      asNumber(status(rc).readyReplicas) ?? 0,
+      age(rc, now),
+      names,
+      images,
+      Object.entries(selector)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',')
+    ]
+  }
+}
+
+const podtemplates: Printer = {
+  columns: [NAME, column('Containers'), column('Images'), column('Pod Labels')],
+  cells(pt) {
+    const template = asObject(pt.template) ?? {}
+    const { names, images } = containersOf(asObject(template.spec) ?? {})
+    const labels = Object.entries(asObject(asObject(template.metadata)?.labels) ?? {}).map(
+      ([k, v]) => `${k}=${String(v)}`
+    )
+    return [pt.metadata.name, names, images, joinOrNone(labels)]
+  }
+}
+
+const leases: Printer = {
+  columns: [NAME, column('Holder'), AGE],
+  cells: (lease, now) => [lease.metadata.name, asString(spec(lease).holderIdentity) ?? '', age(lease, now)]
+}
+
+const endpointslices: Printer = {
+  columns: [NAME, column('AddressType'), column('Ports'), column('Endpoints'), AGE],
+  cells(slice, now) {
+    const ports = objects(slice.ports).map(p => text(p.port))
+    const addresses = objects(slice.endpoints).flatMap(e => asArray(e.addresses).map(String))
+    return [
+      slice.metadata.name,
+      asString(slice.addressType) ?? '',
+      ports.length ? limited(ports, 3) : '<unset>',
+      addresses.length ? limited(addresses, 3) : '<unset>',
+      age(slice, now)
+    ]
+  }
+}
+
+const webhookConfigurations: Printer = {
+  columns: [NAME, column('Webhooks', 'integer'), AGE],
+  cells: (config, now) => [config.metadata.name, asArray(config.webhooks).length, age(config, now)]
+}
+
+const validatingadmissionpolicies: Printer = {
+  columns: [NAME, column('Validations', 'integer'), column('ParamKind'), AGE],
+  cells(policy, now) {
+    const param = asObject(spec(policy).paramKind)
+    return [
+      policy.metadata.name,
+      asArray(spec(policy).validations).length,
+      param ? `${asString(param.apiVersion) ?? ''}/${asString(param.kind) ?? ''}` : '<unset>',
+      age(policy, now)
+    ]
+  }
+}
+
+const validatingadmissionpolicybindings: Printer = {
+  columns: [NAME, column('PolicyName'), column('ParamRef'), AGE],
+  cells(binding, now) {
+    const ref = asObject(spec(binding).paramRef)
+    return [
+      binding.metadata.name,
+      asString(spec(binding).policyName) ?? '',
+      ref ? `${asString(ref.namespace) ?? ''}/${asString(ref.name) ?? ''}` : '<unset>',
+      age(binding, now)
+    ]
+  }
+}
+
+const apiservices: Printer = {
+  columns: [NAME, column('Service'), column('Available'), AGE],
+  cells(service, now) {
+    const ref = asObject(spec(service).service)
+    const available = objects(status(service).conditions).find(c => c.type === 'Available')
+    let availableText = 'Unknown'
+    if (available) {
+      availableText =
+        available.status === 'True'
+          ? 'True'
+          : `${asString(available.status) ?? ''} (${asString(available.reason) ?? ''})`
+    }
+    return [
+      service.metadata.name,
+      ref ? `${asString(ref.namespace) ?? ''}/${asString(ref.name) ?? ''}` : 'Local',
+      availableText,
+      age(service, now)
+    ]
+  }
+}
+
+const certificatesigningrequests: Printer = {
+  columns: [
+    NAME,
+    AGE,
+    column('SignerName'),
+    column('Requestor'),
+    column('RequestedDuration'),
+    column('Condition')
+  ],
+  cells(csr, now) {
+    const s = spec(csr)
+    const conditions = objects(status(csr).conditions).map(c => asString(c.type) ?? '')
+    const seconds = asNumber(s.expirationSeconds)
+    return [
+      csr.metadata.name,
+      age(csr, now),
+      asString(s.signerName) ?? '',
+      asString(s.username) ?? '',
+      seconds === undefined ? '<none>' : humanDuration(seconds * 1000),
+      conditions.length ? conditions.join(',') : 'Pending'
+    ]
+  }
+}
+
 const generic: Printer = {
   columns: [NAME, AGE],
   cells(object, now) {
@@ -676,7 +1177,99 @@ const PRINTERS: Partial<Record<string, Printer>> = {
   namespaces,
   nodes,
   serviceaccounts,
-  persistentvolumeclaims
+  persistentvolumeclaims,
+  horizontalpodautoscalers,
+  cronjobs,
+  poddisruptionbudgets,
+  networkpolicies,
+  ingressclasses,
+  ingresses,
+  roles: nameAndCreated(),
+  clusterroles: nameAndCreated(),
+  rolebindings: bindings,
+  clusterrolebindings: bindings,
+  priorityclasses,
+  storageclasses,
+  csidrivers,
+  volumeattachments,
+  persistentvolumes,
+  limitranges: nameAndCreated(),
+  endpoints,
+  replicationcontrollers,
+  podtemplates,
+  leases,
+  endpointslices,
+  validatingwebhookconfigurations: webhookConfigurations,
+  mutatingwebhookconfigurations: webhookConfigurations,
+  validatingadmissionpolicies,
+  validatingadmissionpolicybindings,
+  apiservices,
+  customresourcedefinitions: nameAndCreated(),
+  certificatesigningrequests
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Custom resources: NAME plus the CRD's additionalPrinterColumns (Age when it declares none).
+
+/** A JSONPath as printer columns use them: `.a.b`, `.a[0]`, `.a[*].b`, `.a[?(@.type=="Ready")].status`. */
+export function evaluateJsonPath(object: unknown, path: string): unknown[] {
+  const tokens = path.replace(/^\{|\}$/g, '').match(/\.[^.[\]]+|\[[^\]]*\]/g) ?? []
+  let current: unknown[] = [object]
+  for (const token of tokens) {
+    const next: unknown[] = []
+    for (const value of current) {
+      if (token.startsWith('.')) {
+        if (isObject(value) && value[token.slice(1)] !== undefined) next.push(value[token.slice(1)])
+        continue
+      }
+      const inner = token.slice(1, -1)
+      if (!Array.isArray(value)) continue
+      const list = value as unknown[]
+      if (inner === '*') next.push(...list)
+      else if (/^-?\d+$/.test(inner)) {
+        const index = Number(inner)
+        const item = list[index < 0 ? list.length + index : index]
+        if (item !== undefined) next.push(item)
+      } else {
+        const filter = /^\?\(@\.([\w.-]+)\s*==\s*["']?([^"']*)["']?\)$/.exec(inner)
+        if (!filter) continue
+        const [, field = '', wanted = ''] = filter
+        next.push(...list.filter(item => evaluateJsonPath(item, `.${field}`).some(v => text(v) === wanted)))
+      }
+    }
+    current = next
+  }
+  return current
+}
+
+function customPrinter(r: ResourceInfo): Printer {
+  const columns = r.custom?.columns ?? []
+  return {
+    columns: [
+      NAME,
+      ...columns.map(c => ({
+        name: c.name,
+        type: (c.type === 'date' ? 'date' : c.type) as Column['type'],
+        format: c.format,
+        description: c.description,
+        priority: c.priority
+      }))
+    ],
+    cells(object, now) {
+      return [
+        object.metadata.name,
+        ...columns.map(c => {
+          const values = evaluateJsonPath(object, c.jsonPath)
+          const first = values[0]
+          if (first === undefined || first === null) return null
+          if (c.type === 'date') return since(first, now)
+          if (values.length > 1)
+            return values.map(v => (typeof v === 'string' ? v : JSON.stringify(v))).join(',')
+          return isObject(first) || Array.isArray(first) ? JSON.stringify(first) : first
+        })
+      ]
+    }
+  }
 }
 
 /** Whether the Accept header asks for a meta.k8s.io Table. */
@@ -694,7 +1287,7 @@ export function toTable(
   resourceVersion: string,
   includeObject: 'None' | 'Metadata' | 'Object' = 'Metadata'
 ): Record<string, unknown> {
-  const printer = PRINTERS[r.resource] ?? generic
+  const printer = r.custom ? customPrinter(r) : (PRINTERS[r.resource] ?? generic)
   const now = Date.now()
   return {
     kind: 'Table',

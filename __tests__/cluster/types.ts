@@ -36,26 +36,11 @@ export interface KubeObject {
   [field: string]: unknown
 }
 
-/** Plural resource names, unique in this cluster (core/v1 events only; no events.k8s.io). */
-export type ResourceName =
-  | 'namespaces'
-  | 'nodes'
-  | 'configmaps'
-  | 'secrets'
-  | 'serviceaccounts'
-  | 'services'
-  | 'pods'
-  | 'events'
-  | 'persistentvolumeclaims'
-  | 'resourcequotas'
-  | 'deployments'
-  | 'replicasets'
-  | 'statefulsets'
-  | 'daemonsets'
-  | 'jobs'
-  | 'ingresses'
-  | 'roles'
-  | 'rolebindings'
+/**
+ * A stored resource: the plural for built-ins (`pods`, `deployments`, `horizontalpodautoscalers`; unique among
+ * the built-ins), `<plural>.<group>` (the CRD's name) for custom resources. See resources.ts.
+ */
+export type ResourceName = string
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
 
