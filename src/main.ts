@@ -1,99 +1,17 @@
 /** The main and post steps: small named steps, a report for every outcome, and the one failure at the end. */
 import * as core from '@actions/core'
-import type { CauseSource } from './cause.js'
 import type { DeployResult } from './deploy/context.js'
 import { recoverAbandonedRelease } from './deploy/recovery.js'
 import { runDeploy } from './deploy/run.js'
 import { watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
-import { INPUT_DEFAULTS, readInputs, type InputName, type Inputs } from './inputs/index.js'
-import { installTools } from './install/tools.js'
-import { KubectlClient } from './kube/client.js'
-import { coreLog, redactStdout, type Log } from './log.js'
-import { buildReport, type RunFacts } from './report/model.js'
+import { readInputs } from './inputs/index.js'
+import { coreLog, redactStdout } from './log.js'
+import { buildReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
-import type { Redactor } from './report/redact.js'
 import { openSession, type Session } from './session.js'
-import { forwardCancellation, type Cancellation } from './signals.js'
-
-const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' } as const
-
-interface Run {
-  inputs: Inputs
-  facts: RunFacts
-  redactor: Redactor
-  log: Log
-  session: Session
-  cancellation: Cancellation
-}
-
-/** An error thrown by one step, tagged with where it came from. */
-class StepError extends Error {
-  constructor(
-    readonly source: CauseSource,
-    error: unknown
-  ) {
-    super(error instanceof Error ? error.message : String(error))
-  }
-}
-
-async function step<T>(source: CauseSource, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action()
-  } catch (error) {
-    throw error instanceof StepError ? error : new StepError(source, error)
-  }
-}
-
-function failedBefore(source: CauseSource, message: string): DeployResult {
-  return {
-    outcome: { status: 'failed', rolledBack: false, cause: { source, message } },
-    recoveries: [],
-    history: []
-  }
-}
-
-function factsOf(raw: Readonly<Record<string, string>>, startedAt: number): RunFacts {
-  const value = (name: InputName): string => (raw[name] ?? '').trim() || INPUT_DEFAULTS[name]
-  return {
-    release: value('release'),
-    namespace: value('namespace'),
-    environment: value('environment'),
-    kubeContext: value('kube-context'),
-    mode: value('mode'),
-    chart: value('chart'),
-    chartVersion: value('chart-version'),
-    helm: { version: '', path: '' },
-    kubectl: { path: '' },
-    startedAt,
-    finishedAt: startedAt,
-    installMs: 0
-  }
-}
-
-async function installAndConnect(run: Run): Promise<{ helm: HelmClient; kubectl: KubectlClient }> {
-  const { inputs, facts, log, session } = run
-  const tools = await step('install', () =>
-    log.group('Install helm and kubectl', () => installTools(inputs, session.tempDir))
-  )
-  Object.assign(facts, { helm: tools.helm, kubectl: tools.kubectl, installMs: tools.durationMs })
-  core.setOutput('helm-version', tools.helm.version)
-  core.setOutput('helm-path', tools.helm.path)
-  core.setOutput('kubectl-path', tools.kubectl.path)
-  core.saveState(STATE.helmPath, tools.helm.path)
-  const helm = await step('install', () =>
-    HelmClient.open({ path: tools.helm.path, env: session.env, redactor: run.redactor, log })
-  )
-  run.cancellation.attach(helm)
-  log.info(`helm ${helm.version} (major ${helm.major}), ${inputs.mode} of release ${inputs.release}`)
-  const kubectl = new KubectlClient({
-    path: tools.kubectl.path,
-    env: session.env,
-    kubeContext: inputs.kubeContext
-  })
-  facts.namespace = inputs.namespace || (await kubectl.contextNamespace().catch(() => 'default'))
-  return { helm, kubectl }
-}
+import { forwardCancellation } from './signals.js'
+import { failedBefore, factsOf, installAndConnect, STATE, step, StepError, type Run } from './steps.js'
 
 /** Install, connect, deploy; any failure on the way is a failed result with its cause. */
 async function deployRelease(run: Run): Promise<DeployResult> {

@@ -6,6 +6,8 @@ import type { FailureCause } from '../cause.js'
 import { buildDeployArgs } from '../helm/args.js'
 import { classifyOutcome, liveRevision, type HistoryEntry, type Outcome } from '../helm/outcome.js'
 import { waitStateAfter } from '../helm/output.js'
+import type { ProcessResult } from '../exec/process.js'
+import type { Diagnostics, Verification } from '../kube/diagnostics.js'
 import {
   DeployRefusedError,
   targetOf,
@@ -68,10 +70,8 @@ async function preflight(ctx: DeployContext, recoveries: RecoveryAction[]): Prom
 
 async function deployOrRefuse(ctx: DeployContext, recoveries: RecoveryAction[]): Promise<DeployResult> {
   const { inputs, helm, log } = ctx
-  const target = targetOf(inputs)
   const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries))
   if (inputs.mode === 'uninstall') return uninstall(ctx, historyBefore, recoveries)
-
   if (missingDependencies(inputs.chart).length > 0) {
     const built = await helm.dependencyBuild(inputs.chart)
     if (!built.ok)
@@ -80,58 +80,67 @@ async function deployOrRefuse(ctx: DeployContext, recoveries: RecoveryAction[]):
   const valuesFiles = await writeValuesFiles(inputs, ctx.workDir)
   if (ctx.isCancelled?.())
     throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled')
-
-  const { result, diagnostics, verification } = await log.group(
-    `helm ${inputs.mode} ${inputs.release}`,
-    async () => {
-      let waiting = false
-      const child = helm.startDeploy(
-        buildDeployArgs({ ...inputs, ...target }, { major: helm.major, generatedValuesFiles: valuesFiles }),
-        {
-          // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
-          debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
-          onLine: (_stream, line) => {
-            waiting = waitStateAfter(line) ?? waiting
-          }
-        }
-      )
-      const companion = ctx.startCompanion?.(child, () => waiting && !child.exited)
-      const result = await child.done
-      const verification =
-        result.exitCode === 0 && inputs.minReadyMs > 0 && companion
-          ? await companion.verify(inputs.minReadyMs)
-          : undefined
-      const diagnostics = await companion?.stop()
-      return { result, diagnostics, verification }
-    }
+  const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () =>
+    applyWatched(ctx, valuesFiles)
   )
+  return judge(ctx, historyBefore, applied, recoveries)
+}
 
-  const historyAfter = await helm.history(target)
-  let outcome = classifyOutcome({
-    release: inputs.release,
-    mode: inputs.mode,
+interface Applied {
+  result: ProcessResult
+  diagnostics?: Diagnostics
+  verification?: Verification
+}
+
+/** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
+async function applyWatched(ctx: DeployContext, valuesFiles: string[]): Promise<Applied> {
+  const { inputs, helm } = ctx
+  let waiting = false
+  const args = buildDeployArgs(
+    { ...inputs, ...targetOf(inputs) },
+    { major: helm.major, generatedValuesFiles: valuesFiles }
+  )
+  const child = helm.startDeploy(args, {
+    // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+    debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+    onLine: (_stream, line) => {
+      waiting = waitStateAfter(line) ?? waiting
+    }
+  })
+  const companion = ctx.startCompanion?.(child, () => waiting && !child.exited)
+  const result = await child.done
+  const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined
+  const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined
+  return { result, diagnostics: await companion?.stop(), verification }
+}
+
+/** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
+async function judge(
+  ctx: DeployContext,
+  historyBefore: HistoryEntry[],
+  { result, diagnostics, verification }: Applied,
+  recoveries: RecoveryAction[]
+): Promise<DeployResult> {
+  const { inputs } = ctx
+  const history = await ctx.helm.history(targetOf(inputs))
+  const outcome = classifyOutcome({
+    ...inputs,
     exitCode: result.exitCode,
     stderr: result.stderr,
     historyBefore,
-    historyAfter,
-    atomic: inputs.atomic
+    historyAfter: history
   })
-  if (outcome.cause?.source === 'concurrent') {
-    // The other deploy's pods are not this run's evidence.
-    return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs }
-  }
+  const done = { recoveries, history, helmMs: result.durationMs }
+  // The other deploy's pods are not this run's evidence.
+  if (outcome.cause?.source === 'concurrent') return { ...done, outcome }
   const verdict = diagnostics?.verdict
   if (verification?.result === 'unstable' && verdict) {
     const cause: FailureCause = { source: 'min-ready', rule: verdict.rule, message: verdict.message }
-    const undone = await undoUnstableDeploy(ctx, historyBefore, cause)
-    return { ...undone, recoveries, helmMs: result.durationMs, diagnostics }
+    return { ...done, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), diagnostics }
   }
-  let helmError: string | undefined
-  if (verdict?.phase === 'wait' && outcome.status !== 'deployed') {
-    helmError = outcome.cause?.message
-    outcome = { ...outcome, cause: { source: 'fail-fast', rule: verdict.rule, message: verdict.message } }
-  }
-  return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs, diagnostics, helmError }
+  if (verdict?.phase !== 'wait' || outcome.status === 'deployed') return { ...done, outcome, diagnostics }
+  const cause: FailureCause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message }
+  return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message }
 }
 
 async function uninstall(

@@ -44,6 +44,49 @@ export interface SpawnOptions {
   maxChars?: number
 }
 
+/** One output stream: decoded as UTF-8 across chunk boundaries, kept up to a size, and split into lines. */
+class StreamBuffer {
+  private readonly decoder = new StringDecoder('utf8')
+  private chunks: string[] = []
+  private size = 0
+  private partial = ''
+
+  constructor(
+    private readonly maxChars: number,
+    private readonly onLine?: (line: string) => void
+  ) {}
+
+  write(chunk: Buffer): void {
+    this.take(this.decoder.write(chunk))
+  }
+
+  /** Flushes the decoder and the last line without a newline. */
+  end(extra = ''): void {
+    this.take(this.decoder.end() + extra)
+    if (this.partial !== '') this.onLine?.(this.partial)
+    this.partial = ''
+  }
+
+  text(): string {
+    const all = this.chunks.join('')
+    return all.length > this.maxChars ? all.slice(-this.maxChars) : all
+  }
+
+  private take(text: string): void {
+    if (text === '') return
+    this.chunks.push(text)
+    this.size += text.length
+    if (this.size > this.maxChars * 2) {
+      this.chunks = [this.text()]
+      this.size = this.chunks[0]?.length ?? 0
+    }
+    if (!this.onLine) return
+    const lines = (this.partial + text).split('\n')
+    this.partial = lines.pop() ?? ''
+    for (const line of lines) this.onLine(line)
+  }
+}
+
 /**
  * Spawns a binary directly (argument array, no shell), so that a signal we send reaches it and not a shell.
  * @actions/exec does not expose the child process, which signal forwarding needs.
@@ -64,59 +107,29 @@ export function spawnProcess(
     child.stdin.on('error', () => {})
     child.stdin.end(options.stdin)
   }
-  const chunks = { stdout: [] as string[], stderr: [] as string[] }
-  const sizes = { stdout: 0, stderr: 0 }
-  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
-  const partial = { stdout: '', stderr: '' }
+  const line = (stream: 'stdout' | 'stderr') => (text: string) => options.onLine?.(stream, text)
+  const stdout = new StreamBuffer(maxChars, options.onLine ? line('stdout') : undefined)
+  const stderr = new StreamBuffer(maxChars, options.onLine ? line('stderr') : undefined)
+  child.stdout?.on('data', (chunk: Buffer) => stdout.write(chunk))
+  child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk))
   let exited = false
-
-  const keep = (stream: 'stdout' | 'stderr', text: string): void => {
-    chunks[stream].push(text)
-    sizes[stream] += text.length
-    if (sizes[stream] > maxChars * 2) {
-      const joined = chunks[stream].join('').slice(-maxChars)
-      chunks[stream] = [joined]
-      sizes[stream] = joined.length
-    }
-  }
-  const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const text = decoders[stream].write(chunk)
-    keep(stream, text)
-    if (!options.onLine) return
-    const lines = (partial[stream] + text).split('\n')
-    partial[stream] = lines.pop() ?? ''
-    for (const line of lines) options.onLine(stream, line)
-  }
-  child.stdout?.on('data', collect('stdout'))
-  child.stderr?.on('data', collect('stderr'))
-
   const done = new Promise<ProcessResult>(resolve => {
     const finish = (exitCode: number, signal?: NodeJS.Signals, spawnError?: Error): void => {
       if (exited) return
       exited = true
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const rest = decoders[stream].end()
-        keep(stream, rest)
-        const last = partial[stream] + rest
-        if (last !== '') options.onLine?.(stream, last)
-      }
-      if (spawnError) keep('stderr', `${spawnError.message}\n`)
-      const text = (stream: 'stdout' | 'stderr'): string => {
-        const all = chunks[stream].join('')
-        return all.length > maxChars ? all.slice(-maxChars) : all
-      }
+      stdout.end()
+      stderr.end(spawnError ? `${spawnError.message}\n` : '')
       resolve({
         exitCode,
         signal,
-        stdout: text('stdout'),
-        stderr: text('stderr'),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
         durationMs: Date.now() - started
       })
     }
     child.on('error', error => finish(127, undefined, error))
     child.on('close', (code, signal) => finish(code ?? 128, signal ?? undefined))
   })
-
   return {
     pid: child.pid,
     done,

@@ -223,74 +223,73 @@ function tidy(text: string): string {
   return result
 }
 
+/** What classifyOutcome works from once helm failed: the parsed error and the outcome's common fields. */
+interface Failure {
+  facts: OutcomeFacts
+  error?: ParsedError
+  cause: FailureCause
+  base: Pick<Outcome, 'previousRevision' | 'revision' | 'rolledBack'>
+}
+
 export function classifyOutcome(facts: OutcomeFacts): Outcome {
   const previousRevision = liveRevision(facts.historyBefore)
   const revision = liveRevision(facts.historyAfter)
-  const error = facts.exitCode === 0 ? undefined : parseHelmError(facts.stderr)
-  const cause: FailureCause | undefined =
-    facts.exitCode === 0
-      ? undefined
-      : { source: 'helm', message: error?.reason ?? `helm exited with ${facts.exitCode}` }
-  const base = { previousRevision, rolledBack: false }
-
-  if (facts.mode === 'uninstall') {
-    if (facts.exitCode === 0) return { ...base, status: 'uninstalled', revision: undefined }
-    return { ...base, status: 'failed', revision, cause, detail: 'helm uninstall failed' }
+  if (facts.exitCode === 0) {
+    return facts.mode === 'uninstall'
+      ? { status: 'uninstalled', previousRevision, rolledBack: false }
+      : { status: 'deployed', previousRevision, revision, rolledBack: false }
   }
-  if (facts.exitCode === 0) return { ...base, status: 'deployed', revision }
+  const error = parseHelmError(facts.stderr)
+  const cause: FailureCause = {
+    source: 'helm',
+    message: error?.reason ?? `helm exited with ${facts.exitCode}`
+  }
+  const failure: Failure = { facts, error, cause, base: { previousRevision, revision, rolledBack: false } }
+  if (facts.mode === 'uninstall')
+    return { ...failure.base, status: 'failed', cause, detail: 'helm uninstall failed' }
+  return concurrentOutcome(failure) ?? storeOutcome(failure)
+}
 
+/** Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report. */
+function concurrentOutcome({ facts, cause, base }: Failure): Outcome | undefined {
+  const newest = latest(facts.historyAfter)
+  if (!newest || !CONCURRENT.test(cause.message)) return undefined
+  const since = parseHelmTimestamp(newest.updated)
+  const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`
+  const message = PENDING_STATUSES.has(newest.status)
+    ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
+    : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`
+  return {
+    ...base,
+    status: 'failed',
+    cause: { source: 'concurrent', message },
+    detail: 'this run changed nothing'
+  }
+}
+
+/** What helm's failure left in the release store, and what its atomic cleanup did. */
+function storeOutcome({ facts, error, cause, base }: Failure): Outcome {
   const newest = latest(facts.historyAfter)
   const newestBefore = latest(facts.historyBefore)?.revision ?? 0
-  const failed = (detail: string): Outcome => ({ ...base, status: 'failed', revision, cause, detail })
-
-  // Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report.
-  if (newest && CONCURRENT.test(cause?.message ?? '')) {
-    const since = parseHelmTimestamp(newest.updated)
-    const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`
-    const message = PENDING_STATUSES.has(newest.status)
-      ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
-      : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`
-    return {
-      ...base,
-      status: 'failed',
-      revision,
-      cause: { source: 'concurrent', message },
-      detail: 'this run changed nothing'
-    }
-  }
-
+  const failed = (detail: string): Outcome => ({ ...base, status: 'failed', cause, detail })
   if (!newest) {
     if (error?.cleanup === 'uninstalled') {
-      return {
-        ...base,
-        status: 'rolled-back',
-        revision: undefined,
-        rolledBack: true,
-        cause,
-        detail: 'the failed install was uninstalled; no release is left'
-      }
+      const detail = 'the failed install was uninstalled; no release is left'
+      return { ...base, status: 'rolled-back', revision: undefined, rolledBack: true, cause, detail }
     }
     if (newestBefore > 0) return failed('the release no longer exists')
     return failed('helm failed before a release was recorded; there was nothing to roll back')
   }
-
   if (newest.revision <= newestBefore) {
-    const where = revision === undefined ? 'no revision is deployed' : `revision ${revision} is still live`
+    const where =
+      base.revision === undefined ? 'no revision is deployed' : `revision ${base.revision} is still live`
     return failed(`helm failed before creating a new revision; ${where}`)
   }
-
   const rollbackTarget = ROLLBACK_DESCRIPTION.exec(newest.description)
   if (newest.status === 'deployed' && rollbackTarget) {
-    return {
-      ...base,
-      status: 'rolled-back',
-      revision: newest.revision,
-      rolledBack: true,
-      cause,
-      detail: `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`
-    }
+    const detail = `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`
+    return { ...base, status: 'rolled-back', revision: newest.revision, rolledBack: true, cause, detail }
   }
-
   const left = `revision ${newest.revision} is ${newest.status}`
   if (PENDING_STATUSES.has(newest.status)) {
     return failed(`${left}: helm stopped before recording a result; the release needs recovery`)

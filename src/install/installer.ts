@@ -83,12 +83,9 @@ async function fetchExpectedDigest(asset: ToolAsset, request: InstallRequest): P
   try {
     text = await fetchText(asset.checksumUrl, request.retry)
   } catch (error) {
-    if (error instanceof DownloadError && error.status === 404) {
-      throw new Error(
-        `${request.tool} ${request.version} was not found: ${asset.checksumUrl} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`
-      )
-    }
-    throw error
+    throw error instanceof DownloadError && error.status === 404
+      ? notFound(request, asset.checksumUrl)
+      : error
   }
   const digest = parseChecksumFile(text)
   if (!digest) throw new Error(`${asset.checksumUrl} holds no sha256 digest`)
@@ -112,83 +109,103 @@ async function unpack(
   return { dir: join(root, dirname(asset.executable)), root }
 }
 
+function notFound(request: InstallRequest, url: string): Error {
+  return new Error(
+    `${request.tool} ${request.version} was not found: ${url} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`
+  )
+}
+
+/** A tool cache entry this action verified (and, when pinned, with that digest); undefined otherwise. */
+async function verifiedCacheHit(
+  request: InstallRequest,
+  exe: string,
+  arch: string,
+  started: number
+): Promise<InstalledTool | undefined> {
+  const cached = tc.find(request.tool, request.version.replace(/^v/, ''), arch)
+  if (!cached) return undefined
+  const marker = await readTrustedCacheEntry(cached)
+  if (!marker || (request.expectedSha256 && marker.sha256 !== request.expectedSha256.toLowerCase())) {
+    core.info(
+      `${request.tool} ${request.version}: tool cache entry at ${cached} is not one we verified; downloading again`
+    )
+    return undefined
+  }
+  core.addPath(cached)
+  const durationMs = Date.now() - started
+  core.info(
+    `${request.tool} ${request.version}: verified copy in the tool cache at ${cached} (${durationMs} ms)`
+  )
+  return {
+    tool: request.tool,
+    version: request.version,
+    path: join(cached, exe),
+    cacheHit: true,
+    sha256: marker.sha256,
+    durationMs
+  }
+}
+
+/** Checks a download against the mirror's digest and the pinned one, then unpacks and caches it. */
+async function verifyAndCache(
+  request: InstallRequest,
+  asset: ToolAsset,
+  download: { file: string; sha256: string; bytes: number; expected: string },
+  arch: string,
+  started: number
+): Promise<InstalledTool> {
+  const { file, expected, ...downloaded } = download
+  if (downloaded.sha256 !== expected) {
+    throw new ChecksumMismatchError(asset.url, expected, downloaded.sha256, basename(asset.checksumUrl))
+  }
+  const pinned = request.expectedSha256?.toLowerCase()
+  if (pinned && downloaded.sha256 !== pinned) {
+    throw new ChecksumMismatchError(asset.url, pinned, downloaded.sha256, 'helm-sha256 input')
+  }
+  const exe = basename(asset.executable)
+  const unpacked = await unpack(asset, file, request.tempDir)
+  const cachedDir = await tc.cacheDir(unpacked.dir, request.tool, request.version.replace(/^v/, ''), arch)
+  await rm(unpacked.root, { recursive: true, force: true })
+  const info = await stat(join(cachedDir, exe))
+  const marker: Marker = { url: asset.url, sha256: downloaded.sha256, executable: exe, size: info.size }
+  await writeFile(join(cachedDir, MARKER), JSON.stringify(marker) + '\n')
+  core.addPath(cachedDir)
+  const durationMs = Date.now() - started
+  core.info(
+    `${request.tool} ${request.version}: downloaded ${asset.url} (${(downloaded.bytes / 1e6).toFixed(1)} MB), ` +
+      `sha256 ${downloaded.sha256} verified, cached at ${cachedDir} (${durationMs} ms)`
+  )
+  return {
+    tool: request.tool,
+    version: request.version,
+    path: join(cachedDir, exe),
+    cacheHit: false,
+    sha256: downloaded.sha256,
+    durationMs
+  }
+}
+
 /**
  * Finds a verified copy in the tool cache, or downloads, verifies (before anything is unpacked or run),
  * unpacks and caches one; then puts it on PATH.
  */
 export async function installTool(request: InstallRequest): Promise<InstalledTool> {
   const started = Date.now()
-  const nodeArch = request.nodeArch ?? process.arch
-  const platform = toolPlatform(request.tool, request.nodePlatform ?? process.platform, nodeArch)
-  const asset = assetFor(request, platform)
-  const exe = basename(asset.executable)
-  const cacheVersion = request.version.replace(/^v/, '')
-
-  const cached = tc.find(request.tool, cacheVersion, nodeArch)
-  if (cached) {
-    const marker = await readTrustedCacheEntry(cached)
-    if (marker && (!request.expectedSha256 || marker.sha256 === request.expectedSha256.toLowerCase())) {
-      core.addPath(cached)
-      const durationMs = Date.now() - started
-      core.info(
-        `${request.tool} ${request.version}: verified copy in the tool cache at ${cached} (${durationMs} ms)`
-      )
-      return {
-        tool: request.tool,
-        version: request.version,
-        path: join(cached, exe),
-        cacheHit: true,
-        sha256: marker.sha256,
-        durationMs
-      }
-    }
-    core.info(
-      `${request.tool} ${request.version}: tool cache entry at ${cached} is not one we verified; downloading again`
-    )
-  }
-
+  const arch = request.nodeArch ?? process.arch
+  const asset = assetFor(request, toolPlatform(request.tool, request.nodePlatform ?? process.platform, arch))
+  const hit = await verifiedCacheHit(request, basename(asset.executable), arch, started)
+  if (hit) return hit
+  // The digest first: a version the mirror does not have fails before anything is downloaded.
   const expected = await fetchExpectedDigest(asset, request)
-  const pinned = request.expectedSha256?.toLowerCase()
   await mkdir(request.tempDir, { recursive: true })
   const file = join(request.tempDir, `${randomUUID()}-${basename(asset.url)}`)
-  let downloaded
   try {
-    downloaded = await downloadFile(asset.url, file, request.retry ?? DEFAULT_RETRY)
-  } catch (error) {
-    if (error instanceof DownloadError && error.status === 404) {
-      throw new Error(
-        `${request.tool} ${request.version} was not found: ${asset.url} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`
-      )
-    }
-    throw error
-  }
-  try {
-    if (downloaded.sha256 !== expected) {
-      throw new ChecksumMismatchError(asset.url, expected, downloaded.sha256, basename(asset.checksumUrl))
-    }
-    if (pinned && downloaded.sha256 !== pinned) {
-      throw new ChecksumMismatchError(asset.url, pinned, downloaded.sha256, 'helm-sha256 input')
-    }
-    const unpacked = await unpack(asset, file, request.tempDir)
-    const cachedDir = await tc.cacheDir(unpacked.dir, request.tool, cacheVersion, nodeArch)
-    await rm(unpacked.root, { recursive: true, force: true })
-    const info = await stat(join(cachedDir, exe))
-    const marker: Marker = { url: asset.url, sha256: downloaded.sha256, executable: exe, size: info.size }
-    await writeFile(join(cachedDir, MARKER), JSON.stringify(marker) + '\n')
-    core.addPath(cachedDir)
-    const durationMs = Date.now() - started
-    core.info(
-      `${request.tool} ${request.version}: downloaded ${asset.url} (${(downloaded.bytes / 1e6).toFixed(1)} MB), ` +
-        `sha256 ${downloaded.sha256} verified, cached at ${cachedDir} (${durationMs} ms)`
+    const downloaded = await downloadFile(asset.url, file, request.retry ?? DEFAULT_RETRY).catch(
+      (error: unknown) => {
+        throw error instanceof DownloadError && error.status === 404 ? notFound(request, asset.url) : error
+      }
     )
-    return {
-      tool: request.tool,
-      version: request.version,
-      path: join(cachedDir, exe),
-      cacheHit: false,
-      sha256: downloaded.sha256,
-      durationMs
-    }
+    return await verifyAndCache(request, asset, { file, expected, ...downloaded }, arch, started)
   } finally {
     await rm(file, { force: true })
   }

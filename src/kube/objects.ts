@@ -38,6 +38,8 @@ export interface Condition {
 export interface KubeItem {
   kind: string
   metadata: Meta
+  /** A digest of spec.template, kept in place of the template by readers that drop it (see templateDigest). */
+  templateDigest?: string
   spec?: {
     replicas?: number
     completions?: number
@@ -168,8 +170,10 @@ export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>)
       const rsOwner = controllerOf(parent)
       const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined
       if (!deployment || deployment.kind !== 'Deployment') return 'new'
-      const wanted = templateDigest(deployment.spec?.template)
-      if (wanted !== undefined) return templateDigest(parent.spec?.template) === wanted ? 'new' : 'old'
+      const digest = (item: KubeItem): string | undefined =>
+        item.templateDigest ?? templateDigest(item.spec?.template)
+      const wanted = digest(deployment)
+      if (wanted !== undefined) return digest(parent) === wanted ? 'new' : 'old'
       // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
       const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION]
       const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]

@@ -2,7 +2,14 @@
  * Fail-fast: the failures that waiting will not heal, judged on the new revision's pods only. Each rule waits as
  * long as the real component can still heal the symptom (see README, "What fail-fast waits for"). Pure.
  */
-import type { EventRecord, PodDiagnosis, Verdict, VerdictRule, WorkloadState } from './diagnostics.js'
+import type {
+  ContainerDiagnosis,
+  EventRecord,
+  PodDiagnosis,
+  Verdict,
+  VerdictRule,
+  WorkloadState
+} from './diagnostics.js'
 
 export interface VerdictOptions {
   /** CrashLoopBackOff counts once a container restarted this often. */
@@ -94,6 +101,44 @@ function newest(events: readonly EventRecord[]): EventRecord | undefined {
   return [...events].sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))[0]
 }
 
+/** One observation's judging: the memory it updates, the verdicts and lookups it collects. */
+class Judging {
+  readonly verdicts: Verdict[] = []
+  readonly lookups: ConfigReference[] = []
+  private readonly seen = new Set<string>()
+
+  constructor(
+    readonly input: VerdictInput,
+    readonly memory: VerdictMemory,
+    readonly options: VerdictOptions
+  ) {}
+
+  /** A symptom seen in this observation: since when, and in how many observations in a row. */
+  track(key: string): { since: number; streak: number } {
+    this.seen.add(key)
+    const prior = this.memory.symptoms.get(key)
+    const next = prior
+      ? { since: prior.since, streak: prior.streak + 1 }
+      : { since: this.input.at, streak: 1 }
+    this.memory.symptoms.set(key, next)
+    return next
+  }
+
+  verdict(rule: VerdictRule, message: string, pod?: string): void {
+    const about = pod ? { pod, revision: 'new' as const } : {}
+    this.verdicts.push({ rule, message, at: this.input.at, phase: 'wait', ...about })
+  }
+
+  /** Forgets symptoms that were not seen this time: a symptom that clears restarts its clock. */
+  forgetTheRest(): void {
+    for (const key of [...this.memory.symptoms.keys()])
+      if (!this.seen.has(key)) this.memory.symptoms.delete(key)
+    for (const key of [...this.memory.pullRetries.keys()]) {
+      if (!this.seen.has(`pull:${key}`)) this.memory.pullRetries.delete(key)
+    }
+  }
+}
+
 /**
  * Updates the memory with one observation and returns the first verdict that holds (workloads first: their
  * conditions are final; then pods in the given order), and the lookups still needed.
@@ -103,103 +148,99 @@ export function evaluateFailFast(
   memory: VerdictMemory,
   options: VerdictOptions = DEFAULT_VERDICT_OPTIONS
 ): Evaluation {
-  const seen = new Set<string>()
-  const track = (key: string): { since: number; streak: number } => {
-    seen.add(key)
-    const prior = memory.symptoms.get(key)
-    const next = prior ? { since: prior.since, streak: prior.streak + 1 } : { since: input.at, streak: 1 }
-    memory.symptoms.set(key, next)
-    return next
-  }
-  const verdicts: Verdict[] = []
-  const lookups: ConfigReference[] = []
-  const verdict = (rule: VerdictRule, message: string, pod?: string): void => {
-    verdicts.push({
-      rule,
-      message,
-      at: input.at,
-      phase: 'wait',
-      ...(pod ? { pod, revision: 'new' as const } : {})
-    })
-  }
-
-  for (const workload of input.workloads) {
-    const failure = workload.failure
-    if (!failure) continue
-    if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
-      const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`
-      verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`)
-    } else if (failure.reason === 'ProgressDeadlineExceeded') {
-      verdict(
-        'progress-deadline',
-        `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`
-      )
-    }
-  }
-
+  const judging = new Judging(input, memory, options)
+  for (const workload of input.workloads) judgeWorkload(judging, workload)
   for (const pod of input.pods) {
     if (pod.terminating || pod.deleted || pod.revision !== 'new') continue
     const events = podEvents(input.events, pod.name)
-    if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
-      const symptom = track(`unschedulable:${pod.name}`)
-      const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP))
-      if (autoscaler?.reason === NO_SCALE_UP) {
-        verdict(
-          'unschedulable',
-          `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`,
-          pod.name
-        )
-      } else if (!autoscaler && input.at - symptom.since >= options.unschedulableMs) {
-        verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`, pod.name)
-      }
-    }
-    const jobPod = pod.owner?.startsWith('Job/') ?? false
-    for (const c of pod.containers) {
-      const where = `container ${c.name} in pod ${pod.name}`
-      if (c.reason === 'InvalidImageName') {
-        verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`, pod.name)
-      } else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
-        const message = imagePullVerdict(
-          `${pod.name}/${c.name}`,
-          c.reason,
-          c.image,
-          c.message ?? '',
-          events,
-          memory
-        )
-        seen.add(`pull:${pod.name}/${c.name}`)
-        if (message) verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name)
-      } else if (c.reason === 'CrashLoopBackOff' && !jobPod && c.restartCount >= options.restarts) {
-        const last = c.lastTermination
-        const why = last
-          ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
-          : ''
-        verdict('crash-loop', `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`, pod.name)
-      } else if (c.reason === 'CreateContainerConfigError') {
-        const symptom = track(`config:${pod.name}/${c.name}`)
-        const waited = input.at - symptom.since
-        if (waited < options.configErrorMs) continue
-        const message = c.message ?? c.reason
-        const ref = configReference(message)
-        const found = ref ? input.lookups.get(referenceKey(ref)) : 'unknown'
-        if (ref && found === undefined) lookups.push(ref)
-        else if (found === 'present') {
-          if (waited >= options.configErrorMs + options.configRetryGraceMs) {
-            verdict(
-              'config-error',
-              `${where} cannot start: ${message} (the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s)`,
-              pod.name
-            )
-          }
-        } else verdict('config-error', `${where} cannot start: ${message}`, pod.name)
-      }
-    }
+    judgeScheduling(judging, pod, events)
+    for (const c of pod.containers) judgeContainer(judging, pod, c, events)
   }
+  judging.forgetTheRest()
+  return { verdict: judging.verdicts[0], lookups: judging.lookups }
+}
 
-  for (const key of [...memory.symptoms.keys()]) if (!seen.has(key)) memory.symptoms.delete(key)
-  for (const key of [...memory.pullRetries.keys()])
-    if (!seen.has(`pull:${key}`)) memory.pullRetries.delete(key)
-  return { verdict: verdicts[0], lookups }
+function judgeWorkload(judging: Judging, workload: WorkloadState): void {
+  const failure = workload.failure
+  if (!failure) return
+  if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
+    const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`
+    judging.verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`)
+  } else if (failure.reason === 'ProgressDeadlineExceeded') {
+    const message = `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`
+    judging.verdict('progress-deadline', message)
+  }
+}
+
+/** Insufficient resources: final after the grace, unless an autoscaler is adding a node; its refusal is final. */
+function judgeScheduling(judging: Judging, pod: PodDiagnosis, events: readonly EventRecord[]): void {
+  if (!pod.unschedulable || !INSUFFICIENT.test(pod.unschedulable)) return
+  const symptom = judging.track(`unschedulable:${pod.name}`)
+  const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP))
+  const message = `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`
+  if (autoscaler?.reason === NO_SCALE_UP) {
+    judging.verdict(
+      'unschedulable',
+      `${message}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`,
+      pod.name
+    )
+  } else if (!autoscaler && judging.input.at - symptom.since >= judging.options.unschedulableMs) {
+    judging.verdict('unschedulable', message, pod.name)
+  }
+}
+
+function judgeContainer(
+  judging: Judging,
+  pod: PodDiagnosis,
+  c: ContainerDiagnosis,
+  events: readonly EventRecord[]
+): void {
+  const where = `container ${c.name} in pod ${pod.name}`
+  if (c.reason === 'InvalidImageName') {
+    judging.verdict(
+      'invalid-image',
+      `${where} has an invalid image name ${JSON.stringify(c.image)}`,
+      pod.name
+    )
+  } else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
+    const key = `${pod.name}/${c.name}`
+    judging.track(`pull:${key}`)
+    const message = imagePullVerdict(key, c.reason, c.image, c.message ?? '', events, judging.memory)
+    if (message) judging.verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name)
+  } else if (
+    c.reason === 'CrashLoopBackOff' &&
+    !pod.owner?.startsWith('Job/') &&
+    c.restartCount >= judging.options.restarts
+  ) {
+    // A Job's pods are judged by the Job's own backoffLimit, not as a crash loop.
+    const last = c.lastTermination
+    const why = last
+      ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
+      : ''
+    judging.verdict(
+      'crash-loop',
+      `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`,
+      pod.name
+    )
+  } else if (c.reason === 'CreateContainerConfigError') {
+    judgeConfigError(judging, pod, c, where)
+  }
+}
+
+/** Looked up once after the grace: missing → verdict; there now → the kubelet gets its retry first. */
+function judgeConfigError(judging: Judging, pod: PodDiagnosis, c: ContainerDiagnosis, where: string): void {
+  const waited = judging.input.at - judging.track(`config:${pod.name}/${c.name}`).since
+  const { configErrorMs, configRetryGraceMs } = judging.options
+  if (waited < configErrorMs) return
+  const message = c.message ?? c.reason ?? 'CreateContainerConfigError'
+  const ref = configReference(message)
+  const found = ref ? judging.input.lookups.get(referenceKey(ref)) : 'unknown'
+  if (ref && found === undefined) judging.lookups.push(ref)
+  else if (found !== 'present') judging.verdict('config-error', `${where} cannot start: ${message}`, pod.name)
+  else if (waited >= configErrorMs + configRetryGraceMs) {
+    const late = `the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s`
+    judging.verdict('config-error', `${where} cannot start: ${message} (${late})`, pod.name)
+  }
 }
 
 /**

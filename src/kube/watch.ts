@@ -299,6 +299,9 @@ export class ReleaseWatcher {
 
   /** One observation; false when the cluster could not be read. */
   private async observe(phase: 'wait' | 'verify' | 'final'): Promise<boolean> {
+    // kubectl lists kind after kind: a read that began before helm applied its change can mix the old Deployment
+    // with the new ReplicaSets, so only a read that began while helm already waited may lead to a verdict.
+    const waitingBefore = this.options.isHelmWaiting?.() ?? true
     const read = await this.read()
     if (!read) return false
     const at = this.now()
@@ -336,7 +339,7 @@ export class ReleaseWatcher {
     trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }))
     this.keepEvents(read.events)
     await this.collectLogs(false)
-    if (phase === 'wait') await this.judge(at)
+    if (phase === 'wait' && waitingBefore) await this.judge(at)
     return true
   }
 
@@ -463,6 +466,7 @@ function revisionFactsOf(item: KubeItem): KubeItem {
   return {
     kind: item.kind,
     metadata: { name, uid, generation, annotations, labels, ownerReferences },
+    templateDigest: item.templateDigest ?? templateDigest(item.spec?.template),
     status: {
       observedGeneration: item.status?.observedGeneration,
       updateRevision: item.status?.updateRevision

@@ -151,9 +151,37 @@ interface IssueComment {
   user: { login: string } | null
 }
 
+type Octokit = ReturnType<typeof getOctokit>
+
+/** Our comment carrying this marker on the issue, if any (someone else's that quotes the marker is not ours). */
+async function findOwnComment(
+  octokit: Octokit,
+  context: EventContext,
+  issueNumber: number,
+  marker: string,
+  login: string
+): Promise<IssueComment | undefined> {
+  const comments: IssueComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...context.repo,
+    issue_number: issueNumber,
+    per_page: 100
+  })
+  // The oldest of ours wins.
+  return comments.find(
+    c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker)
+  )
+}
+
+function pullRequestOf(octokit: Octokit, context: EventContext): Promise<number | undefined> {
+  return findPullRequest(context, {
+    pullRequestsForCommit: async (owner, repo, sha) =>
+      (await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha })).data
+  })
+}
+
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 export async function writeStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult> {
-  const log = options.log
+  const { log } = options
   const plan = commentPlan(options.when, options.status)
   if (plan === 'skip') return { action: 'skipped', reason: 'comment is never' }
   if (!options.token) {
@@ -162,52 +190,37 @@ export async function writeStickyComment(options: StickyCommentOptions): Promise
   }
   try {
     const context = options.context ?? defaultContext()
-    const apiUrl = options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
-    const octokit = getOctokit(options.token, { baseUrl: apiUrl })
-    const { owner, repo } = context.repo
-
-    const issueNumber = await findPullRequest(context, {
-      pullRequestsForCommit: async (o, r, sha) =>
-        (
-          await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-            owner: o,
-            repo: r,
-            commit_sha: sha
-          })
-        ).data
+    const octokit = getOctokit(options.token, {
+      baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
     })
+    const issueNumber = await pullRequestOf(octokit, context)
     if (issueNumber === undefined) {
       log.info(`PR comment skipped: no pull request for this ${context.eventName} event`)
       return { action: 'skipped', reason: 'no pull request' }
     }
-
     const marker = commentMarker(options.identity)
     const login = options.authorLogin || (await ownLogin(() => octokit.rest.users.getAuthenticated()))
-    const comments: IssueComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issueNumber,
-      per_page: 100
-    })
-    // Someone else's comment that quotes our marker is not ours to edit; the oldest of ours wins.
-    const existing = comments.find(
-      c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker)
-    )
-
+    const existing = await findOwnComment(octokit, context, issueNumber, marker, login)
     const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '')
     const earlierFailure = earlier === 'rolled-back' || earlier === 'failed'
-    const succeeded = !isFailure(options.status)
     if (plan === 'resolve-existing' && !earlierFailure) {
       return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' }
     }
-    const body = options.render({ marker, resolved: succeeded && earlierFailure })
-
+    const body = options.render({ marker, resolved: !isFailure(options.status) && earlierFailure })
     if (existing) {
-      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body })
+      const { data } = await octokit.rest.issues.updateComment({
+        ...context.repo,
+        comment_id: existing.id,
+        body
+      })
       log.info(`updated PR #${issueNumber} comment: ${data.html_url}`)
       return { action: 'updated', url: data.html_url }
     }
-    const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })
+    const { data } = await octokit.rest.issues.createComment({
+      ...context.repo,
+      issue_number: issueNumber,
+      body
+    })
     log.info(`commented on PR #${issueNumber}: ${data.html_url}`)
     return { action: 'created', url: data.html_url }
   } catch (error) {
