@@ -1,12 +1,31 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Two projects: `unit` (pure tables mirroring src/, seconds, no binaries) and `integration` (the test cluster,
+ * the real helm and kubectl, the bundled action, the tools). `npm test` runs both; `npm run test:unit` the first.
+ */
 export default defineConfig({
   test: {
-    include: ['__tests__/**/*.test.ts'],
-    globalSetup: ['__tests__/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
-    benchmark: { include: ['__tests__/**/*.bench.ts'] }
+    benchmark: { include: ['__tests__/**/*.bench.ts'] },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['__tests__/unit/**/*.test.ts'],
+          testTimeout: 20_000
+        }
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['__tests__/**/*.test.ts'],
+          exclude: ['__tests__/unit/**', '**/node_modules/**'],
+          globalSetup: ['__tests__/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000
+        }
+      }
+    ]
   }
 })

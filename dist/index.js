@@ -44443,65 +44443,60 @@ function tidy(text) {
 function classifyOutcome(facts) {
     const previousRevision = liveRevision(facts.historyBefore);
     const revision = liveRevision(facts.historyAfter);
-    const error = facts.exitCode === 0 ? undefined : parseHelmError(facts.stderr);
-    const cause = facts.exitCode === 0
-        ? undefined
-        : { source: 'helm', message: error?.reason ?? `helm exited with ${facts.exitCode}` };
-    const base = { previousRevision, rolledBack: false };
-    if (facts.mode === 'uninstall') {
-        if (facts.exitCode === 0)
-            return { ...base, status: 'uninstalled', revision: undefined };
-        return { ...base, status: 'failed', revision, cause, detail: 'helm uninstall failed' };
+    if (facts.exitCode === 0) {
+        return facts.mode === 'uninstall'
+            ? { status: 'uninstalled', previousRevision, rolledBack: false }
+            : { status: 'deployed', previousRevision, revision, rolledBack: false };
     }
-    if (facts.exitCode === 0)
-        return { ...base, status: 'deployed', revision };
+    const error = parseHelmError(facts.stderr);
+    const cause = {
+        source: 'helm',
+        message: error?.reason ?? `helm exited with ${facts.exitCode}`
+    };
+    const failure = { facts, error, cause, base: { previousRevision, revision, rolledBack: false } };
+    if (facts.mode === 'uninstall')
+        return { ...failure.base, status: 'failed', cause, detail: 'helm uninstall failed' };
+    return concurrentOutcome(failure) ?? storeOutcome(failure);
+}
+/** Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report. */
+function concurrentOutcome({ facts, cause, base }) {
+    const newest = latest(facts.historyAfter);
+    if (!newest || !CONCURRENT.test(cause.message))
+        return undefined;
+    const since = parseHelmTimestamp(newest.updated);
+    const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`;
+    const message = PENDING_STATUSES.has(newest.status)
+        ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
+        : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`;
+    return {
+        ...base,
+        status: 'failed',
+        cause: { source: 'concurrent', message },
+        detail: 'this run changed nothing'
+    };
+}
+/** What helm's failure left in the release store, and what its atomic cleanup did. */
+function storeOutcome({ facts, error, cause, base }) {
     const newest = latest(facts.historyAfter);
     const newestBefore = latest(facts.historyBefore)?.revision ?? 0;
-    const failed = (detail) => ({ ...base, status: 'failed', revision, cause, detail });
-    // Another helm holds the release or made the newest revision while ours ran: theirs, not ours to report.
-    if (newest && CONCURRENT.test(cause?.message ?? '')) {
-        const since = parseHelmTimestamp(newest.updated);
-        const when = since === undefined ? '' : ` since ${new Date(since).toISOString()}`;
-        const message = PENDING_STATUSES.has(newest.status)
-            ? `another deploy of release ${facts.release} is in progress (${newest.status}${when})`
-            : `another deploy of release ${facts.release} ran at the same time (it made revision ${newest.revision}, ${newest.status})`;
-        return {
-            ...base,
-            status: 'failed',
-            revision,
-            cause: { source: 'concurrent', message },
-            detail: 'this run changed nothing'
-        };
-    }
+    const failed = (detail) => ({ ...base, status: 'failed', cause, detail });
     if (!newest) {
         if (error?.cleanup === 'uninstalled') {
-            return {
-                ...base,
-                status: 'rolled-back',
-                revision: undefined,
-                rolledBack: true,
-                cause,
-                detail: 'the failed install was uninstalled; no release is left'
-            };
+            const detail = 'the failed install was uninstalled; no release is left';
+            return { ...base, status: 'rolled-back', revision: undefined, rolledBack: true, cause, detail };
         }
         if (newestBefore > 0)
             return failed('the release no longer exists');
         return failed('helm failed before a release was recorded; there was nothing to roll back');
     }
     if (newest.revision <= newestBefore) {
-        const where = revision === undefined ? 'no revision is deployed' : `revision ${revision} is still live`;
+        const where = base.revision === undefined ? 'no revision is deployed' : `revision ${base.revision} is still live`;
         return failed(`helm failed before creating a new revision; ${where}`);
     }
     const rollbackTarget = ROLLBACK_DESCRIPTION.exec(newest.description);
     if (newest.status === 'deployed' && rollbackTarget) {
-        return {
-            ...base,
-            status: 'rolled-back',
-            revision: newest.revision,
-            rolledBack: true,
-            cause,
-            detail: `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`
-        };
+        const detail = `rolled back to revision ${rollbackTarget[1]} as revision ${newest.revision}`;
+        return { ...base, status: 'rolled-back', revision: newest.revision, rolledBack: true, cause, detail };
     }
     const left = `revision ${newest.revision} is ${newest.status}`;
     if (PENDING_STATUSES.has(newest.status)) {
@@ -45136,7 +45131,6 @@ async function preflight(ctx, recoveries) {
 }
 async function deployOrRefuse(ctx, recoveries) {
     const { inputs, helm, log } = ctx;
-    const target = targetOf(inputs);
     const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries));
     if (inputs.mode === 'uninstall')
         return uninstall(ctx, historyBefore, recoveries);
@@ -45148,49 +45142,51 @@ async function deployOrRefuse(ctx, recoveries) {
     const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
     if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
-    const { result, diagnostics, verification } = await log.group(`helm ${inputs.mode} ${inputs.release}`, async () => {
-        let waiting = false;
-        const child = helm.startDeploy(buildDeployArgs({ ...inputs, ...target }, { major: helm.major, generatedValuesFiles: valuesFiles }), {
-            // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
-            debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
-            onLine: (_stream, line) => {
-                waiting = waitStateAfter(line) ?? waiting;
-            }
-        });
-        const companion = ctx.startCompanion?.(child, () => waiting && !child.exited);
-        const result = await child.done;
-        const verification = result.exitCode === 0 && inputs.minReadyMs > 0 && companion
-            ? await companion.verify(inputs.minReadyMs)
-            : undefined;
-        const diagnostics = await companion?.stop();
-        return { result, diagnostics, verification };
+    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
+    return judge(ctx, historyBefore, applied, recoveries);
+}
+/** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
+async function applyWatched(ctx, valuesFiles) {
+    const { inputs, helm } = ctx;
+    let waiting = false;
+    const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles });
+    const child = helm.startDeploy(args, {
+        // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+        debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+        onLine: (_stream, line) => {
+            waiting = waitStateAfter(line) ?? waiting;
+        }
     });
-    const historyAfter = await helm.history(target);
-    let outcome = classifyOutcome({
-        release: inputs.release,
-        mode: inputs.mode,
+    const companion = ctx.startCompanion?.(child, () => waiting && !child.exited);
+    const result = await child.done;
+    const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined;
+    const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined;
+    return { result, diagnostics: await companion?.stop(), verification };
+}
+/** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
+async function judge(ctx, historyBefore, { result, diagnostics, verification }, recoveries) {
+    const { inputs } = ctx;
+    const history = await ctx.helm.history(targetOf(inputs));
+    const outcome = classifyOutcome({
+        ...inputs,
         exitCode: result.exitCode,
         stderr: result.stderr,
         historyBefore,
-        historyAfter,
-        atomic: inputs.atomic
+        historyAfter: history
     });
-    if (outcome.cause?.source === 'concurrent') {
-        // The other deploy's pods are not this run's evidence.
-        return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs };
-    }
+    const done = { recoveries, history, helmMs: result.durationMs };
+    // The other deploy's pods are not this run's evidence.
+    if (outcome.cause?.source === 'concurrent')
+        return { ...done, outcome };
     const verdict = diagnostics?.verdict;
     if (verification?.result === 'unstable' && verdict) {
         const cause = { source: 'min-ready', rule: verdict.rule, message: verdict.message };
-        const undone = await undoUnstableDeploy(ctx, historyBefore, cause);
-        return { ...undone, recoveries, helmMs: result.durationMs, diagnostics };
+        return { ...done, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), diagnostics };
     }
-    let helmError;
-    if (verdict?.phase === 'wait' && outcome.status !== 'deployed') {
-        helmError = outcome.cause?.message;
-        outcome = { ...outcome, cause: { source: 'fail-fast', rule: verdict.rule, message: verdict.message } };
-    }
-    return { outcome, recoveries, history: historyAfter, helmMs: result.durationMs, diagnostics, helmError };
+    if (verdict?.phase !== 'wait' || outcome.status === 'deployed')
+        return { ...done, outcome, diagnostics };
+    const cause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message };
+    return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message };
 }
 async function uninstall(ctx, historyBefore, recoveries) {
     const { inputs, helm, log } = ctx;
@@ -45256,102 +45252,133 @@ function podEvents(events, pod) {
 function newest(events) {
     return [...events].sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))[0];
 }
+/** One observation's judging: the memory it updates, the verdicts and lookups it collects. */
+class Judging {
+    input;
+    memory;
+    options;
+    verdicts = [];
+    lookups = [];
+    seen = new Set();
+    constructor(input, memory, options) {
+        this.input = input;
+        this.memory = memory;
+        this.options = options;
+    }
+    /** A symptom seen in this observation: since when, and in how many observations in a row. */
+    track(key) {
+        this.seen.add(key);
+        const prior = this.memory.symptoms.get(key);
+        const next = prior
+            ? { since: prior.since, streak: prior.streak + 1 }
+            : { since: this.input.at, streak: 1 };
+        this.memory.symptoms.set(key, next);
+        return next;
+    }
+    verdict(rule, message, pod) {
+        const about = pod ? { pod, revision: 'new' } : {};
+        this.verdicts.push({ rule, message, at: this.input.at, phase: 'wait', ...about });
+    }
+    /** Forgets symptoms that were not seen this time: a symptom that clears restarts its clock. */
+    forgetTheRest() {
+        for (const key of [...this.memory.symptoms.keys()])
+            if (!this.seen.has(key))
+                this.memory.symptoms.delete(key);
+        for (const key of [...this.memory.pullRetries.keys()]) {
+            if (!this.seen.has(`pull:${key}`))
+                this.memory.pullRetries.delete(key);
+        }
+    }
+}
 /**
  * Updates the memory with one observation and returns the first verdict that holds (workloads first: their
  * conditions are final; then pods in the given order), and the lookups still needed.
  */
 function evaluateFailFast(input, memory, options = DEFAULT_VERDICT_OPTIONS) {
-    const seen = new Set();
-    const track = (key) => {
-        seen.add(key);
-        const prior = memory.symptoms.get(key);
-        const next = prior ? { since: prior.since, streak: prior.streak + 1 } : { since: input.at, streak: 1 };
-        memory.symptoms.set(key, next);
-        return next;
-    };
-    const verdicts = [];
-    const lookups = [];
-    const verdict = (rule, message, pod) => {
-        verdicts.push({
-            rule,
-            message,
-            at: input.at,
-            phase: 'wait',
-            ...(pod ? { pod, revision: 'new' } : {})
-        });
-    };
-    for (const workload of input.workloads) {
-        const failure = workload.failure;
-        if (!failure)
-            continue;
-        if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
-            const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`;
-            verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`);
-        }
-        else if (failure.reason === 'ProgressDeadlineExceeded') {
-            verdict('progress-deadline', `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`);
-        }
-    }
+    const judging = new Judging(input, memory, options);
+    for (const workload of input.workloads)
+        judgeWorkload(judging, workload);
     for (const pod of input.pods) {
         if (pod.terminating || pod.deleted || pod.revision !== 'new')
             continue;
         const events = podEvents(input.events, pod.name);
-        if (pod.unschedulable && INSUFFICIENT.test(pod.unschedulable)) {
-            const symptom = track(`unschedulable:${pod.name}`);
-            const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP));
-            if (autoscaler?.reason === NO_SCALE_UP) {
-                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`, pod.name);
-            }
-            else if (!autoscaler && input.at - symptom.since >= options.unschedulableMs) {
-                verdict('unschedulable', `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`, pod.name);
-            }
-        }
-        const jobPod = pod.owner?.startsWith('Job/') ?? false;
-        for (const c of pod.containers) {
-            const where = `container ${c.name} in pod ${pod.name}`;
-            if (c.reason === 'InvalidImageName') {
-                verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`, pod.name);
-            }
-            else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
-                const message = imagePullVerdict(`${pod.name}/${c.name}`, c.reason, c.image, c.message ?? '', events, memory);
-                seen.add(`pull:${pod.name}/${c.name}`);
-                if (message)
-                    verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name);
-            }
-            else if (c.reason === 'CrashLoopBackOff' && !jobPod && c.restartCount >= options.restarts) {
-                const last = c.lastTermination;
-                const why = last
-                    ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
-                    : '';
-                verdict('crash-loop', `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`, pod.name);
-            }
-            else if (c.reason === 'CreateContainerConfigError') {
-                const symptom = track(`config:${pod.name}/${c.name}`);
-                const waited = input.at - symptom.since;
-                if (waited < options.configErrorMs)
-                    continue;
-                const message = c.message ?? c.reason;
-                const ref = configReference(message);
-                const found = ref ? input.lookups.get(referenceKey(ref)) : 'unknown';
-                if (ref && found === undefined)
-                    lookups.push(ref);
-                else if (found === 'present') {
-                    if (waited >= options.configErrorMs + options.configRetryGraceMs) {
-                        verdict('config-error', `${where} cannot start: ${message} (the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s)`, pod.name);
-                    }
-                }
-                else
-                    verdict('config-error', `${where} cannot start: ${message}`, pod.name);
-            }
-        }
+        judgeScheduling(judging, pod, events);
+        for (const c of pod.containers)
+            judgeContainer(judging, pod, c, events);
     }
-    for (const key of [...memory.symptoms.keys()])
-        if (!seen.has(key))
-            memory.symptoms.delete(key);
-    for (const key of [...memory.pullRetries.keys()])
-        if (!seen.has(`pull:${key}`))
-            memory.pullRetries.delete(key);
-    return { verdict: verdicts[0], lookups };
+    judging.forgetTheRest();
+    return { verdict: judging.verdicts[0], lookups: judging.lookups };
+}
+function judgeWorkload(judging, workload) {
+    const failure = workload.failure;
+    if (!failure)
+        return;
+    if (workload.kind === 'Job' && failure.reason !== 'ProgressDeadlineExceeded') {
+        const what = workload.hook ? `${workload.hook} hook Job ${workload.name}` : `Job ${workload.name}`;
+        judging.verdict('job-failed', `${what} failed (${failure.reason}: ${failure.message})`);
+    }
+    else if (failure.reason === 'ProgressDeadlineExceeded') {
+        const message = `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`;
+        judging.verdict('progress-deadline', message);
+    }
+}
+/** Insufficient resources: final after the grace, unless an autoscaler is adding a node; its refusal is final. */
+function judgeScheduling(judging, pod, events) {
+    if (!pod.unschedulable || !INSUFFICIENT.test(pod.unschedulable))
+        return;
+    const symptom = judging.track(`unschedulable:${pod.name}`);
+    const autoscaler = newest(events.filter(e => SCALE_UP.has(e.reason) || e.reason === NO_SCALE_UP));
+    const message = `pod ${pod.name} cannot be scheduled: ${pod.unschedulable}`;
+    if (autoscaler?.reason === NO_SCALE_UP) {
+        judging.verdict('unschedulable', `${message}; ${autoscaler.source ?? 'the autoscaler'}: ${autoscaler.message}`, pod.name);
+    }
+    else if (!autoscaler && judging.input.at - symptom.since >= judging.options.unschedulableMs) {
+        judging.verdict('unschedulable', message, pod.name);
+    }
+}
+function judgeContainer(judging, pod, c, events) {
+    const where = `container ${c.name} in pod ${pod.name}`;
+    if (c.reason === 'InvalidImageName') {
+        judging.verdict('invalid-image', `${where} has an invalid image name ${JSON.stringify(c.image)}`, pod.name);
+    }
+    else if (c.reason === 'ErrImagePull' || c.reason === 'ImagePullBackOff') {
+        const key = `${pod.name}/${c.name}`;
+        judging.track(`pull:${key}`);
+        const message = imagePullVerdict(key, c.reason, c.image, c.message ?? '', events, judging.memory);
+        if (message)
+            judging.verdict('image-pull', `${where} cannot pull image ${c.image} (${message})`, pod.name);
+    }
+    else if (c.reason === 'CrashLoopBackOff' &&
+        !pod.owner?.startsWith('Job/') &&
+        c.restartCount >= judging.options.restarts) {
+        // A Job's pods are judged by the Job's own backoffLimit, not as a crash loop.
+        const last = c.lastTermination;
+        const why = last
+            ? `exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` ${last.reason}` : ''}, `
+            : '';
+        judging.verdict('crash-loop', `${where} crash-looping (${why}${plural(c.restartCount, 'restart')})`, pod.name);
+    }
+    else if (c.reason === 'CreateContainerConfigError') {
+        judgeConfigError(judging, pod, c, where);
+    }
+}
+/** Looked up once after the grace: missing → verdict; there now → the kubelet gets its retry first. */
+function judgeConfigError(judging, pod, c, where) {
+    const waited = judging.input.at - judging.track(`config:${pod.name}/${c.name}`).since;
+    const { configErrorMs, configRetryGraceMs } = judging.options;
+    if (waited < configErrorMs)
+        return;
+    const message = c.message ?? c.reason ?? 'CreateContainerConfigError';
+    const ref = configReference(message);
+    const found = ref ? judging.input.lookups.get(referenceKey(ref)) : 'unknown';
+    if (ref && found === undefined)
+        judging.lookups.push(ref);
+    else if (found !== 'present')
+        judging.verdict('config-error', `${where} cannot start: ${message}`, pod.name);
+    else if (waited >= configErrorMs + configRetryGraceMs) {
+        const late = `the ${ref?.kind} exists now, but the kubelet has not started the container within ${Math.round(waited / 1000)} s`;
+        judging.verdict('config-error', `${where} cannot start: ${message} (${late})`, pod.name);
+    }
 }
 /**
  * An image pull fails for good when the image does not exist, or when a retry after the kubelet's back-off
@@ -45382,7 +45409,11 @@ function imagePullVerdict(key, reason, image, message, events, memory) {
     return failed >= 2 ? `${reason}, ${failed} failed pulls${short ? `: ${short}` : ''}` : undefined;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/kube/objects.ts
+/** Typed views of the fields we read from kubectl's JSON, and their conversion to the diagnostics model. Pure. */
+
 const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name';
 const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace';
 const HOOK_ANNOTATION = 'helm.sh/hook';
@@ -45402,12 +45433,34 @@ function conditionText(c) {
 function observed(item) {
     return (item.status?.observedGeneration ?? 0) >= (item.metadata.generation ?? 0);
 }
+/** JSON with object keys sorted at every level, so equal data gives equal text whoever wrote it. */
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+        entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    }
+    return JSON.stringify(value) ?? 'null';
+}
 /**
- * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet
- * carries the Deployment's own revision number; a StatefulSet's when their controller-revision-hash is its
- * updateRevision; a DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
- * While a controller has not yet seen the latest spec, its pods count as old: judging them could blame the
- * previous revision.
+ * A pod template's identity, as the deployment controller compares them (EqualIgnoreHash): its content without
+ * the pod-template-hash label the ReplicaSet adds.
+ */
+function templateDigest(template) {
+    if (!template)
+        return undefined;
+    const labels = { ...(template.metadata?.labels ?? {}) };
+    delete labels['pod-template-hash'];
+    const canonical = canonicalJson({ ...template, metadata: { ...template.metadata, labels } });
+    return (0,external_node_crypto_.createHash)('sha256').update(canonical).digest('hex');
+}
+/**
+ * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet's
+ * template is the Deployment's template (what helm just applied, with no controller lag); a StatefulSet's when
+ * their controller-revision-hash is its updateRevision, once the controller has seen the latest spec; a
+ * DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
  */
 function podRevision(pod, byUid) {
     const owner = controllerOf(pod);
@@ -45421,9 +45474,14 @@ function podRevision(pod, byUid) {
             const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined;
             if (!deployment || deployment.kind !== 'Deployment')
                 return 'new';
-            const wanted = deployment.metadata.annotations?.[DEPLOYMENT_REVISION];
+            const digest = (item) => item.templateDigest ?? templateDigest(item.spec?.template);
+            const wanted = digest(deployment);
+            if (wanted !== undefined)
+                return digest(parent) === wanted ? 'new' : 'old';
+            // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
             const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION];
-            return observed(deployment) && wanted !== undefined && own === wanted ? 'new' : 'old';
+            const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION];
+            return observed(deployment) && current !== undefined && own === current ? 'new' : 'old';
         }
         case 'StatefulSet': {
             const update = parent.status?.updateRevision;
@@ -45434,10 +45492,11 @@ function podRevision(pod, byUid) {
         case 'DaemonSet': {
             const generation = parent.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ??
                 String(parent.metadata.generation ?? '');
+            // The API server sets the template generation with the spec change itself: no controller lag to wait for.
             const own = labels['pod-template-generation'];
             if (own === undefined)
                 return observed(parent) ? 'new' : 'old';
-            return observed(parent) && own === generation ? 'new' : 'old';
+            return own === generation ? 'new' : 'old';
         }
         default:
             return 'new';
@@ -45760,6 +45819,12 @@ class ReleaseWatcher {
     memory = newVerdictMemory();
     readiness = newReadinessTracker();
     lookups = new Map();
+    /**
+     * The latest seen metadata of every pod and owner, kept after they are gone: a pod first seen before helm's
+     * change reached its Deployment was the current revision then, and must be marked old once it is not.
+     */
+    revisionFacts = new Map();
+    podUids = new Map();
     verdict;
     verification;
     observations = 0;
@@ -45908,6 +45973,9 @@ class ReleaseWatcher {
     }
     /** One observation; false when the cluster could not be read. */
     async observe(phase) {
+        // kubectl lists kind after kind: a read that began before helm applied its change can mix the old Deployment
+        // with the new ReplicaSets, so only a read that began while helm already waited may lead to a verdict.
+        const waitingBefore = this.options.isHelmWaiting?.() ?? true;
         const read = await this.read();
         if (!read)
             return false;
@@ -45915,13 +45983,12 @@ class ReleaseWatcher {
         this.observedAfterHelm = phase === 'verify';
         this.observations++;
         const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
-        const byUid = new Map();
         const ownerNames = new Map();
         const livePods = new Set();
         for (const item of items) {
             if (!this.isOurs(item))
                 continue;
-            byUid.set(item.metadata.uid, item);
+            this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item));
             this.uids.add(item.metadata.uid);
             this.names.add(`${item.kind}/${item.metadata.name}`);
             const key = `${item.kind}/${item.metadata.name}`;
@@ -45936,17 +46003,23 @@ class ReleaseWatcher {
             else if (item.kind === 'Pod') {
                 const owner = controllerOf(item);
                 livePods.add(item.metadata.name);
-                const diagnosis = toPodDiagnosis(item, owner ? ownerNames.get(owner.uid) : undefined, podRevision(item, byUid));
-                this.pods.set(item.metadata.name, diagnosis);
+                this.podUids.set(item.metadata.name, item.metadata.uid);
+                const owned = owner ? ownerNames.get(owner.uid) : undefined;
+                this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)));
             }
         }
-        for (const [name, pod] of this.pods)
-            if (!livePods.has(name))
-                pod.deleted = true;
+        for (const [name, pod] of this.pods) {
+            if (livePods.has(name))
+                continue;
+            pod.deleted = true;
+            const facts = this.revisionFacts.get(this.podUids.get(name) ?? '');
+            if (facts)
+                pod.revision = podRevision(facts, this.revisionFacts);
+        }
         trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }));
         this.keepEvents(read.events);
         await this.collectLogs(false);
-        if (phase === 'wait')
+        if (phase === 'wait' && waitingBefore)
             await this.judge(at);
         return true;
     }
@@ -46061,6 +46134,19 @@ class ReleaseWatcher {
         }));
     }
 }
+/** What podRevision reads of a pod or its owners; the rest (a pod's env can be megabytes) is not kept. */
+function revisionFactsOf(item) {
+    const { name, uid, generation, annotations, labels, ownerReferences } = item.metadata;
+    return {
+        kind: item.kind,
+        metadata: { name, uid, generation, annotations, labels, ownerReferences },
+        templateDigest: item.templateDigest ?? templateDigest(item.spec?.template),
+        status: {
+            observedGeneration: item.status?.observedGeneration,
+            updateRevision: item.status?.updateRevision
+        }
+    };
+}
 function verificationOf(state, minReadyMs, waitedMs) {
     const window = `${Math.round(minReadyMs / 100) / 10} s`;
     switch (state.state) {
@@ -46137,6 +46223,49 @@ class ProcessError extends Error {
         this.name = 'ProcessError';
     }
 }
+/** One output stream: decoded as UTF-8 across chunk boundaries, kept up to a size, and split into lines. */
+class StreamBuffer {
+    maxChars;
+    onLine;
+    decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    chunks = [];
+    size = 0;
+    partial = '';
+    constructor(maxChars, onLine) {
+        this.maxChars = maxChars;
+        this.onLine = onLine;
+    }
+    write(chunk) {
+        this.take(this.decoder.write(chunk));
+    }
+    /** Flushes the decoder and the last line without a newline. */
+    end(extra = '') {
+        this.take(this.decoder.end() + extra);
+        if (this.partial !== '')
+            this.onLine?.(this.partial);
+        this.partial = '';
+    }
+    text() {
+        const all = this.chunks.join('');
+        return all.length > this.maxChars ? all.slice(-this.maxChars) : all;
+    }
+    take(text) {
+        if (text === '')
+            return;
+        this.chunks.push(text);
+        this.size += text.length;
+        if (this.size > this.maxChars * 2) {
+            this.chunks = [this.text()];
+            this.size = this.chunks[0]?.length ?? 0;
+        }
+        if (!this.onLine)
+            return;
+        const lines = (this.partial + text).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines)
+            this.onLine(line);
+    }
+}
 /**
  * Spawns a binary directly (argument array, no shell), so that a signal we send reaches it and not a shell.
  * @actions/exec does not expose the child process, which signal forwarding needs.
@@ -46153,55 +46282,24 @@ function spawnProcess(path, args, options = {}) {
         child.stdin.on('error', () => { });
         child.stdin.end(options.stdin);
     }
-    const chunks = { stdout: [], stderr: [] };
-    const sizes = { stdout: 0, stderr: 0 };
-    const decoders = { stdout: new external_node_string_decoder_namespaceObject.StringDecoder('utf8'), stderr: new external_node_string_decoder_namespaceObject.StringDecoder('utf8') };
-    const partial = { stdout: '', stderr: '' };
+    const line = (stream) => (text) => options.onLine?.(stream, text);
+    const stdout = new StreamBuffer(maxChars, options.onLine ? line('stdout') : undefined);
+    const stderr = new StreamBuffer(maxChars, options.onLine ? line('stderr') : undefined);
+    child.stdout?.on('data', (chunk) => stdout.write(chunk));
+    child.stderr?.on('data', (chunk) => stderr.write(chunk));
     let exited = false;
-    const keep = (stream, text) => {
-        chunks[stream].push(text);
-        sizes[stream] += text.length;
-        if (sizes[stream] > maxChars * 2) {
-            const joined = chunks[stream].join('').slice(-maxChars);
-            chunks[stream] = [joined];
-            sizes[stream] = joined.length;
-        }
-    };
-    const collect = (stream) => (chunk) => {
-        const text = decoders[stream].write(chunk);
-        keep(stream, text);
-        if (!options.onLine)
-            return;
-        const lines = (partial[stream] + text).split('\n');
-        partial[stream] = lines.pop() ?? '';
-        for (const line of lines)
-            options.onLine(stream, line);
-    };
-    child.stdout?.on('data', collect('stdout'));
-    child.stderr?.on('data', collect('stderr'));
     const done = new Promise(resolve => {
         const finish = (exitCode, signal, spawnError) => {
             if (exited)
                 return;
             exited = true;
-            for (const stream of ['stdout', 'stderr']) {
-                const rest = decoders[stream].end();
-                keep(stream, rest);
-                const last = partial[stream] + rest;
-                if (last !== '')
-                    options.onLine?.(stream, last);
-            }
-            if (spawnError)
-                keep('stderr', `${spawnError.message}\n`);
-            const text = (stream) => {
-                const all = chunks[stream].join('');
-                return all.length > maxChars ? all.slice(-maxChars) : all;
-            };
+            stdout.end();
+            stderr.end(spawnError ? `${spawnError.message}\n` : '');
             resolve({
                 exitCode,
                 signal,
-                stdout: text('stdout'),
-                stderr: text('stderr'),
+                stdout: stdout.text(),
+                stderr: stderr.text(),
                 durationMs: Date.now() - started
             });
         };
@@ -47032,1309 +47130,6 @@ function readInputs() {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
-var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-// Internal object for testability (allows mocking in ESM)
-const _internal = {
-    readLinuxVersionFile() {
-        const lsbReleaseFile = '/etc/lsb-release';
-        const osReleaseFile = '/etc/os-release';
-        let contents = '';
-        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
-        }
-        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
-        }
-        return contents;
-    }
-};
-function _findMatch(versionSpec, stable, candidates, archFilter) {
-    return manifest_awaiter(this, void 0, void 0, function* () {
-        const platFilter = os.platform();
-        let result;
-        let match;
-        let file;
-        for (const candidate of candidates) {
-            const version = candidate.version;
-            debug(`check ${version} satisfies ${versionSpec}`);
-            if (semver.satisfies(version, versionSpec) &&
-                (!stable || candidate.stable === stable)) {
-                file = candidate.files.find(item => {
-                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
-                    let chk = item.arch === archFilter && item.platform === platFilter;
-                    if (chk && item.platform_version) {
-                        const osVersion = _getOsVersion();
-                        if (osVersion === item.platform_version) {
-                            chk = true;
-                        }
-                        else {
-                            chk = semver.satisfies(osVersion, item.platform_version);
-                        }
-                    }
-                    return chk;
-                });
-                if (file) {
-                    debug(`matched ${candidate.version}`);
-                    match = candidate;
-                    break;
-                }
-            }
-        }
-        if (match && file) {
-            // clone since we're mutating the file list to be only the file that matches
-            result = Object.assign({}, match);
-            result.files = [file];
-        }
-        return result;
-    });
-}
-function _getOsVersion() {
-    // TODO: add windows and other linux, arm variants
-    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
-    const plat = os.platform();
-    let version = '';
-    if (plat === 'darwin') {
-        version = cp.execSync('sw_vers -productVersion').toString();
-    }
-    else if (plat === 'linux') {
-        // lsb_release process not in some containers, readfile
-        // Run cat /etc/lsb-release
-        // DISTRIB_ID=Ubuntu
-        // DISTRIB_RELEASE=18.04
-        // DISTRIB_CODENAME=bionic
-        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
-        const lsbContents = _internal.readLinuxVersionFile();
-        if (lsbContents) {
-            const lines = lsbContents.split('\n');
-            for (const line of lines) {
-                const parts = line.split('=');
-                if (parts.length === 2 &&
-                    (parts[0].trim() === 'VERSION_ID' ||
-                        parts[0].trim() === 'DISTRIB_RELEASE')) {
-                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
-                    break;
-                }
-            }
-        }
-    }
-    return version;
-}
-// Alias for backwards compatibility
-function _readLinuxVersionFile() {
-    return _internal.readLinuxVersionFile();
-}
-//# sourceMappingURL=manifest.js.map
-;// CONCATENATED MODULE: external "stream"
-const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-// EXTERNAL MODULE: external "util"
-var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
-var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-/**
- * Internal class for retries
- */
-class retry_helper_RetryHelper {
-    constructor(maxAttempts, minSeconds, maxSeconds) {
-        if (maxAttempts < 1) {
-            throw new Error('max attempts should be greater than or equal to 1');
-        }
-        this.maxAttempts = maxAttempts;
-        this.minSeconds = Math.floor(minSeconds);
-        this.maxSeconds = Math.floor(maxSeconds);
-        if (this.minSeconds > this.maxSeconds) {
-            throw new Error('min seconds should be less than or equal to max seconds');
-        }
-    }
-    execute(action, isRetryable) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            let attempt = 1;
-            while (attempt < this.maxAttempts) {
-                // Try
-                try {
-                    return yield action();
-                }
-                catch (err) {
-                    if (isRetryable && !isRetryable(err)) {
-                        throw err;
-                    }
-                    core.info(err.message);
-                }
-                // Sleep
-                const seconds = this.getSleepAmount();
-                core.info(`Waiting ${seconds} seconds before trying again`);
-                yield this.sleep(seconds);
-                attempt++;
-            }
-            // Last attempt
-            return yield action();
-        });
-    }
-    getSleepAmount() {
-        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
-            this.minSeconds);
-    }
-    sleep(seconds) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
-        });
-    }
-}
-//# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
-var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class HTTPError extends Error {
-    constructor(httpStatusCode) {
-        super(`Unexpected HTTP response: ${httpStatusCode}`);
-        this.httpStatusCode = httpStatusCode;
-        Object.setPrototypeOf(this, new.target.prototype);
-    }
-}
-const tool_cache_IS_WINDOWS = process.platform === 'win32';
-const IS_MAC = process.platform === 'darwin';
-const userAgent = 'actions/tool-cache';
-/**
- * Download a tool from an url and stream it into a file
- *
- * @param url       url of tool to download
- * @param dest      path to download tool
- * @param auth      authorization header
- * @param headers   other headers
- * @returns         path to downloaded tool
- */
-function downloadTool(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
-        yield io.mkdirP(path.dirname(dest));
-        core.debug(`Downloading ${url}`);
-        core.debug(`Destination ${dest}`);
-        const maxAttempts = 3;
-        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
-        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
-        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
-        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
-            return yield downloadToolAttempt(url, dest || '', auth, headers);
-        }), (err) => {
-            if (err instanceof HTTPError && err.httpStatusCode) {
-                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
-                if (err.httpStatusCode < 500 &&
-                    err.httpStatusCode !== 408 &&
-                    err.httpStatusCode !== 429) {
-                    return false;
-                }
-            }
-            // Otherwise retry
-            return true;
-        });
-    });
-}
-function downloadToolAttempt(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (fs.existsSync(dest)) {
-            throw new Error(`Destination file path ${dest} already exists`);
-        }
-        // Get the response headers
-        const http = new httpm.HttpClient(userAgent, [], {
-            allowRetries: false
-        });
-        if (auth) {
-            core.debug('set auth');
-            if (headers === undefined) {
-                headers = {};
-            }
-            headers.authorization = auth;
-        }
-        const response = yield http.get(url, headers);
-        if (response.message.statusCode !== 200) {
-            const err = new HTTPError(response.message.statusCode);
-            core.debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
-            throw err;
-        }
-        // Download the response body
-        const pipeline = util.promisify(stream.pipeline);
-        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
-        const readStream = responseMessageFactory();
-        let succeeded = false;
-        try {
-            yield pipeline(readStream, fs.createWriteStream(dest));
-            core.debug('download complete');
-            succeeded = true;
-            return dest;
-        }
-        finally {
-            // Error, delete dest before retry
-            if (!succeeded) {
-                core.debug('download failed');
-                try {
-                    yield io.rmRF(dest);
-                }
-                catch (err) {
-                    core.debug(`Failed to delete '${dest}'. ${err.message}`);
-                }
-            }
-        }
-    });
-}
-/**
- * Extract a .7z file
- *
- * @param file     path to the .7z file
- * @param dest     destination directory. Optional.
- * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
- * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
- * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
- * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
- * interface, it is smaller than the full command line interface, and it does support long paths. At the
- * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
- * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
- * to 7zr.exe can be pass to this function.
- * @returns        path to the destination directory
- */
-function extract7z(file, dest, _7zPath) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        const originalCwd = process.cwd();
-        process.chdir(dest);
-        if (_7zPath) {
-            try {
-                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
-                const args = [
-                    'x', // eXtract files with full paths
-                    logLevel, // -bb[0-3] : set output log level
-                    '-bd', // disable progress indicator
-                    '-sccUTF-8', // set charset for for console input/output
-                    file
-                ];
-                const options = {
-                    silent: true
-                };
-                yield exec(`"${_7zPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        else {
-            const escapedScript = path
-                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
-                .replace(/'/g, "''")
-                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                command
-            ];
-            const options = {
-                silent: true
-            };
-            try {
-                const powershellPath = yield io.which('powershell', true);
-                yield exec(`"${powershellPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        return dest;
-    });
-}
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        core_debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec_exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        core_debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (tool_cache_IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec_exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Extract a xar compatible archive
- *
- * @param file     path to the archive
- * @param dest     destination directory. Optional.
- * @param flags    flags for the xar. Optional.
- * @returns        path to the destination directory
- */
-function extractXar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
-        ok(IS_MAC, 'extractXar() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        args.push('-x', '-C', dest, '-f', file);
-        if (core.isDebug()) {
-            args.push('-v');
-        }
-        const xarPath = yield io.which('xar', true);
-        yield exec(`"${xarPath}"`, _unique(args));
-        return dest;
-    });
-}
-/**
- * Extract a zip
- *
- * @param file     path to the zip
- * @param dest     destination directory. Optional.
- * @returns        path to the destination directory
- */
-function extractZip(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        dest = yield _createExtractFolder(dest);
-        if (tool_cache_IS_WINDOWS) {
-            yield extractZipWin(file, dest);
-        }
-        else {
-            yield extractZipNix(file, dest);
-        }
-        return dest;
-    });
-}
-function extractZipWin(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        // build the powershell command
-        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-        const pwshPath = yield which('pwsh', false);
-        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
-        //and the -Force flag for Expand-Archive as a fallback
-        if (pwshPath) {
-            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
-            const pwshCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
-                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
-                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                pwshCommand
-            ];
-            core_debug(`Using pwsh at path: ${pwshPath}`);
-            yield exec_exec(`"${pwshPath}"`, args);
-        }
-        else {
-            const powershellCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
-                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
-                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                powershellCommand
-            ];
-            const powershellPath = yield which('powershell', true);
-            core_debug(`Using powershell at path: ${powershellPath}`);
-            yield exec_exec(`"${powershellPath}"`, args);
-        }
-    });
-}
-function extractZipNix(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const unzipPath = yield which('unzip', true);
-        const args = [file];
-        if (!isDebug()) {
-            args.unshift('-q');
-        }
-        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
-        yield exec_exec(`"${unzipPath}"`, args, { cwd: dest });
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = node_modules_semver.clean(version) || version;
-        arch = arch || external_os_namespaceObject.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source dir: ${sourceDir}`);
-        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
-            const s = external_path_namespaceObject.join(sourceDir, itemName);
-            yield io_cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Caches a downloaded file (GUID) and installs it
- * into the tool cache with a given targetName
- *
- * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
- * @param targetFile    the name of the file name in the tools directory
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = semver.clean(version) || version;
-        arch = arch || os.arch();
-        core.debug(`Caching tool ${tool} ${version} ${arch}`);
-        core.debug(`source file: ${sourceFile}`);
-        if (!fs.statSync(sourceFile).isFile()) {
-            throw new Error('sourceFile is not a file');
-        }
-        // create the tool dir
-        const destFolder = yield _createToolPath(tool, version, arch);
-        // copy instead of move. move can fail on Windows due to
-        // anti-virus software having an open handle on a file.
-        const destPath = path.join(destFolder, targetFile);
-        core.debug(`destination file ${destPath}`);
-        yield io.cp(sourceFile, destPath);
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destFolder;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!toolName) {
-        throw new Error('toolName parameter is required');
-    }
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || external_os_namespaceObject.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = node_modules_semver.clean(versionSpec) || '';
-        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        core_debug(`checking cache: ${cachePath}`);
-        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
-            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            core_debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || external_os_namespaceObject.arch();
-    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
-    if (external_fs_namespaceObject.existsSync(toolPath)) {
-        const children = external_fs_namespaceObject.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
-                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function getManifestFromRepo(owner_1, repo_1, auth_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
-        let releases = [];
-        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-        const http = new httpm.HttpClient('tool-cache');
-        const headers = {};
-        if (auth) {
-            core.debug('set auth');
-            headers.authorization = auth;
-        }
-        const response = yield http.getJson(treeUrl, headers);
-        if (!response.result) {
-            return releases;
-        }
-        let manifestUrl = '';
-        for (const item of response.result.tree) {
-            if (item.path === 'versions-manifest.json') {
-                manifestUrl = item.url;
-                break;
-            }
-        }
-        headers['accept'] = 'application/vnd.github.VERSION.raw';
-        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
-        if (versionsRaw) {
-            // shouldn't be needed but protects against invalid json saved with BOM
-            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
-            try {
-                releases = JSON.parse(versionsRaw);
-            }
-            catch (_a) {
-                core.debug('Invalid json');
-            }
-        }
-        return releases;
-    });
-}
-function findFromManifest(versionSpec_1, stable_1, manifest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
-        // wrap the internal impl
-        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
-        return match;
-    });
-}
-function _createExtractFolder(dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
-        }
-        yield mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    external_fs_namespaceObject.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = node_modules_semver.clean(versionSpec) || '';
-    core_debug(`isExplicit: ${c}`);
-    const valid = node_modules_semver.valid(c) != null;
-    core_debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    core_debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (node_modules_semver.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        core_debug(`matched: ${version}`);
-    }
-    else {
-        core_debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-/**
- * Gets a global variable
- */
-function _getGlobal(key, defaultValue) {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const value = global[key];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return value !== undefined ? value : defaultValue;
-}
-/**
- * Returns an array of unique values.
- * @param values Values to make unique.
- */
-function _unique(values) {
-    return Array.from(new Set(values));
-}
-//# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/install/download.ts
-
-
-
-
-
-
-const DEFAULT_RETRY = {
-    attempts: 4,
-    baseDelayMs: 1_000,
-    maxDelayMs: 10_000,
-    socketTimeoutMs: 60_000
-};
-class DownloadError extends Error {
-    url;
-    status;
-    constructor(message, url, status) {
-        super(message);
-        this.url = url;
-        this.status = status;
-        this.name = 'DownloadError';
-    }
-}
-/** An attempt that may be retried: 5xx, 429, 408, and network errors. */
-class RetryableError extends Error {
-    retryAfterMs;
-    constructor(message, retryAfterMs) {
-        super(message);
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-function retryAfterMs(response) {
-    const header = response.headers['retry-after'];
-    if (!header)
-        return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds))
-        return seconds * 1000;
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-async function withRetries(url, policy, attempt) {
-    let lastError = '';
-    for (let n = 1; n <= policy.attempts; n++) {
-        const client = new lib_HttpClient('helm-atomic-deploy', [], {
-            allowRetries: false,
-            socketTimeout: policy.socketTimeoutMs
-        });
-        try {
-            return await attempt(client);
-        }
-        catch (error) {
-            if (error instanceof DownloadError)
-                throw error;
-            lastError = error instanceof Error ? error.message : String(error);
-            if (n === policy.attempts)
-                break;
-            const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
-            const wait = Math.min(policy.maxDelayMs, Math.max(backoff, error.retryAfterMs ?? 0));
-            await sleep(wait);
-        }
-        finally {
-            client.dispose();
-        }
-    }
-    throw new DownloadError(`download of ${url} failed after ${policy.attempts} attempts: ${lastError}`, url);
-}
-async function download_open(client, url) {
-    let response;
-    try {
-        response = await client.get(url);
-    }
-    catch (error) {
-        throw new RetryableError(error instanceof Error ? error.message : String(error));
-    }
-    const status = response.message.statusCode ?? 0;
-    if (status === 200)
-        return response.message;
-    response.message.resume();
-    if (status >= 500 || status === 429 || status === 408) {
-        throw new RetryableError(`HTTP ${status}`, retryAfterMs(response.message));
-    }
-    throw new DownloadError(`${url} answered HTTP ${status}`, url, status);
-}
-/** Streams a URL to a file, hashing it on the way; the file is removed when anything fails. */
-async function downloadFile(url, destination, policy = DEFAULT_RETRY) {
-    return withRetries(url, policy, async (client) => {
-        const body = await download_open(client, url);
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        let bytes = 0;
-        const tap = new external_node_stream_.Transform({
-            transform(chunk, _encoding, done) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                done(null, chunk);
-            }
-        });
-        try {
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(body, tap, (0,external_node_fs_namespaceObject.createWriteStream)(destination, { mode: 0o600 }));
-        }
-        catch (error) {
-            await (0,promises_namespaceObject.rm)(destination, { force: true });
-            throw new RetryableError(`transfer interrupted: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        return { sha256: hash.digest('hex'), bytes };
-    });
-}
-/** A small text file (checksums, channel files). */
-async function fetchText(url, policy = DEFAULT_RETRY) {
-    return withRetries(url, policy, async (client) => {
-        const body = await download_open(client, url);
-        const chunks = [];
-        let size = 0;
-        for await (const chunk of body) {
-            size += chunk.length;
-            if (size > 64 * 1024)
-                throw new DownloadError(`${url} is larger than a checksum or version file`, url);
-            chunks.push(chunk);
-        }
-        return Buffer.concat(chunks).toString('utf8');
-    });
-}
-
-;// CONCATENATED MODULE: ./src/install/platform.ts
-/** Maps a version and a runner platform to the official download locations of helm and kubectl. Pure. */
-const OS_BY_NODE = { linux: 'linux', darwin: 'darwin', win32: 'windows' };
-const ARCH_BY_NODE = {
-    x64: 'amd64',
-    arm64: 'arm64',
-    arm: 'arm',
-    ia32: '386',
-    ppc64: 'ppc64le',
-    s390x: 's390x'
-};
-/** Architectures each tool publishes per OS (get.helm.sh and dl.k8s.io listings). */
-const PUBLISHED = {
-    helm: {
-        linux: ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x'],
-        darwin: ['amd64', 'arm64'],
-        windows: ['amd64', 'arm64']
-    },
-    kubectl: {
-        linux: ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x'],
-        darwin: ['amd64', 'arm64'],
-        windows: ['amd64', 'arm64', '386']
-    }
-};
-class UnsupportedPlatformError extends Error {
-    constructor(tool, nodePlatform, nodeArch) {
-        super(`${tool} has no official build for this runner: platform ${nodePlatform}, architecture ${nodeArch}`);
-        this.name = 'UnsupportedPlatformError';
-    }
-}
-/** Node's `process.platform` / `process.arch` → the tool's os/arch names; throws when there is no build. */
-function toolPlatform(tool, nodePlatform, nodeArch) {
-    const os = OS_BY_NODE[nodePlatform];
-    const arch = ARCH_BY_NODE[nodeArch];
-    if (!os || !arch || !PUBLISHED[tool][os].includes(arch)) {
-        throw new UnsupportedPlatformError(tool, nodePlatform, nodeArch);
-    }
-    return { os, arch };
-}
-function trimSlash(url) {
-    return url.replace(/\/+$/, '');
-}
-/** get.helm.sh layout: helm-v3.17.1-linux-amd64.tar.gz (+ .sha256sum); zip on Windows. */
-function helmAsset(mirror, version, platform) {
-    const format = platform.os === 'windows' ? 'zip' : 'tar.gz';
-    const file = `helm-${version}-${platform.os}-${platform.arch}.${format}`;
-    const url = `${trimSlash(mirror)}/${file}`;
-    const exe = platform.os === 'windows' ? 'helm.exe' : 'helm';
-    return {
-        tool: 'helm',
-        version,
-        url,
-        checksumUrl: `${url}.sha256sum`,
-        format,
-        executable: `${platform.os}-${platform.arch}/${exe}`
-    };
-}
-/** dl.k8s.io layout: release/v1.35.2/bin/linux/amd64/kubectl (+ .sha256). */
-function kubectlAsset(mirror, version, platform) {
-    const exe = platform.os === 'windows' ? 'kubectl.exe' : 'kubectl';
-    const url = `${trimSlash(mirror)}/release/${version}/bin/${platform.os}/${platform.arch}/${exe}`;
-    return { tool: 'kubectl', version, url, checksumUrl: `${url}.sha256`, format: 'binary', executable: exe };
-}
-/** The URL of the plain-text file naming the newest version of a helm channel. */
-function helmChannelUrl(mirror, channel) {
-    const file = channel === '3.x'
-        ? 'helm3-latest-version'
-        : channel === '4.x'
-            ? 'helm4-latest-version'
-            : 'helm-latest-version';
-    return `${trimSlash(mirror)}/${file}`;
-}
-
-;// CONCATENATED MODULE: ./src/install/versions.ts
-/** Version strings of the tools we install. Pure. */
-const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
-/** `3.17.1` or `v3.17.1` → `v3.17.1`; undefined when it is not a full version. */
-function normalizeVersion(input) {
-    const m = SEMVER.exec(input.trim());
-    return m ? `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}` : undefined;
-}
-function parseHelmVersionRequest(input) {
-    const value = input.trim();
-    if (value === '3.x' || value === '4.x' || value === 'latest')
-        return { kind: 'channel', channel: value };
-    const version = normalizeVersion(value);
-    return version ? { kind: 'exact', version } : undefined;
-}
-/** Major version of a normalized version string. */
-function majorOf(version) {
-    return Number(/^v?(\d+)/.exec(version)?.[1] ?? NaN);
-}
-/** The first 64-hex-digit token of a checksum file (`<hash>` or `<hash>  <file>`), lower-cased. */
-function parseChecksumFile(text) {
-    return /\b([0-9a-fA-F]{64})\b/.exec(text)?.[1]?.toLowerCase();
-}
-
-;// CONCATENATED MODULE: ./src/install/installer.ts
-
-
-
-
-
-
-
-
-
-class ChecksumMismatchError extends Error {
-    constructor(url, expected, actual, source) {
-        super(`sha256 mismatch for ${url}: expected ${expected} (${source}), got ${actual}; the file was discarded`);
-        this.name = 'ChecksumMismatchError';
-    }
-}
-/** Written into each cache entry we verified; an entry without it (or altered) is not trusted. */
-const MARKER = '.helm-atomic-deploy.json';
-const INPUT_OF = { helm: 'helm-version', kubectl: 'kubectl-version' };
-function assetFor(request, platform) {
-    return request.tool === 'helm'
-        ? helmAsset(request.mirror, request.version, platform)
-        : kubectlAsset(request.mirror, request.version, platform);
-}
-async function readTrustedCacheEntry(dir) {
-    try {
-        const marker = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(dir, MARKER), 'utf8'));
-        const info = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(dir, marker.executable));
-        return info.isFile() && info.size === marker.size ? marker : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-async function fetchExpectedDigest(asset, request) {
-    let text;
-    try {
-        text = await fetchText(asset.checksumUrl, request.retry);
-    }
-    catch (error) {
-        if (error instanceof DownloadError && error.status === 404) {
-            throw new Error(`${request.tool} ${request.version} was not found: ${asset.checksumUrl} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`);
-        }
-        throw error;
-    }
-    const digest = parseChecksumFile(text);
-    if (!digest)
-        throw new Error(`${asset.checksumUrl} holds no sha256 digest`);
-    return digest;
-}
-/** Unpacks a verified download; `dir` holds the executable, `root` is removed once it is cached. */
-async function unpack(asset, file, tempDir) {
-    if (asset.format === 'binary') {
-        const dir = (0,external_node_path_namespaceObject.join)(tempDir, `${asset.tool}-${(0,external_node_crypto_.randomUUID)()}`);
-        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-        await (0,promises_namespaceObject.copyFile)(file, (0,external_node_path_namespaceObject.join)(dir, asset.executable));
-        await (0,promises_namespaceObject.chmod)((0,external_node_path_namespaceObject.join)(dir, asset.executable), 0o755);
-        return { dir, root: dir };
-    }
-    const root = asset.format === 'zip' ? await extractZip(file) : await extractTar(file);
-    return { dir: (0,external_node_path_namespaceObject.join)(root, (0,external_node_path_namespaceObject.dirname)(asset.executable)), root };
-}
-/**
- * Finds a verified copy in the tool cache, or downloads, verifies (before anything is unpacked or run),
- * unpacks and caches one; then puts it on PATH.
- */
-async function installTool(request) {
-    const started = Date.now();
-    const nodeArch = request.nodeArch ?? process.arch;
-    const platform = toolPlatform(request.tool, request.nodePlatform ?? process.platform, nodeArch);
-    const asset = assetFor(request, platform);
-    const exe = (0,external_node_path_namespaceObject.basename)(asset.executable);
-    const cacheVersion = request.version.replace(/^v/, '');
-    const cached = find(request.tool, cacheVersion, nodeArch);
-    if (cached) {
-        const marker = await readTrustedCacheEntry(cached);
-        if (marker && (!request.expectedSha256 || marker.sha256 === request.expectedSha256.toLowerCase())) {
-            addPath(cached);
-            const durationMs = Date.now() - started;
-            core_info(`${request.tool} ${request.version}: verified copy in the tool cache at ${cached} (${durationMs} ms)`);
-            return {
-                tool: request.tool,
-                version: request.version,
-                path: (0,external_node_path_namespaceObject.join)(cached, exe),
-                cacheHit: true,
-                sha256: marker.sha256,
-                durationMs
-            };
-        }
-        core_info(`${request.tool} ${request.version}: tool cache entry at ${cached} is not one we verified; downloading again`);
-    }
-    const expected = await fetchExpectedDigest(asset, request);
-    const pinned = request.expectedSha256?.toLowerCase();
-    await (0,promises_namespaceObject.mkdir)(request.tempDir, { recursive: true });
-    const file = (0,external_node_path_namespaceObject.join)(request.tempDir, `${(0,external_node_crypto_.randomUUID)()}-${(0,external_node_path_namespaceObject.basename)(asset.url)}`);
-    let downloaded;
-    try {
-        downloaded = await downloadFile(asset.url, file, request.retry ?? DEFAULT_RETRY);
-    }
-    catch (error) {
-        if (error instanceof DownloadError && error.status === 404) {
-            throw new Error(`${request.tool} ${request.version} was not found: ${asset.url} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`);
-        }
-        throw error;
-    }
-    try {
-        if (downloaded.sha256 !== expected) {
-            throw new ChecksumMismatchError(asset.url, expected, downloaded.sha256, (0,external_node_path_namespaceObject.basename)(asset.checksumUrl));
-        }
-        if (pinned && downloaded.sha256 !== pinned) {
-            throw new ChecksumMismatchError(asset.url, pinned, downloaded.sha256, 'helm-sha256 input');
-        }
-        const unpacked = await unpack(asset, file, request.tempDir);
-        const cachedDir = await cacheDir(unpacked.dir, request.tool, cacheVersion, nodeArch);
-        await (0,promises_namespaceObject.rm)(unpacked.root, { recursive: true, force: true });
-        const info = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(cachedDir, exe));
-        const marker = { url: asset.url, sha256: downloaded.sha256, executable: exe, size: info.size };
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(cachedDir, MARKER), JSON.stringify(marker) + '\n');
-        addPath(cachedDir);
-        const durationMs = Date.now() - started;
-        core_info(`${request.tool} ${request.version}: downloaded ${asset.url} (${(downloaded.bytes / 1e6).toFixed(1)} MB), ` +
-            `sha256 ${downloaded.sha256} verified, cached at ${cachedDir} (${durationMs} ms)`);
-        return {
-            tool: request.tool,
-            version: request.version,
-            path: (0,external_node_path_namespaceObject.join)(cachedDir, exe),
-            cacheHit: false,
-            sha256: downloaded.sha256,
-            durationMs
-        };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(file, { force: true });
-    }
-}
-/** `helm-version` input → exact version; channels are read from the mirror and never fall back silently. */
-async function resolveHelmVersion(input, mirror, retry) {
-    const request = parseHelmVersionRequest(input);
-    if (!request)
-        throw new Error(`helm-version: "${input}" is not a version (v3.17.1, 3.17.1) or a channel (3.x, 4.x, latest)`);
-    if (request.kind === 'exact')
-        return request.version;
-    const url = helmChannelUrl(mirror, request.channel);
-    let text;
-    try {
-        text = await fetchText(url, retry);
-    }
-    catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new Error(`helm-version: cannot resolve channel ${request.channel} from ${url}: ${why}`);
-    }
-    const version = normalizeVersion(text);
-    if (!version)
-        throw new Error(`helm-version: ${url} does not name a version (got "${text.trim().slice(0, 40)}")`);
-    const wantMajor = request.channel === '3.x' ? 'v3.' : request.channel === '4.x' ? 'v4.' : 'v';
-    if (!version.startsWith(wantMajor)) {
-        throw new Error(`helm-version: ${url} names ${version}, which is not in channel ${request.channel}`);
-    }
-    return version;
-}
-const DEFAULT_KUBECTL_VERSION = 'v1.35.2';
-/** `kubectl-version: auto` → the kubectl on PATH if there is one; otherwise the given or default version is installed. */
-async function resolveKubectl(versionInput, install) {
-    if (versionInput === 'auto') {
-        const onPath = await which('kubectl', false);
-        if (onPath) {
-            core_info(`kubectl: using ${onPath} from PATH (kubectl-version: auto)`);
-            return { path: onPath };
-        }
-    }
-    const version = versionInput === 'auto' ? DEFAULT_KUBECTL_VERSION : normalizeVersion(versionInput);
-    if (!version)
-        throw new Error(`kubectl-version: "${versionInput}" is not auto or a version such as v1.35.2`);
-    const installed = await install(version);
-    return { path: installed.path, installed };
-}
-
-;// CONCATENATED MODULE: ./src/install/tools.ts
-
-async function installTools(inputs, tempDir) {
-    const started = Date.now();
-    const version = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror);
-    const helm = await installTool({
-        tool: 'helm',
-        version,
-        mirror: inputs.helmMirror,
-        expectedSha256: inputs.helmSha256 || undefined,
-        tempDir
-    });
-    const kubectl = await resolveKubectl(inputs.kubectlVersion, kubectlVersion => installTool({ tool: 'kubectl', version: kubectlVersion, mirror: inputs.kubectlMirror, tempDir }));
-    return {
-        helm: { version: helm.version, path: helm.path },
-        kubectl: { path: kubectl.path },
-        durationMs: Date.now() - started
-    };
-}
-
-;// CONCATENATED MODULE: ./src/kube/client.ts
-/** The one client of the kubectl binary: reads only, a method per read, one private exec, typed errors. */
-
-class KubectlError extends ProcessError {
-    constructor(args, result) {
-        super('kubectl', args, result);
-        this.name = 'KubectlError';
-    }
-}
-const client_NOT_FOUND = /\(NotFound\)|not found/;
-class KubectlClient {
-    path;
-    env;
-    common;
-    constructor(options) {
-        this.path = options.path;
-        this.env = options.env ?? process.env;
-        this.common = [`--request-timeout=${options.requestTimeout ?? '5s'}`];
-        if (options.kubeContext)
-            this.common.push('--context', options.kubeContext);
-    }
-    /** The namespace of the current (or given) context; `default` when it names none. */
-    async contextNamespace() {
-        const out = await this.output(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}']);
-        return out.trim() || 'default';
-    }
-    /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back (no size limit). */
-    async list(kinds, namespace) {
-        const out = await this.output(['get', kinds.join(','), '--namespace', namespace, '-o', 'json']);
-        return JSON.parse(out).items;
-    }
-    async logs(namespace, pod, container, options) {
-        const args = [
-            'logs',
-            pod,
-            '--namespace',
-            namespace,
-            '--container',
-            container,
-            `--tail=${options.tailLines}`
-        ];
-        if (options.previous)
-            args.push('--previous');
-        return this.output(args);
-    }
-    /**
-     * The keys of a ConfigMap or Secret; undefined when it does not exist. A template prints the key names only,
-     * so no value ever leaves kubectl.
-     */
-    async configKeys(kind, namespace, name) {
-        const template = '{{range $k, $v := .data}}{{$k}}{{"\\n"}}{{end}}{{range $k, $v := .binaryData}}{{$k}}{{"\\n"}}{{end}}';
-        const result = await this.exec([
-            'get',
-            kind,
-            name,
-            '--namespace',
-            namespace,
-            '-o',
-            `go-template=${template}`
-        ]);
-        if (result.exitCode !== 0) {
-            if (client_NOT_FOUND.test(result.stderr))
-                return undefined;
-            throw new KubectlError(['get', kind, name], result);
-        }
-        return result.stdout.split('\n').filter(Boolean);
-    }
-    async output(args) {
-        const result = await this.exec(args);
-        if (result.exitCode !== 0)
-            throw new KubectlError([...args, ...this.common], result);
-        return result.stdout;
-    }
-    /** The one way kubectl runs: an argument array with the common flags; a non-zero exit is in the result. */
-    exec(args) {
-        return spawnProcess(this.path, [...args, ...this.common], { env: this.env }).done;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/log.ts
 /** Where the action's log lines go. Modules take a Log; only the edge (coreLog) knows @actions/core. */
 
@@ -48346,6 +47141,20 @@ function coreLog(redactor) {
         debug: line => core_debug(redactor.text(line)),
         group: (title, run) => group(redactor.text(title), run)
     };
+}
+/**
+ * Everything written to stdout from here on passes the redactor — also what libraries print themselves
+ * (@actions/exec's command echo, tool-cache's debug lines) — except the `::add-mask::` commands that tell the
+ * runner what to mask.
+ */
+function redactStdout(redactor) {
+    const write = process.stdout.write.bind(process.stdout);
+    const redacting = (chunk, ...rest) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        const lines = text.split('\n').map(line => (line.startsWith('::add-mask::') ? line : redactor.text(line)));
+        return write(lines.join('\n'), ...rest);
+    };
+    process.stdout.write = redacting;
 }
 /** Discards everything: for reads whose output the action parses, and for tests. */
 const silentLog = {
@@ -49124,13 +47933,13 @@ function Collection() {
 var VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
-var dist_bundle_userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
     accept: "application/vnd.github.v3+json",
-    "user-agent": dist_bundle_userAgent
+    "user-agent": userAgent
   },
   mediaType: {
     format: ""
@@ -53928,9 +52737,24 @@ function previousOutcome(body) {
  * installation token, for which `GET /user` answers 403, so it is the fallback whenever `GET /user` fails.
  */
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+/** Our comment carrying this marker on the issue, if any (someone else's that quotes the marker is not ours). */
+async function findOwnComment(octokit, context, issueNumber, marker, login) {
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+        ...context.repo,
+        issue_number: issueNumber,
+        per_page: 100
+    });
+    // The oldest of ours wins.
+    return comments.find(c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker));
+}
+function pullRequestOf(octokit, context) {
+    return findPullRequest(context, {
+        pullRequestsForCommit: async (owner, repo, sha) => (await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha })).data
+    });
+}
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 async function writeStickyComment(options) {
-    const log = options.log;
+    const { log } = options;
     const plan = commentPlan(options.when, options.status);
     if (plan === 'skip')
         return { action: 'skipped', reason: 'comment is never' };
@@ -53940,43 +52764,37 @@ async function writeStickyComment(options) {
     }
     try {
         const context = options.context ?? defaultContext();
-        const apiUrl = options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com';
-        const octokit = getOctokit(options.token, { baseUrl: apiUrl });
-        const { owner, repo } = context.repo;
-        const issueNumber = await findPullRequest(context, {
-            pullRequestsForCommit: async (o, r, sha) => (await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-                owner: o,
-                repo: r,
-                commit_sha: sha
-            })).data
+        const octokit = getOctokit(options.token, {
+            baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
         });
+        const issueNumber = await pullRequestOf(octokit, context);
         if (issueNumber === undefined) {
             log.info(`PR comment skipped: no pull request for this ${context.eventName} event`);
             return { action: 'skipped', reason: 'no pull request' };
         }
         const marker = commentMarker(options.identity);
         const login = options.authorLogin || (await ownLogin(() => octokit.rest.users.getAuthenticated()));
-        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
-            owner,
-            repo,
-            issue_number: issueNumber,
-            per_page: 100
-        });
-        // Someone else's comment that quotes our marker is not ours to edit; the oldest of ours wins.
-        const existing = comments.find(c => c.user?.login.toLowerCase() === login.toLowerCase() && (c.body ?? '').includes(marker));
+        const existing = await findOwnComment(octokit, context, issueNumber, marker, login);
         const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '');
         const earlierFailure = earlier === 'rolled-back' || earlier === 'failed';
-        const succeeded = !isFailure(options.status);
         if (plan === 'resolve-existing' && !earlierFailure) {
             return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' };
         }
-        const body = options.render({ marker, resolved: succeeded && earlierFailure });
+        const body = options.render({ marker, resolved: !isFailure(options.status) && earlierFailure });
         if (existing) {
-            const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
+            const { data } = await octokit.rest.issues.updateComment({
+                ...context.repo,
+                comment_id: existing.id,
+                body
+            });
             log.info(`updated PR #${issueNumber} comment: ${data.html_url}`);
             return { action: 'updated', url: data.html_url };
         }
-        const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+        const { data } = await octokit.rest.issues.createComment({
+            ...context.repo,
+            issue_number: issueNumber,
+            body
+        });
         log.info(`commented on PR #${issueNumber}: ${data.html_url}`);
         return { action: 'created', url: data.html_url };
     }
@@ -54040,12 +52858,13 @@ function runUrl() {
         ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
         : undefined;
 }
-async function writeReportFile(dir, report, redactor) {
+async function writeReportFile(dir, report) {
     const folder = (0,external_node_path_namespaceObject.join)(dir, 'helm-atomic-deploy');
     await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
     const suffix = report.namespace ? `.${report.namespace}` : '';
     const path = (0,external_node_path_namespaceObject.join)(folder, `${report.release || 'release'}${suffix}-${Date.now()}.json`);
-    await (0,promises_namespaceObject.writeFile)(path, redactor.text(JSON.stringify(report, null, 2)) + '\n', { mode: 0o600 });
+    // The report was redacted as data, string by string: a text pass could break the JSON.
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
     return path;
 }
 /** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
@@ -54055,7 +52874,7 @@ async function publishReport(unredacted, options) {
     const input = { report, runUrl: runUrl(), now: Date.now() };
     let reportPath = '';
     try {
-        reportPath = await writeReportFile(options.tempDir, report, redactor);
+        reportPath = await writeReportFile(options.tempDir, report);
     }
     catch (error) {
         log.warning(`report.json not written: ${error instanceof Error ? error.message : String(error)}`);
@@ -54145,8 +52964,189 @@ function forwardCancellation(log) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
-/** The main and post steps: small named steps, a report for every outcome, and the one failure at the end. */
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return manifest_awaiter(this, void 0, void 0, function* () {
+        const platFilter = os.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            debug(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    debug(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = os.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = cp.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(9023);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class retry_helper_RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    core.info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                core.info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
 
 
 
@@ -54155,6 +53155,1124 @@ function forwardCancellation(log) {
 
 
 
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const tool_cache_userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || path.join(_getTempDirectory(), crypto.randomUUID());
+        yield io.mkdirP(path.dirname(dest));
+        core.debug(`Downloading ${url}`);
+        core.debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (fs.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new httpm.HttpClient(tool_cache_userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core.debug('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core.debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = util.promisify(stream.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, fs.createWriteStream(dest));
+            core.debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core.debug('download failed');
+                try {
+                    yield io.rmRF(dest);
+                }
+                catch (err) {
+                    core.debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
+ */
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield exec(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        else {
+            const escapedScript = path
+                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io.which('powershell', true);
+                yield exec(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core_debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec_exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core_debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (tool_cache_IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec_exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        ok(IS_MAC, 'extractXar() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core.isDebug()) {
+            args.push('-v');
+        }
+        const xarPath = yield io.which('xar', true);
+        yield exec(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (tool_cache_IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield which('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core_debug(`Using pwsh at path: ${pwshPath}`);
+            yield exec_exec(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield which('powershell', true);
+            core_debug(`Using powershell at path: ${powershellPath}`);
+            yield exec_exec(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield which('unzip', true);
+        const args = [file];
+        if (!isDebug()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield exec_exec(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = node_modules_semver.clean(version) || version;
+        arch = arch || external_os_namespaceObject.arch();
+        core_debug(`Caching tool ${tool} ${version} ${arch}`);
+        core_debug(`source dir: ${sourceDir}`);
+        if (!external_fs_namespaceObject.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of external_fs_namespaceObject.readdirSync(sourceDir)) {
+            const s = external_path_namespaceObject.join(sourceDir, itemName);
+            yield io_cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source file: ${sourceFile}`);
+        if (!fs.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = path.join(destFolder, targetFile);
+        core.debug(`destination file ${destPath}`);
+        yield io.cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_namespaceObject.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = node_modules_semver.clean(versionSpec) || '';
+        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core_debug(`checking cache: ${cachePath}`);
+        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
+            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core_debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_namespaceObject.arch();
+    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
+    if (external_fs_namespaceObject.existsSync(toolPath)) {
+        const children = external_fs_namespaceObject.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
+                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new httpm.HttpClient('tool-cache');
+        const headers = {};
+        if (auth) {
+            core.debug('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core.debug('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
+        // wrap the internal impl
+        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
+        }
+        yield mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+        core_debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_namespaceObject.writeFileSync(markerPath, '');
+    core_debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = node_modules_semver.clean(versionSpec) || '';
+    core_debug(`isExplicit: ${c}`);
+    const valid = node_modules_semver.valid(c) != null;
+    core_debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core_debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (node_modules_semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core_debug(`matched: ${version}`);
+    }
+    else {
+        core_debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/install/download.ts
+
+
+
+
+
+
+const DEFAULT_RETRY = {
+    attempts: 4,
+    baseDelayMs: 1_000,
+    maxDelayMs: 10_000,
+    socketTimeoutMs: 60_000
+};
+class DownloadError extends Error {
+    url;
+    status;
+    constructor(message, url, status) {
+        super(message);
+        this.url = url;
+        this.status = status;
+        this.name = 'DownloadError';
+    }
+}
+/** An attempt that may be retried: 5xx, 429, 408, and network errors. */
+class RetryableError extends Error {
+    retryAfterMs;
+    constructor(message, retryAfterMs) {
+        super(message);
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+function retryAfterMs(response) {
+    const header = response.headers['retry-after'];
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return seconds * 1000;
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+async function withRetries(url, policy, attempt) {
+    let lastError = '';
+    for (let n = 1; n <= policy.attempts; n++) {
+        const client = new lib_HttpClient('helm-atomic-deploy', [], {
+            allowRetries: false,
+            socketTimeout: policy.socketTimeoutMs
+        });
+        try {
+            return await attempt(client);
+        }
+        catch (error) {
+            if (error instanceof DownloadError)
+                throw error;
+            lastError = error instanceof Error ? error.message : String(error);
+            if (n === policy.attempts)
+                break;
+            const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+            const wait = Math.min(policy.maxDelayMs, Math.max(backoff, error.retryAfterMs ?? 0));
+            await sleep(wait);
+        }
+        finally {
+            client.dispose();
+        }
+    }
+    throw new DownloadError(`download of ${url} failed after ${policy.attempts} attempts: ${lastError}`, url);
+}
+async function download_open(client, url) {
+    let response;
+    try {
+        response = await client.get(url);
+    }
+    catch (error) {
+        throw new RetryableError(error instanceof Error ? error.message : String(error));
+    }
+    const status = response.message.statusCode ?? 0;
+    if (status === 200)
+        return response.message;
+    response.message.resume();
+    if (status >= 500 || status === 429 || status === 408) {
+        throw new RetryableError(`HTTP ${status}`, retryAfterMs(response.message));
+    }
+    throw new DownloadError(`${url} answered HTTP ${status}`, url, status);
+}
+/** Streams a URL to a file, hashing it on the way; the file is removed when anything fails. */
+async function downloadFile(url, destination, policy = DEFAULT_RETRY) {
+    return withRetries(url, policy, async (client) => {
+        const body = await download_open(client, url);
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        let bytes = 0;
+        const tap = new external_node_stream_.Transform({
+            transform(chunk, _encoding, done) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                done(null, chunk);
+            }
+        });
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)(body, tap, (0,external_node_fs_namespaceObject.createWriteStream)(destination, { mode: 0o600 }));
+        }
+        catch (error) {
+            await (0,promises_namespaceObject.rm)(destination, { force: true });
+            throw new RetryableError(`transfer interrupted: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        return { sha256: hash.digest('hex'), bytes };
+    });
+}
+/** A small text file (checksums, channel files). */
+async function fetchText(url, policy = DEFAULT_RETRY) {
+    return withRetries(url, policy, async (client) => {
+        const body = await download_open(client, url);
+        const chunks = [];
+        let size = 0;
+        for await (const chunk of body) {
+            size += chunk.length;
+            if (size > 64 * 1024)
+                throw new DownloadError(`${url} is larger than a checksum or version file`, url);
+            chunks.push(chunk);
+        }
+        return Buffer.concat(chunks).toString('utf8');
+    });
+}
+
+;// CONCATENATED MODULE: ./src/install/platform.ts
+/** Maps a version and a runner platform to the official download locations of helm and kubectl. Pure. */
+const OS_BY_NODE = { linux: 'linux', darwin: 'darwin', win32: 'windows' };
+const ARCH_BY_NODE = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x'
+};
+/** Architectures each tool publishes per OS (get.helm.sh and dl.k8s.io listings). */
+const PUBLISHED = {
+    helm: {
+        linux: ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x'],
+        darwin: ['amd64', 'arm64'],
+        windows: ['amd64', 'arm64']
+    },
+    kubectl: {
+        linux: ['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x'],
+        darwin: ['amd64', 'arm64'],
+        windows: ['amd64', 'arm64', '386']
+    }
+};
+class UnsupportedPlatformError extends Error {
+    constructor(tool, nodePlatform, nodeArch) {
+        super(`${tool} has no official build for this runner: platform ${nodePlatform}, architecture ${nodeArch}`);
+        this.name = 'UnsupportedPlatformError';
+    }
+}
+/** Node's `process.platform` / `process.arch` → the tool's os/arch names; throws when there is no build. */
+function toolPlatform(tool, nodePlatform, nodeArch) {
+    const os = OS_BY_NODE[nodePlatform];
+    const arch = ARCH_BY_NODE[nodeArch];
+    if (!os || !arch || !PUBLISHED[tool][os].includes(arch)) {
+        throw new UnsupportedPlatformError(tool, nodePlatform, nodeArch);
+    }
+    return { os, arch };
+}
+function trimSlash(url) {
+    return url.replace(/\/+$/, '');
+}
+/** get.helm.sh layout: helm-v3.17.1-linux-amd64.tar.gz (+ .sha256sum); zip on Windows. */
+function helmAsset(mirror, version, platform) {
+    const format = platform.os === 'windows' ? 'zip' : 'tar.gz';
+    const file = `helm-${version}-${platform.os}-${platform.arch}.${format}`;
+    const url = `${trimSlash(mirror)}/${file}`;
+    const exe = platform.os === 'windows' ? 'helm.exe' : 'helm';
+    return {
+        tool: 'helm',
+        version,
+        url,
+        checksumUrl: `${url}.sha256sum`,
+        format,
+        executable: `${platform.os}-${platform.arch}/${exe}`
+    };
+}
+/** dl.k8s.io layout: release/v1.35.2/bin/linux/amd64/kubectl (+ .sha256). */
+function kubectlAsset(mirror, version, platform) {
+    const exe = platform.os === 'windows' ? 'kubectl.exe' : 'kubectl';
+    const url = `${trimSlash(mirror)}/release/${version}/bin/${platform.os}/${platform.arch}/${exe}`;
+    return { tool: 'kubectl', version, url, checksumUrl: `${url}.sha256`, format: 'binary', executable: exe };
+}
+/** The URL of the plain-text file naming the newest version of a helm channel. */
+function helmChannelUrl(mirror, channel) {
+    const file = channel === '3.x'
+        ? 'helm3-latest-version'
+        : channel === '4.x'
+            ? 'helm4-latest-version'
+            : 'helm-latest-version';
+    return `${trimSlash(mirror)}/${file}`;
+}
+
+;// CONCATENATED MODULE: ./src/install/versions.ts
+/** Version strings of the tools we install. Pure. */
+const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
+/** `3.17.1` or `v3.17.1` → `v3.17.1`; undefined when it is not a full version. */
+function normalizeVersion(input) {
+    const m = SEMVER.exec(input.trim());
+    return m ? `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}` : undefined;
+}
+function parseHelmVersionRequest(input) {
+    const value = input.trim();
+    if (value === '3.x' || value === '4.x' || value === 'latest')
+        return { kind: 'channel', channel: value };
+    const version = normalizeVersion(value);
+    return version ? { kind: 'exact', version } : undefined;
+}
+/** Major version of a normalized version string. */
+function majorOf(version) {
+    return Number(/^v?(\d+)/.exec(version)?.[1] ?? NaN);
+}
+/** The first 64-hex-digit token of a checksum file (`<hash>` or `<hash>  <file>`), lower-cased. */
+function parseChecksumFile(text) {
+    return /\b([0-9a-fA-F]{64})\b/.exec(text)?.[1]?.toLowerCase();
+}
+
+;// CONCATENATED MODULE: ./src/install/installer.ts
+
+
+
+
+
+
+
+
+
+class ChecksumMismatchError extends Error {
+    constructor(url, expected, actual, source) {
+        super(`sha256 mismatch for ${url}: expected ${expected} (${source}), got ${actual}; the file was discarded`);
+        this.name = 'ChecksumMismatchError';
+    }
+}
+/** Written into each cache entry we verified; an entry without it (or altered) is not trusted. */
+const MARKER = '.helm-atomic-deploy.json';
+const INPUT_OF = { helm: 'helm-version', kubectl: 'kubectl-version' };
+function assetFor(request, platform) {
+    return request.tool === 'helm'
+        ? helmAsset(request.mirror, request.version, platform)
+        : kubectlAsset(request.mirror, request.version, platform);
+}
+async function readTrustedCacheEntry(dir) {
+    try {
+        const marker = JSON.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(dir, MARKER), 'utf8'));
+        const info = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(dir, marker.executable));
+        return info.isFile() && info.size === marker.size ? marker : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function fetchExpectedDigest(asset, request) {
+    let text;
+    try {
+        text = await fetchText(asset.checksumUrl, request.retry);
+    }
+    catch (error) {
+        throw error instanceof DownloadError && error.status === 404
+            ? notFound(request, asset.checksumUrl)
+            : error;
+    }
+    const digest = parseChecksumFile(text);
+    if (!digest)
+        throw new Error(`${asset.checksumUrl} holds no sha256 digest`);
+    return digest;
+}
+/** Unpacks a verified download; `dir` holds the executable, `root` is removed once it is cached. */
+async function unpack(asset, file, tempDir) {
+    if (asset.format === 'binary') {
+        const dir = (0,external_node_path_namespaceObject.join)(tempDir, `${asset.tool}-${(0,external_node_crypto_.randomUUID)()}`);
+        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+        await (0,promises_namespaceObject.copyFile)(file, (0,external_node_path_namespaceObject.join)(dir, asset.executable));
+        await (0,promises_namespaceObject.chmod)((0,external_node_path_namespaceObject.join)(dir, asset.executable), 0o755);
+        return { dir, root: dir };
+    }
+    const root = asset.format === 'zip' ? await extractZip(file) : await extractTar(file);
+    return { dir: (0,external_node_path_namespaceObject.join)(root, (0,external_node_path_namespaceObject.dirname)(asset.executable)), root };
+}
+function notFound(request, url) {
+    return new Error(`${request.tool} ${request.version} was not found: ${url} answered HTTP 404; check the ${INPUT_OF[request.tool]} input (and the mirror)`);
+}
+/** A tool cache entry this action verified (and, when pinned, with that digest); undefined otherwise. */
+async function verifiedCacheHit(request, exe, arch, started) {
+    const cached = find(request.tool, request.version.replace(/^v/, ''), arch);
+    if (!cached)
+        return undefined;
+    const marker = await readTrustedCacheEntry(cached);
+    if (!marker || (request.expectedSha256 && marker.sha256 !== request.expectedSha256.toLowerCase())) {
+        core_info(`${request.tool} ${request.version}: tool cache entry at ${cached} is not one we verified; downloading again`);
+        return undefined;
+    }
+    addPath(cached);
+    const durationMs = Date.now() - started;
+    core_info(`${request.tool} ${request.version}: verified copy in the tool cache at ${cached} (${durationMs} ms)`);
+    return {
+        tool: request.tool,
+        version: request.version,
+        path: (0,external_node_path_namespaceObject.join)(cached, exe),
+        cacheHit: true,
+        sha256: marker.sha256,
+        durationMs
+    };
+}
+/** Checks a download against the mirror's digest and the pinned one, then unpacks and caches it. */
+async function verifyAndCache(request, asset, download, arch, started) {
+    const { file, expected, ...downloaded } = download;
+    if (downloaded.sha256 !== expected) {
+        throw new ChecksumMismatchError(asset.url, expected, downloaded.sha256, (0,external_node_path_namespaceObject.basename)(asset.checksumUrl));
+    }
+    const pinned = request.expectedSha256?.toLowerCase();
+    if (pinned && downloaded.sha256 !== pinned) {
+        throw new ChecksumMismatchError(asset.url, pinned, downloaded.sha256, 'helm-sha256 input');
+    }
+    const exe = (0,external_node_path_namespaceObject.basename)(asset.executable);
+    const unpacked = await unpack(asset, file, request.tempDir);
+    const cachedDir = await cacheDir(unpacked.dir, request.tool, request.version.replace(/^v/, ''), arch);
+    await (0,promises_namespaceObject.rm)(unpacked.root, { recursive: true, force: true });
+    const info = await (0,promises_namespaceObject.stat)((0,external_node_path_namespaceObject.join)(cachedDir, exe));
+    const marker = { url: asset.url, sha256: downloaded.sha256, executable: exe, size: info.size };
+    await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(cachedDir, MARKER), JSON.stringify(marker) + '\n');
+    addPath(cachedDir);
+    const durationMs = Date.now() - started;
+    core_info(`${request.tool} ${request.version}: downloaded ${asset.url} (${(downloaded.bytes / 1e6).toFixed(1)} MB), ` +
+        `sha256 ${downloaded.sha256} verified, cached at ${cachedDir} (${durationMs} ms)`);
+    return {
+        tool: request.tool,
+        version: request.version,
+        path: (0,external_node_path_namespaceObject.join)(cachedDir, exe),
+        cacheHit: false,
+        sha256: downloaded.sha256,
+        durationMs
+    };
+}
+/**
+ * Finds a verified copy in the tool cache, or downloads, verifies (before anything is unpacked or run),
+ * unpacks and caches one; then puts it on PATH.
+ */
+async function installTool(request) {
+    const started = Date.now();
+    const arch = request.nodeArch ?? process.arch;
+    const asset = assetFor(request, toolPlatform(request.tool, request.nodePlatform ?? process.platform, arch));
+    const hit = await verifiedCacheHit(request, (0,external_node_path_namespaceObject.basename)(asset.executable), arch, started);
+    if (hit)
+        return hit;
+    // The digest first: a version the mirror does not have fails before anything is downloaded.
+    const expected = await fetchExpectedDigest(asset, request);
+    await (0,promises_namespaceObject.mkdir)(request.tempDir, { recursive: true });
+    const file = (0,external_node_path_namespaceObject.join)(request.tempDir, `${(0,external_node_crypto_.randomUUID)()}-${(0,external_node_path_namespaceObject.basename)(asset.url)}`);
+    try {
+        const downloaded = await downloadFile(asset.url, file, request.retry ?? DEFAULT_RETRY).catch((error) => {
+            throw error instanceof DownloadError && error.status === 404 ? notFound(request, asset.url) : error;
+        });
+        return await verifyAndCache(request, asset, { file, expected, ...downloaded }, arch, started);
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(file, { force: true });
+    }
+}
+/** `helm-version` input → exact version; channels are read from the mirror and never fall back silently. */
+async function resolveHelmVersion(input, mirror, retry) {
+    const request = parseHelmVersionRequest(input);
+    if (!request)
+        throw new Error(`helm-version: "${input}" is not a version (v3.17.1, 3.17.1) or a channel (3.x, 4.x, latest)`);
+    if (request.kind === 'exact')
+        return request.version;
+    const url = helmChannelUrl(mirror, request.channel);
+    let text;
+    try {
+        text = await fetchText(url, retry);
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new Error(`helm-version: cannot resolve channel ${request.channel} from ${url}: ${why}`);
+    }
+    const version = normalizeVersion(text);
+    if (!version)
+        throw new Error(`helm-version: ${url} does not name a version (got "${text.trim().slice(0, 40)}")`);
+    const wantMajor = request.channel === '3.x' ? 'v3.' : request.channel === '4.x' ? 'v4.' : 'v';
+    if (!version.startsWith(wantMajor)) {
+        throw new Error(`helm-version: ${url} names ${version}, which is not in channel ${request.channel}`);
+    }
+    return version;
+}
+const DEFAULT_KUBECTL_VERSION = 'v1.35.2';
+/** `kubectl-version: auto` → the kubectl on PATH if there is one; otherwise the given or default version is installed. */
+async function resolveKubectl(versionInput, install) {
+    if (versionInput === 'auto') {
+        const onPath = await which('kubectl', false);
+        if (onPath) {
+            core_info(`kubectl: using ${onPath} from PATH (kubectl-version: auto)`);
+            return { path: onPath };
+        }
+    }
+    const version = versionInput === 'auto' ? DEFAULT_KUBECTL_VERSION : normalizeVersion(versionInput);
+    if (!version)
+        throw new Error(`kubectl-version: "${versionInput}" is not auto or a version such as v1.35.2`);
+    const installed = await install(version);
+    return { path: installed.path, installed };
+}
+
+;// CONCATENATED MODULE: ./src/install/tools.ts
+
+async function installTools(inputs, tempDir) {
+    const started = Date.now();
+    const version = await resolveHelmVersion(inputs.helmVersion, inputs.helmMirror);
+    const helm = await installTool({
+        tool: 'helm',
+        version,
+        mirror: inputs.helmMirror,
+        expectedSha256: inputs.helmSha256 || undefined,
+        tempDir
+    });
+    const kubectl = await resolveKubectl(inputs.kubectlVersion, kubectlVersion => installTool({ tool: 'kubectl', version: kubectlVersion, mirror: inputs.kubectlMirror, tempDir }));
+    return {
+        helm: { version: helm.version, path: helm.path },
+        kubectl: { path: kubectl.path },
+        durationMs: Date.now() - started
+    };
+}
+
+;// CONCATENATED MODULE: ./src/kube/client.ts
+/** The one client of the kubectl binary: reads only, a method per read, one private exec, typed errors. */
+
+class KubectlError extends ProcessError {
+    constructor(args, result) {
+        super('kubectl', args, result);
+        this.name = 'KubectlError';
+    }
+}
+const client_NOT_FOUND = /\(NotFound\)|not found/;
+class KubectlClient {
+    path;
+    env;
+    common;
+    constructor(options) {
+        this.path = options.path;
+        this.env = options.env ?? process.env;
+        this.common = [`--request-timeout=${options.requestTimeout ?? '5s'}`];
+        if (options.kubeContext)
+            this.common.push('--context', options.kubeContext);
+    }
+    /** The namespace of the current (or given) context; `default` when it names none. */
+    async contextNamespace() {
+        const out = await this.output(['config', 'view', '--minify', '-o', 'jsonpath={..namespace}']);
+        return out.trim() || 'default';
+    }
+    /** `kubectl get <kinds> -n <ns> -o json`: one request per kind, one list back (no size limit). */
+    async list(kinds, namespace) {
+        const out = await this.output(['get', kinds.join(','), '--namespace', namespace, '-o', 'json']);
+        return JSON.parse(out).items;
+    }
+    async logs(namespace, pod, container, options) {
+        const args = [
+            'logs',
+            pod,
+            '--namespace',
+            namespace,
+            '--container',
+            container,
+            `--tail=${options.tailLines}`
+        ];
+        if (options.previous)
+            args.push('--previous');
+        return this.output(args);
+    }
+    /**
+     * The keys of a ConfigMap or Secret; undefined when it does not exist. A template prints the key names only,
+     * so no value ever leaves kubectl.
+     */
+    async configKeys(kind, namespace, name) {
+        const template = '{{range $k, $v := .data}}{{$k}}{{"\\n"}}{{end}}{{range $k, $v := .binaryData}}{{$k}}{{"\\n"}}{{end}}';
+        const result = await this.exec([
+            'get',
+            kind,
+            name,
+            '--namespace',
+            namespace,
+            '-o',
+            `go-template=${template}`
+        ]);
+        if (result.exitCode !== 0) {
+            if (client_NOT_FOUND.test(result.stderr))
+                return undefined;
+            throw new KubectlError(['get', kind, name], result);
+        }
+        return result.stdout.split('\n').filter(Boolean);
+    }
+    async output(args) {
+        const result = await this.exec(args);
+        if (result.exitCode !== 0)
+            throw new KubectlError([...args, ...this.common], result);
+        return result.stdout;
+    }
+    /** The one way kubectl runs: an argument array with the common flags; a non-zero exit is in the result. */
+    exec(args) {
+        return spawnProcess(this.path, [...args, ...this.common], { env: this.env }).done;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/steps.ts
+/** The main step's named steps and the facts they gather for the report. */
 
 
 
@@ -54220,6 +54338,21 @@ async function installAndConnect(run) {
     facts.namespace = inputs.namespace || (await kubectl.contextNamespace().catch(() => 'default'));
     return { helm, kubectl };
 }
+
+;// CONCATENATED MODULE: ./src/main.ts
+/** The main and post steps: small named steps, a report for every outcome, and the one failure at the end. */
+
+
+
+
+
+
+
+
+
+
+
+
 /** Install, connect, deploy; any failure on the way is a failed result with its cause. */
 async function deployRelease(run) {
     try {
@@ -54245,6 +54378,7 @@ async function runMain() {
     saveState(STATE.phase, 'main');
     const startedAt = Date.now();
     const read = readInputs();
+    redactStdout(read.redactor);
     const log = coreLog(read.redactor);
     const cancellation = forwardCancellation(log);
     const facts = factsOf(read.raw, startedAt);
@@ -54307,6 +54441,7 @@ async function runPost() {
     if (!helmPath)
         return;
     const read = readInputs();
+    redactStdout(read.redactor);
     const log = coreLog(read.redactor);
     if (!read.inputs || read.inputs.mode === 'uninstall')
         return;

@@ -17,7 +17,7 @@ const exec = promisify(execFile)
 
 export const DEMO_CHART = join(import.meta.dirname, '..', 'cluster', 'charts', 'demo')
 /** The action's sample chart: Deployment (no app.kubernetes.io labels), NodePort Service, optional hook Job. */
-export const APP_CHART = join(import.meta.dirname, '..', 'charts', 'app')
+export const APP_CHART = join(import.meta.dirname, '..', 'fixtures', 'charts', 'app')
 
 export type HelmVersion = 'v3.17.1' | 'v4.1.4'
 

@@ -14,7 +14,7 @@ import {
 } from '../../../src/helm/outcome.js'
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
+  return readFileSync(new URL(`../../fixtures/helm/${name}`, import.meta.url), 'utf8')
 }
 
 function history(name: string): HistoryEntry[] {

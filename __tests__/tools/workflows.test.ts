@@ -16,7 +16,7 @@ interface Finding {
 
 type Lint = (text: string, path: string) => Promise<Finding[]>
 
-const ROOT = join(import.meta.dirname, '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 const WORKFLOWS = join(ROOT, '.github', 'workflows')
 
 /**

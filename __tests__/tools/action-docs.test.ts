@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { readmeWithTables } from './support/action-docs.js'
+import { readmeWithTables } from './action-docs.js'
 
-const root = join(import.meta.dirname, '..')
+const root = join(import.meta.dirname, '..', '..')
 const actionYml = readFileSync(join(root, 'action.yml'), 'utf8')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 

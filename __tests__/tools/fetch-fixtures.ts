@@ -1,0 +1,3 @@
+import { ensureFixtures } from '../fixtures/binaries.js'
+
+ensureFixtures(line => console.log(line))
