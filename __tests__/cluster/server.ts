@@ -483,7 +483,11 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     sendJson(call.res, 200, result)
   }
 
-  function deleteOptions(call: Call): { policy: PropagationPolicy | undefined; dryRun: boolean } {
+  function deleteOptions(call: Call): {
+    policy: PropagationPolicy | undefined
+    dryRun: boolean
+    gracePeriodSeconds: number | undefined
+  } {
     const body = asObject(parseBody(call.req, call.body))
     const fromQuery = call.url.searchParams.get('propagationPolicy')
     const fromBody = asString(body?.propagationPolicy)
@@ -499,16 +503,24 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}"`
       )
     }
-    return { policy, dryRun: isDryRun(call.url, body) }
+    const graceQuery = call.url.searchParams.get('gracePeriodSeconds')
+    const grace =
+      graceQuery !== null && /^-?\d+$/.test(graceQuery) ? Number(graceQuery) : body?.gracePeriodSeconds
+    return {
+      policy,
+      dryRun: isDryRun(call.url, body),
+      gracePeriodSeconds: typeof grace === 'number' ? grace : undefined
+    }
   }
 
   function handleDelete(call: Call, route: ResourceRoute): void {
-    const { policy, dryRun } = deleteOptions(call)
+    const { policy, dryRun, gracePeriodSeconds } = deleteOptions(call)
+    const options = { dryRun, gracePeriodSeconds }
     if (route.name === undefined) {
       const matches = selectors(call.url)
       const victims = store.select(route.info.resource, route.namespace, matches)
       const deleted = victims.map(v =>
-        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, { dryRun })
+        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, options)
       )
       sendJson(call.res, 200, {
         kind: listKind(route.info),
@@ -518,11 +530,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       })
       return
     }
-    sendJson(
-      call.res,
-      200,
-      store.delete(route.info.resource, route.namespace, route.name, policy, { dryRun })
-    )
+    sendJson(call.res, 200, store.delete(route.info.resource, route.namespace, route.name, policy, options))
   }
 
   function handleLog(call: Call, route: ResourceRoute, name: string): void {
