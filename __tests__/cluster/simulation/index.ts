@@ -24,6 +24,7 @@ import { JobController } from './job.js'
 import { PvcController } from './pvc.js'
 import { ServiceAccountController } from './serviceaccounts.js'
 import { asPod, type Pod } from './model.js'
+import { ClusterAutoscaler } from './autoscaler.js'
 
 /** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
 const DEBOUNCE_MS = 10
@@ -172,7 +173,7 @@ export const startSimulation: StartSimulation = (
         .map(asPod)
         .filter((pod): pod is Pod => pod !== undefined)),
     store,
-    events: new EventRecorder(store),
+    events: new EventRecorder(store, seconds => seconds * 1000 * options.timeScale),
     nodeName: options.nodeName,
     ms: seconds => seconds * 1000 * options.timeScale,
     wakeAt: at => engine.wakeAt(at)
@@ -188,6 +189,7 @@ export const startSimulation: StartSimulation = (
     new DaemonSetController(context),
     new JobController(context),
     scheduler,
+    new ClusterAutoscaler(context),
     kubelet,
     new QuotaController(store)
   )
@@ -200,12 +202,8 @@ export const startSimulation: StartSimulation = (
     // Our own Event writes change nothing any controller reads.
     if (event.resource === 'events') return
     if (event.resource === 'pods') podSnapshot = undefined
-    if (event.resource === 'pods' && event.type === 'DELETED') {
-      kubelet.podDeleted(event.object)
-      scheduler.noteClusterChange()
-    }
-    if (event.resource === 'persistentvolumeclaims' || event.resource === 'nodes')
-      scheduler.noteClusterChange()
+    if (event.resource === 'pods' && event.type === 'DELETED') kubelet.podDeleted(event.object)
+    scheduler.observe(event)
     engine.request()
   })
   engine.request()
