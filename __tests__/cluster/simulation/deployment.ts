@@ -8,6 +8,7 @@ import {
   controllerOf,
   intOrPercent,
   isControlledBy,
+  isPodTerminal,
   omitZero,
   ownerReference,
   POD_TEMPLATE_HASH,
@@ -242,13 +243,12 @@ export class DeploymentController implements Controller {
     )
   }
 
+  /** Recreate: old ReplicaSets to 0, and the new one up only once no old pod runs (terminating ones count). */
   private recreate(deployment: Workload, newRS: Workload, olds: Workload[], desired: number): void {
-    let oldPods = 0
-    for (const rs of olds) {
-      if (specReplicas(rs) > 0) this.scale(deployment, rs, 0)
-      oldPods += counts(rs).replicas
-    }
-    if (oldPods === 0 && specReplicas(newRS) !== desired) this.scale(deployment, newRS, desired)
+    for (const rs of olds) if (specReplicas(rs) > 0) this.scale(deployment, rs, 0)
+    const pods = this.context.pods()
+    const oldPodsRunning = olds.some(rs => pods.some(pod => isControlledBy(pod, rs) && !isPodTerminal(pod)))
+    if (!oldPodsRunning && specReplicas(newRS) !== desired) this.scale(deployment, newRS, desired)
   }
 
   /** The rolling-update arithmetic of reconcileNewReplicaSet / reconcileOldReplicaSets. */
