@@ -12,6 +12,8 @@ export interface ResourceInfo {
   categories: string[]
   /** PUT on the main resource keeps the stored status (it is written through /status only). */
   hasStatus: boolean
+  /** Another group's view of the resource stored under the same name (events.k8s.io/v1 Events); see events-api.ts. */
+  sharedStorage?: boolean
 }
 
 function info(
@@ -48,13 +50,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   info('replicasets', 'apps', 'ReplicaSet', { shortNames: ['rs'], all: true }),
   info('statefulsets', 'apps', 'StatefulSet', { shortNames: ['sts'], all: true }),
   info('daemonsets', 'apps', 'DaemonSet', { shortNames: ['ds'], all: true }),
+  {
+    ...info('events', 'events.k8s.io', 'Event', { shortNames: ['ev'], hasStatus: false }),
+    sharedStorage: true
+  },
   info('jobs', 'batch', 'Job', { all: true }),
   info('ingresses', 'networking.k8s.io', 'Ingress', { shortNames: ['ing'] }),
   info('roles', 'rbac.authorization.k8s.io', 'Role', { hasStatus: false }),
   info('rolebindings', 'rbac.authorization.k8s.io', 'RoleBinding', { hasStatus: false })
 ]
 
-const BY_NAME = new Map(RESOURCES.map(r => [r.resource, r]))
+const BY_NAME = new Map(RESOURCES.filter(r => !r.sharedStorage).map(r => [r.resource, r]))
 
 export function resourceInfo(resource: ResourceName): ResourceInfo {
   const found = BY_NAME.get(resource)

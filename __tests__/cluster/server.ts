@@ -17,6 +17,7 @@ import { badRequest, invalid, invalidValue, notFound } from './errors.js'
 import type { FaultAction, Faults, RequestLog, RequestLogEntry } from './faults.js'
 import { asArray, asObject, asString, deepEqual, isObject, type JsonObject } from './json.js'
 import { applyObject, jsonMergePatch, jsonPatch, strategicMerge } from './patch.js'
+import { EVENTS_GROUP, fromEventsV1, toEventsV1 } from './events-api.js'
 import { decodeProtobuf, isProtobuf, UnsupportedMediaType } from './protobuf.js'
 import { apiVersionOf, findResource, qualifiedName, type ResourceInfo } from './resources.js'
 import { parseFieldSelector, parseLabelSelector, selectorText, type Matcher } from './selectors.js'
@@ -172,6 +173,16 @@ function listKind(info: ResourceInfo): string {
   return `${info.kind}List`
 }
 
+/** A stored object as this route's API version shows it (events.k8s.io/v1 Events are stored as core/v1). */
+function present(info: ResourceInfo, object: KubeObject): KubeObject {
+  return info.group === EVENTS_GROUP ? toEventsV1(object) : object
+}
+
+/** What is stored for an object a client sent to this route. */
+function accept(info: ResourceInfo, object: KubeObject): KubeObject {
+  return info.group === EVENTS_GROUP ? fromEventsV1(object) : object
+}
+
 export function createApiHandler(options: ApiServerOptions): RequestListener {
   const { store, hub, faults, requestLog } = options
   /** Last configuration each field manager applied, per object (uid), for pruning on the next apply. */
@@ -275,7 +286,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
   }
 
   function renderer(call: Call, info: ResourceInfo): (object: KubeObject) => unknown {
-    if (!wantsTable(call.req.headers.accept)) return object => object
+    if (!wantsTable(call.req.headers.accept)) return object => present(info, object)
     const include = call.url.searchParams.get('includeObject')
     const mode = include === 'None' || include === 'Object' ? include : 'Metadata'
     return object => toTable(info, [object], store.resourceVersion(), mode)
@@ -287,7 +298,9 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
 
   function handleCollectionGet(call: Call, route: ResourceRoute): void {
     const { url, res } = call
-    const selected = selectors(url)
+    const selector = selectors(url)
+    // Field selectors name the fields of the route's version (regarding.name for events.k8s.io).
+    const selected: Matcher = object => selector(present(route.info, object))
     // A watch on one object (/watch/.../pods/<name>) is a collection watch narrowed to that name.
     const matches: Matcher =
       route.name === undefined ? selected : object => object.metadata.name === route.name && selected(object)
@@ -333,7 +346,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       kind: listKind(route.info),
       apiVersion: apiVersionOf(route.info),
       metadata: { resourceVersion },
-      items
+      items: items.map(item => present(route.info, item))
     })
   }
 
@@ -368,14 +381,16 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     if (route.info.namespaced && route.namespace === undefined) throw pathNotFound()
     const object = requireObject(parseBody(call.req, call.body))
     scopeToRoute(object, { ...route, name: undefined })
-    const created = store.create(route.info.resource, object, { dryRun: isDryRun(call.url) })
-    sendJson(call.res, 201, created)
+    const created = store.create(route.info.resource, accept(route.info, object), {
+      dryRun: isDryRun(call.url)
+    })
+    sendJson(call.res, 201, present(route.info, created))
   }
 
   function getExisting(route: ResourceRoute, name: string): KubeObject {
     const found = store.get(route.info.resource, route.namespace, name)
     if (!found) throw notFound(route.info, name)
-    return found
+    return present(route.info, found)
   }
 
   function handleUpdate(call: Call, route: ResourceRoute, name: string): void {
@@ -391,7 +406,8 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       sendJson(call.res, 200, store.updateStatus(route.info.resource, object))
       return
     }
-    sendJson(call.res, 200, store.update(route.info.resource, object, { dryRun }))
+    const updated = store.update(route.info.resource, accept(route.info, object), { dryRun })
+    sendJson(call.res, 200, present(route.info, updated))
   }
 
   function handleApply(call: Call, route: ResourceRoute, name: string): void {
@@ -421,11 +437,14 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     scopeToRoute(applied, route)
     const dryRun = isDryRun(call.url)
     const key = `${route.info.resource}/${route.namespace ?? ''}/${name}/${manager}`
-    const current = store.get(route.info.resource, route.namespace, name)
+    const stored = store.get(route.info.resource, route.namespace, name)
+    const current = stored && present(route.info, stored)
     if (!current) {
-      const created = store.create(route.info.resource, structuredClone(applied), { dryRun })
+      const created = store.create(route.info.resource, accept(route.info, structuredClone(applied)), {
+        dryRun
+      })
       if (!dryRun && created.metadata.uid) lastApplied.set(key, { uid: created.metadata.uid, applied })
-      sendJson(call.res, 201, created)
+      sendJson(call.res, 201, present(route.info, created))
       return
     }
     const previous = lastApplied.get(key)
@@ -438,7 +457,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       asString(applied.metadata.resourceVersion) ?? current.metadata.resourceVersion
     const result = deepEqual(merged, current)
       ? current
-      : store.update(route.info.resource, merged, { dryRun })
+      : present(route.info, store.update(route.info.resource, accept(route.info, merged), { dryRun }))
     if (!dryRun && current.metadata.uid) lastApplied.set(key, { uid: current.metadata.uid, applied })
     sendJson(call.res, 200, result)
   }
@@ -479,7 +498,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     }
     const result = deepEqual(object, current)
       ? current
-      : store.update(route.info.resource, object, { dryRun })
+      : present(route.info, store.update(route.info.resource, accept(route.info, object), { dryRun }))
     sendJson(call.res, 200, result)
   }
 
@@ -520,7 +539,10 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       const matches = selectors(call.url)
       const victims = store.select(route.info.resource, route.namespace, matches)
       const deleted = victims.map(v =>
-        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, options)
+        present(
+          route.info,
+          store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, options)
+        )
       )
       sendJson(call.res, 200, {
         kind: listKind(route.info),
@@ -530,7 +552,8 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       })
       return
     }
-    sendJson(call.res, 200, store.delete(route.info.resource, route.namespace, route.name, policy, options))
+    const deleted = store.delete(route.info.resource, route.namespace, route.name, policy, options)
+    sendJson(call.res, 200, present(route.info, deleted))
   }
 
   function handleLog(call: Call, route: ResourceRoute, name: string): void {
@@ -630,7 +653,8 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         }
         const object = getExisting(route, name)
         if (wantsTable(call.req.headers.accept)) {
-          sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
+          const printed = accept(route.info, object)
+          sendJson(call.res, 200, toTable(route.info, [printed], store.resourceVersion()))
         } else sendJson(call.res, 200, object)
         return
       }

@@ -37,7 +37,10 @@ export interface KubeObject {
   [field: string]: unknown
 }
 
-/** Plural resource names, unique in this cluster (core/v1 events only; no events.k8s.io). */
+/**
+ * Plural resource names, unique in this cluster's storage. events.k8s.io/v1 Events are served from the core
+ * `events` storage (resources.ts `sharedStorage`, events-api.ts).
+ */
 export type ResourceName =
   | 'namespaces'
   | 'nodes'
