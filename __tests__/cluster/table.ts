@@ -514,29 +514,35 @@ const events: Printer = {
       description: 'Name must be unique within a namespace.'
     }
   ],
+  // printEvent: firstTimestamp falls back to eventTime, lastTimestamp to series.lastObservedTime (or first),
+  // count to series.count (or 1 for a singleton of the new API); the source to reportingController/Instance.
   cells(event, now) {
     const involved = asObject(event.involvedObject) ?? {}
     const source = asObject(event.source) ?? {}
-    const first =
-      asString(event.firstTimestamp) || asString(event.eventTime) || event.metadata.creationTimestamp
-    const last = asString(event.lastTimestamp) || asString(asObject(event.series)?.lastObservedTime) || first
-    const count = asNumber(event.count) ?? 1
-    const lastSeen =
-      count > 1 ? `${since(last, now)} (x${count} over ${since(first, now)})` : since(last, now)
-    const sourceText =
-      [asString(source.component), asString(source.host)].filter(Boolean).join(', ') ||
-      asString(event.reportingComponent) ||
-      ''
+    const series = asObject(event.series)
+    const first = asString(event.firstTimestamp)
+      ? since(event.firstTimestamp, now)
+      : since(event.eventTime, now)
+    let last = asString(event.lastTimestamp) ? since(event.lastTimestamp, now) : first
+    let count = asNumber(event.count) ?? 0
+    if (series) {
+      last = since(series.lastObservedTime, now)
+      count = asNumber(series.count) ?? count
+    } else if (count === 0) count = 1
+    const component = asString(source.component) || asString(event.reportingComponent) || ''
+    const instance = asString(source.host) || asString(event.reportingInstance) || ''
+    const name = asString(involved.name) ?? ''
+    const kind = (asString(involved.kind) ?? '').toLowerCase()
     return [
-      lastSeen,
+      last,
       asString(event.type) ?? '',
       asString(event.reason) ?? '',
-      `${(asString(involved.kind) ?? '').toLowerCase()}/${asString(involved.name) ?? ''}`,
+      name ? `${kind}/${name}` : kind,
       asString(involved.fieldPath) ?? '',
-      sourceText,
+      instance ? `${component}, ${instance}` : component,
       (asString(event.message) ?? '').trim(),
-      since(first, now),
-      String(count),
+      first,
+      count,
       event.metadata.name
     ]
   }
