@@ -148,11 +148,21 @@ describe('discovery and openapi', () => {
       'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
     )
     const groups = (aggregated.json.items as { metadata: { name: string } }[]).map(g => g.metadata.name)
-    expect(groups).toEqual(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io'])
+    expect(groups).toEqual([
+      'apps',
+      'events.k8s.io',
+      'batch',
+      'networking.k8s.io',
+      'rbac.authorization.k8s.io'
+    ])
     const legacy = await api('GET', '/apis', { accept: 'application/json' })
     expect(legacy.json.kind).toBe('APIGroupList')
     expect((await api('GET', '/apis/batch')).json).toMatchObject({ kind: 'APIGroup', name: 'batch' })
-    expect((await api('GET', '/apis/events.k8s.io')).status).toBe(404)
+    expect((await api('GET', '/apis/events.k8s.io')).json).toMatchObject({
+      kind: 'APIGroup',
+      preferredVersion: { groupVersion: 'events.k8s.io/v1' }
+    })
+    expect((await api('GET', '/apis/storage.k8s.io')).status).toBe(404)
     const core = await api('GET', '/api/v1')
     const resources = (core.json.resources as { name: string }[]).map(r => r.name)
     expect(resources).toEqual(expect.arrayContaining(['pods', 'pods/log', 'secrets', 'events', 'namespaces']))

@@ -6,6 +6,8 @@ import { goSeconds, nextBackoff, splitLog } from './simulation/kubelet.js'
 import { podFailureBackoffSeconds } from './simulation/job.js'
 import { templateHash, type Condition, type ContainerStatus, type Pod } from './simulation/model.js'
 import { formatQuantity, parseQuantity } from './simulation/quantity.js'
+import { fitErrorMessage } from './simulation/scheduler.js'
+import { startTestCluster } from './index.js'
 import { StatusError, type KubeObject, type Simulation } from './types.js'
 
 interface EventView {
@@ -142,6 +144,12 @@ function observe(store: Store): Seen[] {
   })
   return seen
 }
+
+/**
+ * Lower bounds on the time between two writes: both are stamped when the store saw them, a little after the
+ * pass that caused them started, so allow for that.
+ */
+const SLACK_MS = 25
 
 /** Real milliseconds of a simulated duration. */
 function simMs(seconds: number, timeScale: number): number {
@@ -481,7 +489,7 @@ describe('kubelet', () => {
     const pulls = occurrences(seen, 'Pulling', name)
     const failures = occurrences(seen, 'Failed', name, `Failed to pull image "${image}": ${cause}`)
     expect(pulls.length).toBeGreaterThanOrEqual(2)
-    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05))
+    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
   })
 
   test('SIM_PULL_FAILURES: the first pulls fail with a registry 503, back off 10 s then 20 s, then the pull works', async () => {
@@ -515,8 +523,8 @@ describe('kubelet', () => {
     // Pulls only after the image back-off: 10 s after the first failure, 20 s after the second.
     const pulls = occurrences(seen, 'Pulling', name)
     const failures = occurrences(seen, 'Failed', name, `Failed to pull image "${image}": ${cause}`)
-    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05))
-    expect((pulls[2] ?? 0) - (failures[1] ?? 0)).toBeGreaterThanOrEqual(simMs(20, 0.05))
+    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
+    expect((pulls[2] ?? 0) - (failures[1] ?? 0)).toBeGreaterThanOrEqual(simMs(20, 0.05) - SLACK_MS)
   })
 
   test('an invalid image reference gives InvalidImageName', async () => {
@@ -747,7 +755,7 @@ describe('kubelet', () => {
     // The pod kept failing with the Secret missing; it healed at the resync 10 s (+ up to 5 s jitter) after
     // that failure, however soon the Secret appeared.
     expect(lastFailure).toBeLessThan(createdAt)
-    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(simMs(10, 0.05))
+    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
   })
 
   test('a failed volume mount is retried by the volume manager, 0.5 s doubling, not when the object appears', async () => {
@@ -775,12 +783,18 @@ describe('kubelet', () => {
       metadata: { name: 'app-settings', namespace: 'ns1' },
       data: { mode: 'prod' }
     })
-    await waitFor('running', () => containerStatus(store.get('pods', 'ns1', 'late-config') as Pod)?.ready)
+    // The next retry can be seconds away if this test saw the failures late (the back-off keeps doubling).
+    await waitFor(
+      'running',
+      () => containerStatus(store.get('pods', 'ns1', 'late-config') as Pod)?.ready,
+      15_000
+    )
     const attempts = occurrences(seen, 'FailedMount', 'late-config', mountMessage)
-    // Each retry waits longer than the last: 0.5 s, 1 s, 2 s, 4 s ...
-    for (let i = 1; i < attempts.length; i++) {
+    // Each retry waits longer than the last: 0.5 s, 1 s, 2 s, 4 s ... (checked from 2 s on, 100 ms real).
+    expect(attempts.length).toBeGreaterThanOrEqual(5)
+    for (let i = 3; i < attempts.length; i++) {
       expect((attempts[i] ?? 0) - (attempts[i - 1] ?? 0)).toBeGreaterThanOrEqual(
-        simMs(0.5 * 2 ** (i - 1), 0.05)
+        simMs(0.5 * 2 ** (i - 1), 0.05) - SLACK_MS
       )
     }
     const runningAt =
@@ -789,7 +803,9 @@ describe('kubelet', () => {
       )?.at ?? 0
     const lastFailure = attempts.at(-1) ?? 0
     // The mount succeeded on the retry after the back-off of the last failure, 2^(n-1) / 2 seconds later.
-    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(simMs(0.5 * 2 ** (attempts.length - 1), 0.05))
+    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(
+      simMs(0.5 * 2 ** (attempts.length - 1), 0.05) - SLACK_MS
+    )
   })
 
   test('the crash loop back-off starts over after a container ran for 10 minutes', async () => {
@@ -979,7 +995,7 @@ describe('graceful pod deletion', () => {
     expect(containerStatus(last)?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' })
     const killing = occurrences(seen, 'Killing', 'web-1')[0] ?? 0
     const goneAt = seen.filter(e => e.object.metadata.name === 'web-1').at(-1)?.at ?? 0
-    expect(goneAt - killing).toBeGreaterThanOrEqual(simMs(1, 0.05))
+    expect(goneAt - killing).toBeGreaterThanOrEqual(simMs(1, 0.05) - SLACK_MS)
   })
 
   test('SIM_STOP_SECONDS longer than the grace period: killed (137) when the grace period ends', async () => {
@@ -998,7 +1014,7 @@ describe('graceful pod deletion', () => {
     const last = writes.at(-1)?.object as Pod
     expect(containerStatus(last)?.state.terminated).toMatchObject({ exitCode: 137, reason: 'Error' })
     expect(last.status?.phase).toBe('Failed')
-    expect((writes.at(-1)?.at ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(4, 0.05))
+    expect((writes.at(-1)?.at ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(4, 0.05) - SLACK_MS)
   })
 
   test('gracePeriodSeconds=0, a pod never scheduled, or a finished pod go at once; a later delete may shorten', async () => {
@@ -1097,7 +1113,7 @@ describe('graceful pod deletion', () => {
     expect(removedAt).toBeDefined()
     expect(createdAt ?? 0).toBeGreaterThanOrEqual(removedAt ?? Infinity)
     // The old db-0 took its 5 s to stop first.
-    expect((createdAt ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(5, 0.05))
+    expect((createdAt ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(5, 0.05) - SLACK_MS)
     expect(events(store, { reason: 'FailedCreate' })).toHaveLength(0)
   })
 })
@@ -1183,7 +1199,7 @@ describe('jobs', () => {
     const jobWrites = seen.filter(e => e.resource === 'jobs')
     const targetAt = jobWrites.find(e => condition(e.object, 'FailureTarget'))?.at ?? 0
     const failedAt = jobWrites.find(e => condition(e.object, 'Failed'))?.at ?? 0
-    expect(failedAt - targetAt).toBeGreaterThanOrEqual(simMs(10, 0.02))
+    expect(failedAt - targetAt).toBeGreaterThanOrEqual(simMs(10, 0.02) - SLACK_MS)
   })
 
   test('OnFailure: the Job fails when the restarts reach backoffLimit', async () => {
@@ -1222,6 +1238,316 @@ describe('jobs', () => {
     expect(error.message).toBe(
       'Job "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"'
     )
+  })
+})
+
+describe('scheduler', () => {
+  const cpu = (amount: string): Record<string, unknown> => ({ resources: { requests: { cpu: amount } } })
+
+  function pod(name: string, extra: Record<string, unknown> = {}, env: Env = {}): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: { containers: [container(env, extra)] }
+    }
+  }
+
+  function running(store: Store, name: string): Promise<Pod> {
+    return waitFor(`${name} running`, () => {
+      const found = store.get('pods', 'ns1', name) as Pod | undefined
+      return containerStatus(found)?.ready && found
+    })
+  }
+
+  function failedScheduling(store: Store, name: string): (EventView & { metadata: { name: string } })[] {
+    return events(store, { reason: 'FailedScheduling', name }) as (EventView & {
+      metadata: { name: string }
+    })[]
+  }
+
+  test('the FitError message counts reasons over nodes, sorted, with the preemption verdict per node', () => {
+    expect(
+      fitErrorMessage(2, [
+        { reasons: ['Insufficient cpu'], resolvable: true },
+        { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false }
+      ])
+    ).toBe(
+      "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
+    )
+    expect(fitErrorMessage(2, [], 'persistentvolumeclaim "data" not found')).toBe(
+      '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'
+    )
+  })
+
+  test('an unschedulable pod is retried on the 5-minute flush or when an assigned pod goes, not every 10 s', async () => {
+    const { store } = cluster(0.005)
+    const seen = observe(store)
+    store.create('pods', pod('big', cpu('3')))
+    await running(store, 'big')
+    store.create('pods', pod('huge', cpu('2')))
+    const first = await waitFor('first attempt', () => failedScheduling(store, 'huge')[0])
+    await sleep(simMs(60, 0.005))
+    expect(failedScheduling(store, 'huge')).toHaveLength(1)
+    // The first attempt's event names the pod before its PodScheduled condition was written, so the retry
+    // (about the updated pod) is a new Event object.
+    const retried = await waitFor('flushed after 5 minutes', () => failedScheduling(store, 'huge')[1], 10_000)
+    expect(retried.involvedObject.resourceVersion).not.toBe(first.involvedObject.resourceVersion)
+    const [firstAt, retriedAt] = occurrences(seen, 'FailedScheduling', 'huge')
+    expect((retriedAt ?? 0) - (firstAt ?? 0)).toBeGreaterThanOrEqual(simMs(300, 0.005) - SLACK_MS)
+    // Room freed by a deleted pod: the pod is retried after its back-off and placed.
+    store.delete('pods', 'ns1', 'big')
+    await running(store, 'huge')
+    expect(events(store, { reason: 'Scheduled', name: 'huge' })[0]?.message).toBe(
+      'Successfully assigned ns1/huge to test-node'
+    )
+  })
+
+  test('repeats form an events.k8s.io series: count 2 written at once, later counts only every 30 minutes', async () => {
+    const startedAt = Date.now()
+    const { store } = cluster(0.001)
+    const seen = observe(store)
+    store.create('pods', pod('big', cpu('3')))
+    await running(store, 'big')
+    store.create('pods', pod('huge', cpu('2')))
+    // Left alone, the pod is retried by the 5-minute flush: the second attempt (about the pod with its
+    // condition written) starts the Event that becomes a series.
+    const series = await waitFor(
+      'refreshed series',
+      () => {
+        const event = failedScheduling(store, 'huge')[1]
+        return (event?.series?.count ?? 0) > 2 && event
+      },
+      15_000
+    )
+    const writes = seen.filter(
+      e => e.resource === 'events' && e.object.metadata.name === series.metadata.name
+    )
+    const counts = writes.map(e => (e.object.series as { count?: number } | undefined)?.count)
+    // Created, the first repeat (count 2) at once, and then nothing until the 30-minute refresh.
+    expect(counts.slice(0, 2)).toEqual([undefined, 2])
+    expect(counts[2]).toBeGreaterThan(2)
+    expect((writes[2]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(simMs(30 * 60, 0.001) - SLACK_MS)
+    const stored = store.list('events', 'ns1').find(e => e.metadata.name === series.metadata.name)
+    expect(stored).toMatchObject({
+      source: {},
+      firstTimestamp: null,
+      lastTimestamp: null,
+      action: 'Scheduling',
+      reportingComponent: 'default-scheduler',
+      reportingInstance: 'default-scheduler-test-node',
+      series: {
+        lastObservedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) as unknown
+      }
+    })
+    expect(stored?.eventTime).toMatch(/\.\d{6}Z$/)
+    expect(stored?.count).toBeUndefined()
+  })
+
+  test('the API serves the same Events through events.k8s.io/v1 and core/v1, converted', async () => {
+    const testCluster = await startTestCluster({ timeScale: 0.05 })
+    try {
+      const { store, url } = testCluster
+      const get = async (path: string): Promise<Record<string, unknown>> =>
+        (await (await fetch(`${url}${path}`)).json()) as Record<string, unknown>
+      store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ev' } })
+      store.create('pods', { ...pod('pending', cpu('64')), metadata: { name: 'pending', namespace: 'ev' } })
+      store.create('pods', { ...pod('ok'), metadata: { name: 'ok', namespace: 'ev' } })
+      await waitFor('kubelet and scheduler events', () => {
+        const reasons = store.list('events', 'ev').map(e => e.reason)
+        return reasons.includes('FailedScheduling') && reasons.includes('Started')
+      })
+      const v1 = (await get('/apis/events.k8s.io/v1/namespaces/ev/events')) as {
+        kind: string
+        items: KubeObject[]
+      }
+      expect(v1.kind).toBe('EventList')
+      const failed = v1.items.find(e => e.reason === 'FailedScheduling')
+      expect(failed).toMatchObject({
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        regarding: { kind: 'Pod', name: 'pending', namespace: 'ev' },
+        note: expect.stringMatching(/^0\/1 nodes are available: 1 Insufficient cpu\./) as unknown,
+        reportingController: 'default-scheduler',
+        reportingInstance: 'default-scheduler-test-node',
+        action: 'Scheduling',
+        type: 'Warning',
+        deprecatedSource: {},
+        deprecatedFirstTimestamp: null,
+        deprecatedLastTimestamp: null
+      })
+      expect(failed?.eventTime).toMatch(/\.\d{6}Z$/)
+      expect(failed?.deprecatedCount).toBeUndefined()
+      const started = v1.items.find(e => e.reason === 'Started')
+      expect(started).toMatchObject({
+        regarding: { name: 'ok', fieldPath: 'spec.containers{app}' },
+        reportingController: 'kubelet',
+        reportingInstance: 'test-node',
+        deprecatedSource: { component: 'kubelet', host: 'test-node' },
+        deprecatedCount: 1,
+        eventTime: null
+      })
+      const core = (await get('/api/v1/namespaces/ev/events')) as { items: KubeObject[] }
+      expect(core.items.find(e => e.reason === 'FailedScheduling')).toMatchObject({
+        apiVersion: 'v1',
+        involvedObject: { name: 'pending' },
+        source: {},
+        firstTimestamp: null,
+        lastTimestamp: null,
+        reportingComponent: 'default-scheduler'
+      })
+      const selected = (await get(
+        '/apis/events.k8s.io/v1/namespaces/ev/events?fieldSelector=regarding.name%3Dpending'
+      )) as { items: KubeObject[] }
+      expect(selected.items.map(e => e.reason)).toEqual(['FailedScheduling'])
+      // A client writing events.k8s.io/v1 is read back through core/v1.
+      const posted = await fetch(`${url}/apis/events.k8s.io/v1/namespaces/ev/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: 'custom.1' },
+          eventTime: '2025-01-01T00:00:00.000000Z',
+          reportingController: 'example.com/operator',
+          reportingInstance: 'operator-0',
+          action: 'Reconcile',
+          reason: 'Synced',
+          note: 'all good',
+          type: 'Normal',
+          regarding: { kind: 'Pod', name: 'ok', namespace: 'ev' }
+        })
+      })
+      expect(posted.status).toBe(201)
+      expect(await get('/api/v1/namespaces/ev/events/custom.1')).toMatchObject({
+        involvedObject: { name: 'ok' },
+        message: 'all good',
+        reportingComponent: 'example.com/operator',
+        reportingInstance: 'operator-0',
+        action: 'Reconcile',
+        eventTime: '2025-01-01T00:00:00.000000Z'
+      })
+      const resources = (await get('/apis/events.k8s.io/v1')) as { resources: { name: string }[] }
+      expect(resources.resources.map(r => r.name)).toEqual(['events'])
+    } finally {
+      await testCluster.stop()
+    }
+  })
+})
+
+describe('cluster autoscaler', () => {
+  const cpu = (amount: string): Record<string, unknown> => ({ resources: { requests: { cpu: amount } } })
+
+  function pod(name: string, env: Env, extra: Record<string, unknown>): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: { containers: [container(env, extra)] }
+    }
+  }
+
+  test('SIM_SCALE_UP_AFTER_SECONDS: TriggeredScaleUp, a second node after that long, and the pod runs there', async () => {
+    const { store } = cluster(0.02)
+    const seen = observe(store)
+    store.create('daemonsets', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'ns1' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [container()] } }
+      }
+    })
+    store.create('pods', pod('big', {}, cpu('3')))
+    await waitFor('big running', () => containerStatus(store.get('pods', 'ns1', 'big') as Pod)?.ready)
+    store.create('pods', pod('burst', { SIM_SCALE_UP_AFTER_SECONDS: '30' }, cpu('2')))
+    const triggered = await waitFor(
+      'TriggeredScaleUp',
+      () => events(store, { reason: 'TriggeredScaleUp' })[0]
+    )
+    expect(triggered).toMatchObject({
+      type: 'Normal',
+      message: 'pod triggered scale-up: [{test-node-group 1->2 (max: 10)}]',
+      involvedObject: { kind: 'Pod', name: 'burst' },
+      source: { component: 'cluster-autoscaler' },
+      reportingComponent: 'cluster-autoscaler'
+    })
+    expect(events(store, { reason: 'FailedScheduling', name: 'burst' })[0]?.message).toBe(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.'
+    )
+    const burst = await waitFor('burst running', () => {
+      const found = store.get('pods', 'ns1', 'burst') as Pod | undefined
+      return containerStatus(found)?.ready && found
+    })
+    expect(burst.spec.nodeName).toBe('test-node-2')
+    const node = store.get('nodes', undefined, 'test-node-2')
+    expect(node?.metadata.labels?.['kubernetes.io/hostname']).toBe('test-node-2')
+    expect(node?.status).toMatchObject({ capacity: { cpu: '4', memory: '8Gi' } })
+    expect(burst.status?.hostIP).toBe('10.0.0.11')
+    expect(burst.status?.podIP).toMatch(/^10\.244\.1\.\d+$/)
+    expect(events(store, { reason: 'Scheduled', name: 'burst' })[0]?.message).toBe(
+      'Successfully assigned ns1/burst to test-node-2'
+    )
+    expect(events(store, { reason: 'Started', name: 'burst' })[0]?.source).toEqual({
+      component: 'kubelet',
+      host: 'test-node-2'
+    })
+    const triggeredAt = occurrences(seen, 'TriggeredScaleUp', 'burst')[0] ?? 0
+    const nodeAt =
+      seen.find(e => e.resource === 'nodes' && e.type === 'ADDED' && e.object.metadata.name === 'test-node-2')
+        ?.at ?? 0
+    expect(nodeAt - triggeredAt).toBeGreaterThanOrEqual(simMs(30, 0.02) - SLACK_MS)
+    expect(events(store, { reason: 'TriggeredScaleUp' })).toHaveLength(1)
+    // The DaemonSet follows the new node.
+    await waitFor(
+      'a daemon pod per node',
+      () => statusField(store.get('daemonsets', 'ns1', 'agent'), 'numberReady') === 2
+    )
+  })
+
+  test('SIM_NO_SCALE_UP: NotTriggerScaleUp on the 10 s loop, written once per 5 minutes with the count so far', async () => {
+    const { store } = cluster(0.005)
+    const seen = observe(store)
+    store.create('pods', pod('big', {}, cpu('3')))
+    await waitFor('big running', () => containerStatus(store.get('pods', 'ns1', 'big') as Pod)?.ready)
+    store.create('pods', pod('capped', { SIM_NO_SCALE_UP: '1' }, cpu('2')))
+    store.create('pods', pod('giant', { SIM_SCALE_UP_AFTER_SECONDS: '10' }, cpu('64')))
+    const capped = await waitFor(
+      'NotTriggerScaleUp',
+      () => events(store, { reason: 'NotTriggerScaleUp', name: 'capped' })[0]
+    )
+    expect(capped).toMatchObject({
+      type: 'Normal',
+      message: "pod didn't trigger scale-up: 1 max node group size reached",
+      count: 1,
+      source: { component: 'cluster-autoscaler' }
+    })
+    const giant = await waitFor(
+      'giant NotTriggerScaleUp',
+      () => events(store, { reason: 'NotTriggerScaleUp', name: 'giant' })[0]
+    )
+    expect(giant.message).toBe("pod didn't trigger scale-up: 1 Insufficient cpu")
+    const again = await waitFor(
+      'written again',
+      () => {
+        const event = events(store, { reason: 'NotTriggerScaleUp', name: 'capped' })[0]
+        return event && event.count > 1 && event
+      },
+      10_000
+    )
+    // Every loop counted, one write per 5 minutes.
+    expect(again.count).toBeGreaterThan(2)
+    const writes = seen.filter(
+      e =>
+        e.resource === 'events' &&
+        e.object.reason === 'NotTriggerScaleUp' &&
+        (e.object.involvedObject as { name?: string }).name === 'capped'
+    )
+    expect(writes).toHaveLength(2)
+    expect((writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)).toBeGreaterThanOrEqual(simMs(300, 0.005) - SLACK_MS)
+    expect(store.list('nodes')).toHaveLength(1)
+    expect(events(store, { reason: 'TriggeredScaleUp' })).toHaveLength(0)
   })
 })
 

@@ -310,11 +310,14 @@ export class Scheduler implements Controller {
       const message = fitErrorMessage(nodes.length, failures, claimProblem)
       this.markUnschedulable(pod, message, now)
       const queued = this.queue.get(uid)
-      this.queue.set(uid, {
+      const next: QueuedPod = {
         attempts: (queued?.attempts ?? 0) + 1,
         lastAttempt: now,
         generation: pod.metadata.generation
-      })
+      }
+      this.queue.set(uid, next)
+      // Asks for a pass at its leftover flush (nothing else may wake the simulation until then).
+      this.due(next, now)
       return
     }
     this.bind(pod, best.node.name, now)
