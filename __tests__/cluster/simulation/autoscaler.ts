@@ -48,6 +48,7 @@ interface Upcoming {
 }
 
 export class ClusterAutoscaler implements Controller {
+  readonly inputs = ['pods', 'nodes'] as const
   private readonly started = Date.now()
   private lastLoop = -1
   private readonly upcoming: Upcoming[] = []

@@ -35,6 +35,7 @@ function pinnedNode(pod: Pod): string | undefined {
 }
 
 export class DaemonSetController implements Controller {
+  readonly inputs = ['daemonsets', 'pods', 'nodes'] as const
   private readonly backoff: CreateBackoff
 
   constructor(private readonly context: SimContext) {

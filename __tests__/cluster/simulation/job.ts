@@ -64,6 +64,7 @@ interface Counted {
 }
 
 export class JobController implements Controller {
+  readonly inputs = ['jobs', 'pods'] as const
   private readonly backoff: CreateBackoff
   /** Real time of the last pod failure per job: status timestamps only have whole seconds. */
   private readonly lastFailure = new Map<string, { failed: number; at: number }>()

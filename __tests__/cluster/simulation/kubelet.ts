@@ -279,6 +279,7 @@ interface NodeView {
 }
 
 export class Kubelet implements Controller {
+  readonly inputs = ['pods', 'nodes'] as const
   private readonly pods = new Map<string, PodRuntime>()
   /** Images present on each node. */
   private readonly presentImages = new Map<string, Set<string>>()

@@ -167,6 +167,7 @@ export function fitErrorMessage(
 }
 
 export class Scheduler implements Controller {
+  readonly inputs = ['pods', 'nodes', 'persistentvolumeclaims'] as const
   private readonly queue = new Map<string, QueuedPod>()
   /** Cluster events seen by the store listener since the last pass (the queue's MoveAllToActiveOrBackoffQueue). */
   private readonly clusterEvents: { kind: 'pod' | 'node' | 'claim'; object: KubeObject }[] = []

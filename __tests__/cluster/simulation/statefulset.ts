@@ -25,6 +25,7 @@ function ordinalOf(set: Workload, pod: Pod): number | undefined {
 }
 
 export class StatefulSetController implements Controller {
+  readonly inputs = ['statefulsets', 'pods', 'persistentvolumeclaims'] as const
   private readonly backoff: CreateBackoff
 
   constructor(private readonly context: SimContext) {
