@@ -1055,6 +1055,50 @@ describe('graceful pod deletion', () => {
     await waitFor('gone after the shortened period', () => !store.get('pods', 'ns1', 'slow'))
   })
 
+  test('over HTTP: DELETE answers with the terminating pod; gracePeriodSeconds in the query or the body', async () => {
+    const testCluster = await startTestCluster({ timeScale: 0.05 })
+    try {
+      const { store, url } = testCluster
+      store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gd' } })
+      for (const name of ['a', 'b', 'c'])
+        store.create('pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: 'gd' },
+          spec: { containers: [container({ SIM_STOP_SECONDS: '600' })], terminationGracePeriodSeconds: 600 }
+        })
+      await waitFor('running', () =>
+        ['a', 'b', 'c'].every(
+          n => (store.get('pods', 'gd', n) as Pod | undefined)?.status?.phase === 'Running'
+        )
+      )
+      const remove = async (path: string, body?: unknown): Promise<{ status: number; pod: Pod }> => {
+        const response = await fetch(`${url}/api/v1/namespaces/gd/pods/${path}`, {
+          method: 'DELETE',
+          headers: { 'Content-Type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) })
+        })
+        return { status: response.status, pod: (await response.json()) as Pod }
+      }
+      const graceful = await remove('a', {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background'
+      })
+      expect(graceful.status).toBe(200)
+      expect(graceful.pod.metadata).toMatchObject({ name: 'a', deletionGracePeriodSeconds: 600 })
+      expect(store.get('pods', 'gd', 'a')?.metadata.deletionTimestamp).toEqual(expect.any(String))
+      expect((await remove('b?gracePeriodSeconds=0')).status).toBe(200)
+      expect(store.get('pods', 'gd', 'b')).toBeUndefined()
+      await remove('c', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 3 })
+      expect(store.get('pods', 'gd', 'c')?.metadata.deletionGracePeriodSeconds).toBe(3)
+      await waitFor('c killed after its 3 s', () => !store.get('pods', 'gd', 'c'))
+      expect(store.get('pods', 'gd', 'a')).toBeDefined()
+    } finally {
+      await testCluster.stop()
+    }
+  })
+
   test('a ReplicaSet replaces a terminating pod at once and does not count it', async () => {
     const { store } = cluster(0.05)
     store.create('deployments', deployment('slowstop', { SIM_STOP_SECONDS: '20' }, { replicas: 1 }))

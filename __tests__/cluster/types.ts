@@ -155,7 +155,7 @@ export interface Simulation {
 export interface SimulationOptions {
   /** Multiplies every simulated duration; 1 = the kubelet's real timings. */
   timeScale: number
-  /** The single node's name: 'test-node'. */
+  /** The first node's name ('test-node'); nodes the simulated autoscaler adds are named after it. */
   nodeName: string
 }
 
