@@ -1,4 +1,5 @@
 /** Typed views of the fields we read from kubectl's JSON, and their conversion to the diagnostics model. Pure. */
+import { createHash } from 'node:crypto'
 import type {
   ContainerDiagnosis,
   EventRecord,
@@ -42,6 +43,11 @@ export interface KubeItem {
     completions?: number
     nodeName?: string
     containers?: { name: string; image: string }[]
+    /** A workload's or ReplicaSet's pod template. */
+    template?: { metadata?: { labels?: Record<string, string> } & Record<string, unknown> } & Record<
+      string,
+      unknown
+    >
   }
   status?: {
     phase?: string
@@ -123,12 +129,34 @@ function observed(item: KubeItem): boolean {
   return (item.status?.observedGeneration ?? 0) >= (item.metadata.generation ?? 0)
 }
 
+/** JSON with object keys sorted at every level, so equal data gives equal text whoever wrote it. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
 /**
- * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet
- * carries the Deployment's own revision number; a StatefulSet's when their controller-revision-hash is its
- * updateRevision; a DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
- * While a controller has not yet seen the latest spec, its pods count as old: judging them could blame the
- * previous revision.
+ * A pod template's identity, as the deployment controller compares them (EqualIgnoreHash): its content without
+ * the pod-template-hash label the ReplicaSet adds.
+ */
+export function templateDigest(template: NonNullable<KubeItem['spec']>['template']): string | undefined {
+  if (!template) return undefined
+  const labels = { ...(template.metadata?.labels ?? {}) }
+  delete labels['pod-template-hash']
+  const canonical = canonicalJson({ ...template, metadata: { ...template.metadata, labels } })
+  return createHash('sha256').update(canonical).digest('hex')
+}
+
+/**
+ * Whether a pod belongs to the revision being rolled out. A Deployment's pods are new when their ReplicaSet's
+ * template is the Deployment's template (what helm just applied, with no controller lag); a StatefulSet's when
+ * their controller-revision-hash is its updateRevision, once the controller has seen the latest spec; a
+ * DaemonSet's when their template generation is its own. Bare pods and Job pods are new.
  */
 export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>): PodRevision {
   const owner = controllerOf(pod)
@@ -140,9 +168,12 @@ export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>)
       const rsOwner = controllerOf(parent)
       const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined
       if (!deployment || deployment.kind !== 'Deployment') return 'new'
-      const wanted = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]
+      const wanted = templateDigest(deployment.spec?.template)
+      if (wanted !== undefined) return templateDigest(parent.spec?.template) === wanted ? 'new' : 'old'
+      // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
       const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION]
-      return observed(deployment) && wanted !== undefined && own === wanted ? 'new' : 'old'
+      const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]
+      return observed(deployment) && current !== undefined && own === current ? 'new' : 'old'
     }
     case 'StatefulSet': {
       const update = parent.status?.updateRevision
@@ -153,9 +184,10 @@ export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>)
       const generation =
         parent.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ??
         String(parent.metadata.generation ?? '')
+      // The API server sets the template generation with the spec change itself: no controller lag to wait for.
       const own = labels['pod-template-generation']
       if (own === undefined) return observed(parent) ? 'new' : 'old'
-      return observed(parent) && own === generation ? 'new' : 'old'
+      return own === generation ? 'new' : 'old'
     }
     default:
       return 'new'

@@ -20,6 +20,7 @@ import {
   HOOK_ANNOTATION,
   podRevision,
   sortEvents,
+  templateDigest,
   toEventRecord,
   toPodDiagnosis,
   toWorkloadState,
@@ -132,6 +133,12 @@ export class ReleaseWatcher {
   private readonly memory = newVerdictMemory()
   private readonly readiness = newReadinessTracker()
   private readonly lookups = new Map<string, LookupResult>()
+  /**
+   * The latest seen metadata of every pod and owner, kept after they are gone: a pod first seen before helm's
+   * change reached its Deployment was the current revision then, and must be marked old once it is not.
+   */
+  private readonly revisionFacts = new Map<string, KubeItem>()
+  private readonly podUids = new Map<string, string>()
   private verdict: Verdict | undefined
   private verification: Verification | undefined
   private observations = 0
@@ -298,12 +305,11 @@ export class ReleaseWatcher {
     this.observedAfterHelm = phase === 'verify'
     this.observations++
     const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
-    const byUid = new Map<string, KubeItem>()
     const ownerNames = new Map<string, string>()
     const livePods = new Set<string>()
     for (const item of items) {
       if (!this.isOurs(item)) continue
-      byUid.set(item.metadata.uid, item)
+      this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item))
       this.uids.add(item.metadata.uid)
       this.names.add(`${item.kind}/${item.metadata.name}`)
       const key = `${item.kind}/${item.metadata.name}`
@@ -316,15 +322,17 @@ export class ReleaseWatcher {
       } else if (item.kind === 'Pod') {
         const owner = controllerOf(item)
         livePods.add(item.metadata.name)
-        const diagnosis = toPodDiagnosis(
-          item,
-          owner ? ownerNames.get(owner.uid) : undefined,
-          podRevision(item, byUid)
-        )
-        this.pods.set(item.metadata.name, diagnosis)
+        this.podUids.set(item.metadata.name, item.metadata.uid)
+        const owned = owner ? ownerNames.get(owner.uid) : undefined
+        this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)))
       }
     }
-    for (const [name, pod] of this.pods) if (!livePods.has(name)) pod.deleted = true
+    for (const [name, pod] of this.pods) {
+      if (livePods.has(name)) continue
+      pod.deleted = true
+      const facts = this.revisionFacts.get(this.podUids.get(name) ?? '')
+      if (facts) pod.revision = podRevision(facts, this.revisionFacts)
+    }
     trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }))
     this.keepEvents(read.events)
     await this.collectLogs(false)
@@ -446,6 +454,19 @@ export class ReleaseWatcher {
         }
       })
     )
+  }
+}
+
+/** What podRevision reads of a pod or its owners; the rest (a pod's env can be megabytes) is not kept. */
+function revisionFactsOf(item: KubeItem): KubeItem {
+  const { name, uid, generation, annotations, labels, ownerReferences } = item.metadata
+  return {
+    kind: item.kind,
+    metadata: { name, uid, generation, annotations, labels, ownerReferences },
+    status: {
+      observedGeneration: item.status?.observedGeneration,
+      updateRevision: item.status?.updateRevision
+    }
   }
 }
 

@@ -319,6 +319,10 @@ describe('which revision a pod belongs to', () => {
       }
     })
   const index = (...items: KubeItem[]): Map<string, KubeItem> => new Map(items.map(i => [i.metadata.uid, i]))
+  const template = (tag: string, hash?: string): NonNullable<KubeItem['spec']>['template'] => ({
+    metadata: { labels: { app: 'web', ...(hash ? { 'pod-template-hash': hash } : {}) } },
+    spec: { containers: [{ name: 'web', image: `web:${tag}` }] }
+  })
 
   it.each<[string, KubeItem, Map<string, KubeItem>, 'new' | 'old']>([
     [
@@ -340,6 +344,24 @@ describe('which revision a pod belongs to', () => {
       'old'
     ],
     ['a bare ReplicaSet', podOf('solo'), index(item('ReplicaSet', 'solo')), 'new'],
+    [
+      "the ReplicaSet of the Deployment's template, whatever the revision annotations say (controller lag)",
+      podOf('web-new'),
+      index(
+        { ...deployment('2'), spec: { template: template('v3') } },
+        { ...rs('web-new', '2'), spec: { template: template('v3', 'abc12') } }
+      ),
+      'new'
+    ],
+    [
+      'a ReplicaSet of another template, even with the current revision number',
+      podOf('web-old'),
+      index(
+        { ...deployment('3'), spec: { template: template('v3') } },
+        { ...rs('web-old', '3'), spec: { template: template('v2', 'def34') } }
+      ),
+      'old'
+    ],
     [
       "a StatefulSet's update revision",
       podOf('db', { 'controller-revision-hash': 'db-7f' }),
