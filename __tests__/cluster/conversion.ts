@@ -1,13 +1,15 @@
 /**
  * Conversion between the served versions of one resource. Objects are stored in the storage version; a
  * request through another version converts on the way in and out. For most kinds that is only apiVersion
- * (custom resources use conversion strategy None); HorizontalPodAutoscaler v1 <-> v2 converts fields.
+ * (custom resources use conversion strategy None); HorizontalPodAutoscaler v1 <-> v2 and Event core/v1 <->
+ * events.k8s.io/v1 convert fields.
  */
 import { asArray, asNumber, asObject, asString, clone, isObject, type JsonObject } from './json.js'
 import { apiVersionOf, type ResourceInfo } from './resources.js'
 import type { KubeObject } from './types.js'
 
-type Converter = (object: KubeObject, toApiVersion: string) => void
+/** Converts `object` (a copy the converter may change or replace) to the fields of `toApiVersion`. */
+type Converter = (object: KubeObject, toApiVersion: string) => KubeObject
 
 // The annotations autoscaling/v1 keeps what it cannot express in (as the real conversion does).
 const HPA_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics'
@@ -113,11 +115,74 @@ function hpaToV2(object: KubeObject): void {
   }
 }
 
+const EVENTS_V1 = 'events.k8s.io/v1'
+
+/**
+ * The events.k8s.io/v1 view of a stored core/v1 Event, as pkg/apis/events/v1 converts it: regarding <->
+ * involvedObject, note <-> message, reportingController <-> reportingComponent, deprecatedSource /
+ * deprecatedFirstTimestamp / deprecatedLastTimestamp / deprecatedCount <-> source / firstTimestamp /
+ * lastTimestamp / count; omitempty fields left out as the API server does.
+ */
+function eventToEventsV1(core: KubeObject): KubeObject {
+  const out: KubeObject = {
+    kind: 'Event',
+    apiVersion: EVENTS_V1,
+    metadata: core.metadata,
+    eventTime: core.eventTime ?? null
+  }
+  if (core.series !== undefined) out.series = core.series
+  const controller = asString(core.reportingComponent)
+  if (controller) out.reportingController = controller
+  const instance = asString(core.reportingInstance)
+  if (instance) out.reportingInstance = instance
+  if (core.action) out.action = core.action
+  if (core.reason) out.reason = core.reason
+  out.regarding = core.involvedObject ?? {}
+  if (core.related !== undefined) out.related = core.related
+  if (core.message) out.note = core.message
+  if (core.type) out.type = core.type
+  out.deprecatedSource = asObject(core.source) ?? {}
+  out.deprecatedFirstTimestamp = core.firstTimestamp ?? null
+  out.deprecatedLastTimestamp = core.lastTimestamp ?? null
+  if (typeof core.count === 'number' && core.count !== 0) out.deprecatedCount = core.count
+  return out
+}
+
+/** The core/v1 Event stored for an events.k8s.io/v1 one a client wrote. */
+function eventToCore(event: KubeObject): KubeObject {
+  const out: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: event.metadata,
+    involvedObject: event.regarding ?? {}
+  }
+  if (event.reason) out.reason = event.reason
+  if (event.note) out.message = event.note
+  out.source = asObject(event.deprecatedSource) ?? {}
+  out.firstTimestamp = event.deprecatedFirstTimestamp ?? null
+  out.lastTimestamp = event.deprecatedLastTimestamp ?? null
+  if (typeof event.deprecatedCount === 'number' && event.deprecatedCount !== 0)
+    out.count = event.deprecatedCount
+  if (event.type) out.type = event.type
+  out.eventTime = event.eventTime ?? null
+  if (event.series !== undefined) out.series = event.series
+  if (event.action) out.action = event.action
+  if (event.related !== undefined) out.related = event.related
+  out.reportingComponent = asString(event.reportingController) ?? ''
+  out.reportingInstance = asString(event.reportingInstance) ?? ''
+  return out
+}
+
 const CONVERTERS: Partial<Record<string, Converter>> = {
   horizontalpodautoscalers(object, toApiVersion) {
-    if (asString(object.apiVersion) === toApiVersion) return
+    if (asString(object.apiVersion) === toApiVersion) return object
     if (toApiVersion === 'autoscaling/v1') hpaToV1(object)
     else hpaToV2(object)
+    return object
+  },
+  events(object, toApiVersion) {
+    if (asString(object.apiVersion) === toApiVersion) return object
+    return toApiVersion === EVENTS_V1 ? eventToEventsV1(object) : eventToCore(object)
   }
 }
 
@@ -125,8 +190,8 @@ const CONVERTERS: Partial<Record<string, Converter>> = {
 export function convertTo(object: KubeObject, target: ResourceInfo): KubeObject {
   const apiVersion = apiVersionOf(target)
   if (object.apiVersion === apiVersion && object.kind === target.kind) return object
-  const converted = clone(object)
-  CONVERTERS[target.resource]?.(converted, apiVersion)
+  const copy = clone(object)
+  const converted = CONVERTERS[target.resource]?.(copy, apiVersion) ?? copy
   converted.apiVersion = apiVersion
   converted.kind = target.kind
   return converted
@@ -135,9 +200,9 @@ export function convertTo(object: KubeObject, target: ResourceInfo): KubeObject 
 /** `object` (written through served version `from`) in the storage version, to hand to the store. */
 export function convertToStorage(object: KubeObject, from: ResourceInfo): KubeObject {
   if (from.storage) return object
-  const converted = clone(object)
-  converted.apiVersion = apiVersionOf(from)
-  CONVERTERS[from.resource]?.(converted, from.storageApiVersion)
+  const copy = clone(object)
+  copy.apiVersion = apiVersionOf(from)
+  const converted = CONVERTERS[from.resource]?.(copy, from.storageApiVersion) ?? copy
   converted.apiVersion = from.storageApiVersion
   return converted
 }

@@ -71,7 +71,33 @@ spec:
   containers:
     - name: web
       image: registry.invalid/team/app:2.0
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: toobig
+  namespace: ${NAMESPACE}
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/big:1.0
+      resources: {requests: {cpu: "64"}}
+${['filler-1', 'filler-2']
+  .map(
+    name => `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: ${NAMESPACE}
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/filler:1.0
+      resources: {requests: {cpu: 10m}}
 `
+  )
+  .join('')}`
 
 interface Run {
   code: number
@@ -142,7 +168,22 @@ beforeAll(async () => {
     const found = cluster.store.get('pods', NAMESPACE, 'nopull') as Pod | undefined
     return found?.status?.containerStatuses?.[0]?.state.waiting?.reason === 'ImagePullBackOff'
   })
+  // An unschedulable pod, retried twice (each assigned pod that goes away sends it back to the scheduler):
+  // the retries' events.k8s.io Event becomes a series of 2.
+  await waitFor('toobig unschedulable', () => schedulerEvents('toobig').length === 1)
+  for (const filler of ['filler-1', 'filler-2']) {
+    cluster.store.delete('pods', NAMESPACE, filler, undefined, { gracePeriodSeconds: 0 })
+    await waitFor(`retry after ${filler}`, () => schedulerEvents('toobig').length === 2)
+  }
+  await waitFor('series of 2', () => schedulerEvents('toobig')[1]?.series?.count === 2)
 })
+
+function schedulerEvents(pod: string): { series?: { count: number } }[] {
+  return cluster.store
+    .list('events', NAMESPACE)
+    .filter(e => e.reason === 'FailedScheduling' && (e.involvedObject as { name?: string }).name === pod)
+    .map(e => ({ series: e.series as { count: number } | undefined }))
+}
 
 afterAll(async () => {
   await cluster.stop()
@@ -182,6 +223,89 @@ describe.each(VERSIONS)('kubectl %s', version => {
       source: { component: 'kubelet' }
     })
     expect(list.items.find(e => e.reason === 'Started')?.count).toBeGreaterThanOrEqual(3)
+  })
+
+  test('get events prints the scheduler’s events.k8s.io events with the series count; -o json is core/v1', async () => {
+    const wide = await ok(version, ['get', 'events', '-n', NAMESPACE, '-o', 'wide'])
+    const [header, ...rows] = wide.trimEnd().split('\n')
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'LAST SEEN',
+      'TYPE',
+      'REASON',
+      'OBJECT',
+      'SUBOBJECT',
+      'SOURCE',
+      'MESSAGE',
+      'FIRST SEEN',
+      'COUNT',
+      'NAME'
+    ])
+    const failing = rows.filter(r => r.includes('FailedScheduling') && r.includes('pod/toobig'))
+    expect(failing).toHaveLength(2)
+    const cells = failing.map(r => r.split(/\s{2,}/))
+    // A singleton (count 1) and the series of the retries (count 2); LAST SEEN from eventTime / the series.
+    expect(cells.map(c => c.at(-2)).sort()).toEqual(['1', '2'])
+    for (const row of cells) {
+      expect(row[0]).toMatch(/^\d+s$/)
+      expect(row[4]).toBe('default-scheduler, default-scheduler-test-node')
+      expect(row[5]).toBe(
+        '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.'
+      )
+    }
+    const list = JSON.parse(await ok(version, ['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
+      items: Record<string, unknown>[]
+    }
+    const core = list.items.find(e => e.reason === 'FailedScheduling')
+    expect(core).toMatchObject({ apiVersion: 'v1', source: {}, firstTimestamp: null, action: 'Scheduling' })
+    expect(core?.count).toBeUndefined()
+    const v1 = JSON.parse(
+      await ok(version, ['get', 'events.v1.events.k8s.io', '-n', NAMESPACE, '-o', 'json'])
+    ) as { items: Record<string, unknown>[] }
+    expect(v1.items.find(e => e.reason === 'FailedScheduling')).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      reportingController: 'default-scheduler',
+      regarding: { name: 'toobig' }
+    })
+  })
+
+  test('a deleted pod shows Terminating while its container stops; --force --grace-period=0 removes it', async () => {
+    const name = `stopping-${version.replace(/\W/g, '-')}`
+    cluster.store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: NAMESPACE },
+      spec: {
+        terminationGracePeriodSeconds: 600,
+        containers: [
+          {
+            name: 'web',
+            image: 'registry.example.com/slow-stop:1.0',
+            env: [{ name: 'SIM_STOP_SECONDS', value: '600' }]
+          }
+        ]
+      }
+    })
+    await waitFor('running', () => {
+      const pod = cluster.store.get('pods', NAMESPACE, name) as Pod | undefined
+      return pod?.status?.phase === 'Running'
+    })
+    expect(await ok(version, ['delete', 'pod', name, '-n', NAMESPACE, '--wait=false'])).toContain(
+      `pod "${name}" deleted`
+    )
+    const table = await ok(version, ['get', 'pod', name, '-n', NAMESPACE])
+    expect(table.split('\n')[1]?.split(/\s{2,}/)[2]).toBe('Terminating')
+    const forced = await kubectl(version, [
+      'delete',
+      'pod',
+      name,
+      '-n',
+      NAMESPACE,
+      '--grace-period=0',
+      '--force'
+    ])
+    expect(forced.code).toBe(0)
+    expect(forced.stderr).toContain('Immediate deletion does not wait for confirmation')
+    expect(cluster.store.get('pods', NAMESPACE, name)).toBeUndefined()
   })
 
   test('get pods -l -o json shows the crash-looping container status', async () => {

@@ -3,8 +3,9 @@
  * row), and a per-cluster registry that custom resources (from CustomResourceDefinitions) join and leave.
  *
  * One stored resource can be served at several group versions (autoscaling/v2 and v1
- * HorizontalPodAutoscalers); each served version is its own `ResourceInfo`, and all of them share the store
- * key `resource` and the storage version objects are kept in.
+ * HorizontalPodAutoscalers), even in several groups (core/v1 and events.k8s.io/v1 Events); each served version
+ * is its own `ResourceInfo`, and all of them share the store key `resource` and the storage version objects
+ * are kept in. conversion.ts converts between them.
  */
 import type { JsonObject } from './json.js'
 import type { ResourceName } from './types.js'
@@ -66,6 +67,11 @@ interface KindRow {
   /** Defaults to true: most kinds have a status subresource. */
   status?: boolean
   scale?: boolean
+  /**
+   * Other API groups that serve the same stored objects (events.k8s.io/v1 Events are the core/v1 ones): more
+   * served versions of this resource, never its storage version.
+   */
+  alsoServedIn?: GroupVersion[]
 }
 
 const ALL = ['all']
@@ -88,7 +94,15 @@ const BUILT_IN_KINDS: readonly KindRow[] = [
   },
   { plural: 'services', kind: 'Service', group: '', versions: ['v1'], shortNames: ['svc'], categories: ALL },
   { plural: 'pods', kind: 'Pod', group: '', versions: ['v1'], shortNames: ['po'], categories: ALL },
-  { plural: 'events', kind: 'Event', group: '', versions: ['v1'], shortNames: ['ev'], status: false },
+  {
+    plural: 'events',
+    kind: 'Event',
+    group: '',
+    versions: ['v1'],
+    shortNames: ['ev'],
+    status: false,
+    alsoServedIn: [{ group: 'events.k8s.io', version: 'v1' }]
+  },
   {
     plural: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim',
@@ -338,11 +352,15 @@ function apiVersionText(group: string, version: string): string {
 }
 
 function infosOf(row: KindRow): ResourceInfo[] {
-  const storage = row.versions[0] ?? 'v1'
-  return row.versions.map((version, index) => ({
+  const storage = apiVersionText(row.group, row.versions[0] ?? 'v1')
+  const served = [
+    ...row.versions.map(version => ({ group: row.group, version })),
+    ...(row.alsoServedIn ?? [])
+  ]
+  return served.map(({ group, version }, index) => ({
     resource: row.plural,
     plural: row.plural,
-    group: row.group,
+    group,
     version,
     kind: row.kind,
     listKind: `${row.kind}List`,
@@ -352,8 +370,9 @@ function infosOf(row: KindRow): ResourceInfo[] {
     categories: row.categories ?? [],
     hasStatus: row.status ?? true,
     scalable: row.scale ?? false,
-    storageApiVersion: apiVersionText(row.group, storage),
-    preferred: index === 0,
+    storageApiVersion: storage,
+    // Each group lists its own first version as preferred.
+    preferred: served.findIndex(gv => gv.group === group) === index,
     storage: index === 0
   }))
 }

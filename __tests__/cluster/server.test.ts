@@ -153,6 +153,7 @@ describe('discovery and openapi', () => {
     expect(groups).toEqual([
       'apiregistration.k8s.io',
       'apps',
+      'events.k8s.io',
       'autoscaling',
       'batch',
       'certificates.k8s.io',
@@ -182,7 +183,27 @@ describe('discovery and openapi', () => {
       preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' }
     })
     expect((await api('GET', '/apis/batch')).json).toMatchObject({ kind: 'APIGroup', name: 'batch' })
-    expect((await api('GET', '/apis/events.k8s.io')).status).toBe(404)
+    expect((await api('GET', '/apis/events.k8s.io')).json).toMatchObject({
+      kind: 'APIGroup',
+      preferredVersion: { groupVersion: 'events.k8s.io/v1' }
+    })
+    expect(legacy.json.groups).toContainEqual({
+      name: 'events.k8s.io',
+      versions: [{ groupVersion: 'events.k8s.io/v1', version: 'v1' }],
+      preferredVersion: { groupVersion: 'events.k8s.io/v1', version: 'v1' }
+    })
+    const eventsV1 = await api('GET', '/apis/events.k8s.io/v1')
+    expect(eventsV1.json.resources).toEqual([
+      {
+        name: 'events',
+        singularName: 'event',
+        namespaced: true,
+        kind: 'Event',
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+        shortNames: ['ev']
+      }
+    ])
+    expect((await api('GET', '/apis/node.k8s.io')).status).toBe(404)
     const core = await api('GET', '/api/v1')
     const resources = (core.json.resources as { name: string }[]).map(r => r.name)
     expect(resources).toEqual(expect.arrayContaining(['pods', 'pods/log', 'secrets', 'events', 'namespaces']))
@@ -203,6 +224,15 @@ describe('discovery and openapi', () => {
       kind: 'Deployment'
     })
     expect(JSON.stringify(deployment?.patch.parameters)).toContain('"fieldValidation"')
+    const events = await api('GET', paths['apis/events.k8s.io/v1']?.serverRelativeURL ?? '')
+    const eventPatch = (events.json.paths as Record<string, { patch: Record<string, unknown> }>)[
+      '/apis/events.k8s.io/v1/namespaces/{namespace}/events/{name}'
+    ]
+    expect(eventPatch?.patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'events.k8s.io',
+      version: 'v1',
+      kind: 'Event'
+    })
   })
 })
 
@@ -1234,6 +1264,93 @@ describe('built-in kinds', () => {
     expect(watched[0]?.object.apiVersion).toBe('autoscaling/v1')
     const list = await api('GET', v1)
     expect(list.json).toMatchObject({ kind: 'HorizontalPodAutoscalerList', apiVersion: 'autoscaling/v1' })
+    // The printer reads the stored (v2) object, so v1 prints the metrics v1 cannot hold, as the real server does.
+    const table = await api('GET', `${v1}/old`, { accept: TABLE_ACCEPT })
+    expect((table.json.rows as { cells: unknown[] }[])[0]?.cells[2]).toBe(
+      'cpu: <unknown>/70%, memory: <unknown>/500Mi'
+    )
+  })
+
+  it('stores Events once and serves them through events.k8s.io/v1 too: apply, patch, Table, watch, deletecollection', async () => {
+    await namespace('events-api')
+    const core = '/api/v1/namespaces/events-api/events'
+    const events = '/apis/events.k8s.io/v1/namespaces/events-api/events'
+    const applied = await api('PATCH', `${events}/deploy.1?fieldManager=operator`, {
+      contentType: 'application/apply-patch+yaml',
+      body: {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'deploy.1' },
+        eventTime: '2025-01-01T00:00:00.000000Z',
+        reportingController: 'example.com/operator',
+        reportingInstance: 'operator-0',
+        action: 'Deploy',
+        reason: 'Started',
+        note: 'rolling out',
+        type: 'Normal',
+        regarding: { kind: 'Deployment', name: 'web', namespace: 'events-api' }
+      }
+    })
+    expect(applied.status).toBe(201)
+    expect(applied.json).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      note: 'rolling out',
+      regarding: { name: 'web' },
+      metadata: {
+        managedFields: [{ manager: 'operator', operation: 'Apply', apiVersion: 'events.k8s.io/v1' }]
+      }
+    })
+    const patched = await api('PATCH', `${events}/deploy.1`, {
+      contentType: 'application/merge-patch+json',
+      body: { note: 'rolled out' }
+    })
+    expect(patched.json).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'rolled out' })
+    expect(cluster.store.get('events', 'events-api', 'deploy.1')).toMatchObject({
+      apiVersion: 'v1',
+      involvedObject: { kind: 'Deployment', name: 'web' },
+      message: 'rolled out',
+      reportingComponent: 'example.com/operator',
+      source: {}
+    })
+    // One printer (printEvent over the stored Event) for both versions; embedded objects are the route's.
+    const table = async (path: string): Promise<{ cells: unknown[]; object: KubeObject }[]> =>
+      (await api('GET', path, { accept: TABLE_ACCEPT })).json.rows as {
+        cells: unknown[]
+        object: KubeObject
+      }[]
+    const [row] = await table(`${events}/deploy.1`)
+    expect(row?.cells.slice(1, 7)).toEqual([
+      'Normal',
+      'Started',
+      'deployment/web',
+      '',
+      'example.com/operator, operator-0',
+      'rolled out'
+    ])
+    expect((await table(`${core}/deploy.1`))[0]?.cells).toEqual(row?.cells)
+    const [embedded] = await table(`${events}?fieldSelector=regarding.name%3Dweb&includeObject=Object`)
+    expect(embedded?.object).toMatchObject({ apiVersion: 'events.k8s.io/v1', note: 'rolled out' })
+    const watched = await watchEvents(`${events}?watch=true&fieldSelector=regarding.name%3Dweb`, 1)
+    expect(watched[0]).toMatchObject({
+      type: 'ADDED',
+      object: { apiVersion: 'events.k8s.io/v1', note: 'rolled out' }
+    })
+    const other = await api('POST', core, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'other.1' },
+        involvedObject: { kind: 'Pod', name: 'other', namespace: 'events-api' },
+        reason: 'Pulled',
+        message: 'pulled',
+        type: 'Normal'
+      }
+    })
+    expect(other.status).toBe(201)
+    const deleted = await api('DELETE', `${events}?fieldSelector=regarding.name%3Dweb`)
+    expect(deleted.json).toMatchObject({ kind: 'EventList', apiVersion: 'events.k8s.io/v1' })
+    expect(items(deleted).map(e => e.note)).toEqual(['rolled out'])
+    expect(names(await api('GET', core))).toEqual(['other.1'])
   })
 
   it('merges strategic merge patches into new kinds by their merge keys', async () => {
@@ -1700,19 +1817,23 @@ describe('server-side apply and managedFields', () => {
     const path = `${deployments}/pruned?fieldManager=helm`
     const manifest = deploymentManifest()
     manifest.metadata.name = 'pruned'
+    // Labels, not annotations: the deployment controller soon adds its revision annotation.
+    manifest.metadata.labels = { tier: 'web' }
     const withEnv = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: manifest })
     expect(withEnv.status).toBe(201)
     const bare = structuredClone(manifest) as KubeObject & {
       spec: { template: { spec: { containers: JsonRecord[] } } }
     }
     delete bare.metadata.annotations
+    delete bare.metadata.labels
     delete bare.spec.template.spec.containers[0]?.env
     const pruned = await api('PATCH', path, { contentType: 'application/apply-patch+yaml', body: bare })
     expect(pruned.status).toBe(200)
     const container = (pruned.json.spec as { template: { spec: { containers: JsonRecord[] } } }).template.spec
       .containers[0]
     expect(container).not.toHaveProperty('env')
-    expect(pruned.json.metadata).not.toHaveProperty('annotations')
+    expect(pruned.json.metadata).not.toHaveProperty('labels')
+    expect((pruned.json.metadata as KubeObject['metadata']).annotations ?? {}).not.toHaveProperty('team')
   })
 
   it('records scale subresource writes as the subresource, and resets managedFields on [{}]', async () => {

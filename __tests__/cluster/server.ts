@@ -287,17 +287,20 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     return false
   }
 
-  function selectors(url: URL): Matcher {
+  /** Label and field selectors of a request; field paths are the served version's (regarding.name for events.k8s.io). */
+  function selectors(url: URL, info: ResourceInfo): Matcher {
     const labels = parseLabelSelector(url.searchParams.get('labelSelector'))
     const fields = parseFieldSelector(url.searchParams.get('fieldSelector'))
-    return object => labels(object) && fields(object)
+    if (!url.searchParams.get('fieldSelector') || info.storage)
+      return object => labels(object) && fields(object)
+    return object => labels(object) && fields(convertTo(object, info))
   }
 
   function renderer(call: Call, info: ResourceInfo): (object: KubeObject) => unknown {
     if (!wantsTable(call.req.headers.accept)) return object => convertTo(object, info)
     const include = call.url.searchParams.get('includeObject')
     const mode = include === 'None' || include === 'Object' ? include : 'Metadata'
-    return object => toTable(info, [convertTo(object, info)], store.resourceVersion(), mode)
+    return object => toTable(info, [object], store.resourceVersion(), mode)
   }
 
   function isWatch(call: Call, route: ResourceRoute): boolean {
@@ -306,7 +309,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
 
   function handleCollectionGet(call: Call, route: ResourceRoute): void {
     const { url, res } = call
-    const selected = selectors(url)
+    const selected = selectors(url, route.info)
     // A watch on one object (/watch/.../pods/<name>) is a collection watch narrowed to that name.
     const matches: Matcher =
       route.name === undefined ? selected : object => object.metadata.name === route.name && selected(object)
@@ -333,9 +336,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       return
     }
     const resourceVersion = store.resourceVersion()
-    const items = store
-      .select(route.info.resource, route.namespace, matches)
-      .map(o => convertTo(o, route.info))
+    const items = store.select(route.info.resource, route.namespace, matches)
     if (wantsTable(call.req.headers.accept)) {
       const include = url.searchParams.get('includeObject')
       sendJson(
@@ -354,7 +355,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
       kind: route.info.listKind,
       apiVersion: apiVersionOf(route.info),
       metadata: { resourceVersion },
-      items
+      items: items.map(item => convertTo(item, route.info))
     })
   }
 
@@ -516,7 +517,11 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     sendJson(call.res, 200, update(call, route, object))
   }
 
-  function deleteOptions(call: Call): { policy: PropagationPolicy | undefined; dryRun: boolean } {
+  function deleteOptions(call: Call): {
+    policy: PropagationPolicy | undefined
+    dryRun: boolean
+    gracePeriodSeconds: number | undefined
+  } {
     const body = asObject(parseBody(call.req, call.body))
     const fromQuery = call.url.searchParams.get('propagationPolicy')
     const fromBody = asString(body?.propagationPolicy)
@@ -532,16 +537,24 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
         `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}"`
       )
     }
-    return { policy, dryRun: isDryRun(call.url, body) }
+    const graceQuery = call.url.searchParams.get('gracePeriodSeconds')
+    const grace =
+      graceQuery !== null && /^-?\d+$/.test(graceQuery) ? Number(graceQuery) : body?.gracePeriodSeconds
+    return {
+      policy,
+      dryRun: isDryRun(call.url, body),
+      gracePeriodSeconds: typeof grace === 'number' ? grace : undefined
+    }
   }
 
   function handleDelete(call: Call, route: ResourceRoute): void {
-    const { policy, dryRun } = deleteOptions(call)
+    const { policy, dryRun, gracePeriodSeconds } = deleteOptions(call)
+    const options = { dryRun, gracePeriodSeconds }
     if (route.name === undefined) {
-      const matches = selectors(call.url)
+      const matches = selectors(call.url, route.info)
       const victims = store.select(route.info.resource, route.namespace, matches)
       const deleted = victims.map(v =>
-        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, { dryRun })
+        store.delete(route.info.resource, v.metadata.namespace, v.metadata.name, policy, options)
       )
       sendJson(call.res, 200, {
         kind: route.info.listKind,
@@ -554,10 +567,7 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
     sendJson(
       call.res,
       200,
-      convertTo(
-        store.delete(route.info.resource, route.namespace, route.name, policy, { dryRun }),
-        route.info
-      )
+      convertTo(store.delete(route.info.resource, route.namespace, route.name, policy, options), route.info)
     )
   }
 
@@ -661,10 +671,10 @@ export function createApiHandler(options: ApiServerOptions): RequestListener {
           handleCollectionGet(call, route)
           return
         }
-        const object = convertTo(getExisting(route, name), route.info)
+        const stored = getExisting(route, name)
         if (wantsTable(call.req.headers.accept)) {
-          sendJson(call.res, 200, toTable(route.info, [object], store.resourceVersion()))
-        } else sendJson(call.res, 200, object)
+          sendJson(call.res, 200, toTable(route.info, [stored], store.resourceVersion()))
+        } else sendJson(call.res, 200, convertTo(stored, route.info))
         return
       }
       case 'PUT':

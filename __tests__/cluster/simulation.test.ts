@@ -3,8 +3,11 @@ import { createStore, type Store } from './store.js'
 import { startSimulation } from './simulation/index.js'
 import { parseImageReference } from './simulation/images.js'
 import { goSeconds, nextBackoff, splitLog } from './simulation/kubelet.js'
+import { podFailureBackoffSeconds } from './simulation/job.js'
 import { templateHash, type Condition, type ContainerStatus, type Pod } from './simulation/model.js'
 import { formatQuantity, parseQuantity } from './simulation/quantity.js'
+import { fitErrorMessage } from './simulation/scheduler.js'
+import { startTestCluster } from './index.js'
 import { StatusError, type KubeObject, type Simulation } from './types.js'
 
 interface EventView {
@@ -12,8 +15,10 @@ interface EventView {
   message: string
   type: string
   count: number
-  involvedObject: { kind: string; name: string; uid?: string; fieldPath?: string }
-  source: { component: string; host?: string }
+  involvedObject: { kind: string; name: string; uid?: string; fieldPath?: string; resourceVersion?: string }
+  source: { component?: string; host?: string }
+  reportingComponent?: string
+  series?: { count: number; lastObservedTime: string }
 }
 
 interface Cluster {
@@ -122,6 +127,61 @@ function logError(run: () => unknown): StatusError {
     throw error
   }
   throw new Error('expected a StatusError')
+}
+
+/** Every store write, with the real time it happened, for timing assertions. */
+interface Seen {
+  at: number
+  type: string
+  resource: string
+  object: KubeObject
+}
+
+function observe(store: Store): Seen[] {
+  const seen: Seen[] = []
+  store.subscribe(event => {
+    seen.push({ at: Date.now(), type: event.type, resource: event.resource, object: event.object })
+  })
+  return seen
+}
+
+/**
+ * Lower bounds on the time between two writes: both are stamped when the store saw them, a little after the
+ * pass that caused them started, so allow for that.
+ */
+const SLACK_MS = 25
+
+/** Real milliseconds of a simulated duration. */
+function simMs(seconds: number, timeScale: number): number {
+  return seconds * 1000 * timeScale
+}
+
+/** When each occurrence of an event about `name` was written (one entry per count step). */
+function occurrences(seen: Seen[], reason: string, name: string, message?: string): number[] {
+  const times: number[] = []
+  const counts = new Map<string, number>()
+  for (const entry of seen) {
+    if (entry.resource !== 'events') continue
+    const event = entry.object as unknown as EventView & { metadata: { name: string } }
+    if (event.reason !== reason || event.involvedObject.name !== name) continue
+    if (message !== undefined && event.message !== message) continue
+    const count = event.series?.count ?? event.count ?? 1
+    const before = counts.get(event.metadata.name) ?? 0
+    for (let i = before; i < count; i++) times.push(entry.at)
+    counts.set(event.metadata.name, Math.max(before, count))
+  }
+  return times
+}
+
+/** The waiting states a pod's first container went through, in order, without repeats. */
+function seenWaiting(seen: Seen[], name: string): { reason?: string; message?: string }[] {
+  const states: { reason?: string; message?: string }[] = []
+  for (const entry of seen) {
+    if (entry.resource !== 'pods' || entry.object.metadata.name !== name) continue
+    const waiting = containerStatus(entry.object as Pod)?.state.waiting
+    if (waiting && JSON.stringify(states.at(-1)) !== JSON.stringify(waiting)) states.push(waiting)
+  }
+  return states
 }
 
 describe('pure parts', () => {
@@ -242,7 +302,9 @@ describe('deployments', () => {
     expect(sets).toHaveLength(2)
     const old = sets.find(rs => rs.metadata.name === firstRs)
     expect((old?.spec as { replicas: number }).replicas).toBe(0)
-    expect(pods(store, 'web')).toHaveLength(1)
+    // Complete while the old pod may still be terminating (it is no replica any more); then it is gone.
+    expect(pods(store, 'web').filter(p => !p.metadata.deletionTimestamp)).toHaveLength(1)
+    await waitFor('old pod gone', () => pods(store, 'web').length === 1)
     expect(events(store, { reason: 'ScalingReplicaSet' }).map(e => e.message)).toContain(
       `Scaled down replica set ${firstRs} from 1 to 0`
     )
@@ -394,32 +456,75 @@ describe('kubelet', () => {
     expect(status.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' })
   })
 
-  test('an unreachable registry gives ErrImagePull then ImagePullBackOff, with the kubelet events', async () => {
+  test('an unreachable registry: ErrImagePull until the next pod sync, then ImagePullBackOff; pulls only on syncs', async () => {
     const { store, sim } = cluster(0.05)
+    const seen = observe(store)
     const image = 'registry.invalid/team/app:1.0'
     store.create('deployments', deployment('nopull', {}, { extra: { image } }))
-    // ErrImagePull shows only briefly (2 simulated seconds); its events prove it came first.
     const pod = await waitFor('ImagePullBackOff', () => {
       const found = pods(store, 'nopull')[0]
       return containerStatus(found)?.state.waiting?.reason === 'ImagePullBackOff' && found
     })
     const name = pod.metadata.name
+    const cause = `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": failed to do request: Head "https://registry.invalid/v2/team/app/manifests/1.0": dial tcp: lookup registry.invalid: no such host`
     const messages = events(store, { name }).map(e => `${e.type} ${e.reason} ${e.message}`)
     expect(messages).toContain(`Normal Pulling Pulling image "${image}"`)
-    expect(messages).toContain(
-      `Warning Failed Failed to pull image "${image}": rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": failed to do request: Head "https://registry.invalid/v2/team/app/manifests/1.0": dial tcp: lookup registry.invalid: no such host`
-    )
+    expect(messages).toContain(`Warning Failed Failed to pull image "${image}": ${cause}`)
     expect(messages).toContain('Warning Failed Error: ErrImagePull')
     expect(messages).toContain('Warning Failed Error: ImagePullBackOff')
     expect(messages).toContain(`Normal BackOff Back-off pulling image "${image}"`)
-    expect(containerStatus(pod)?.state.waiting?.message).toBe(`Back-off pulling image "${image}"`)
+    // Since kubelet 1.32 the back-off message carries the pull error.
+    expect(containerStatus(pod)?.state.waiting?.message).toBe(
+      `Back-off pulling image "${image}": ErrImagePull: ${cause}`
+    )
     expect(logError(() => sim.readLog('ns1', name, { previous: false })).message).toBe(
       `container "app" in pod "${name}" is waiting to start: trying and failing to pull image`
     )
-    // The pull is retried after the back-off: ErrImagePull comes back.
-    await waitFor('second pull failure', () =>
-      events(store, { name }).find(e => e.message === 'Error: ErrImagePull' && e.count >= 2)
+    // The next pull comes with a pod worker resync once the 10 s back-off is over; ErrImagePull is back.
+    const again = await waitFor('second pull failure', () => {
+      const found = store.get('pods', 'ns1', name) as Pod | undefined
+      return containerStatus(found)?.state.waiting?.reason === 'ErrImagePull' && found
+    })
+    expect(containerStatus(again)?.state.waiting?.message).toBe(cause)
+    const pulls = occurrences(seen, 'Pulling', name)
+    const failures = occurrences(seen, 'Failed', name, `Failed to pull image "${image}": ${cause}`)
+    expect(pulls.length).toBeGreaterThanOrEqual(2)
+    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
+  })
+
+  test('SIM_PULL_FAILURES: the first pulls fail with a registry 503, back off 10 s then 20 s, then the pull works', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    const image = 'registry.example.com/flaky/app:2.0'
+    store.create('deployments', deployment('flaky', { SIM_PULL_FAILURES: '2' }, { extra: { image } }))
+    const pod = await waitFor(
+      'running after two failed pulls',
+      () => {
+        const found = pods(store, 'flaky')[0]
+        return containerStatus(found)?.ready && found
+      },
+      10_000
     )
+    const name = pod.metadata.name
+    const cause = `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to https://registry.example.com/v2/flaky/app/manifests/2.0: 503 Service Unavailable`
+    const failed = events(store, { name }).find(
+      e => e.message === `Failed to pull image "${image}": ${cause}`
+    )
+    expect(failed).toMatchObject({ type: 'Warning', reason: 'Failed', count: 2 })
+    expect(events(store, { name }).find(e => e.message === 'Error: ErrImagePull')?.count).toBe(2)
+    expect(events(store, { name }).find(e => e.reason === 'Pulling')?.count).toBe(3)
+    expect(events(store, { name }).map(e => e.reason)).toEqual(expect.arrayContaining(['BackOff', 'Pulled']))
+    const waiting = seenWaiting(seen, name)
+    expect(waiting).toContainEqual({ reason: 'ErrImagePull', message: cause })
+    expect(waiting).toContainEqual({
+      reason: 'ImagePullBackOff',
+      message: `Back-off pulling image "${image}": ErrImagePull: ${cause}`
+    })
+    // Pulls only after the image back-off: 10 s after the first failure, 20 s after the second.
+    const pulls = occurrences(seen, 'Pulling', name)
+    const failures = occurrences(seen, 'Failed', name, `Failed to pull image "${image}": ${cause}`)
+    expect((pulls[1] ?? 0) - (failures[0] ?? 0)).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
+    expect((pulls[2] ?? 0) - (failures[1] ?? 0)).toBeGreaterThanOrEqual(simMs(20, 0.05) - SLACK_MS)
   })
 
   test('an invalid image reference gives InvalidImageName', async () => {
@@ -524,7 +629,7 @@ describe('kubelet', () => {
     expect(events(store, { reason: 'FailedScheduling' })[0]).toMatchObject({
       type: 'Warning',
       message,
-      source: { component: 'default-scheduler' }
+      reportingComponent: 'default-scheduler'
     })
     const current = store.get('deployments', 'ns1', 'huge')
     if (!current) throw new Error('gone')
@@ -609,6 +714,117 @@ describe('kubelet', () => {
       reason: 'CreateContainerConfigError',
       message: "couldn't find key password in Secret ns1/db-creds"
     })
+  })
+
+  test('a config error is retried only on the pod worker resync (10-15 s), not when the Secret appears', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'late-secret', namespace: 'ns1' },
+      spec: {
+        containers: [
+          container(
+            {},
+            { env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api-token', key: 'token' } } }] }
+          )
+        ]
+      }
+    })
+    // The first sync fails, and so does the one the sandbox's PLEG event brings a relist later.
+    await waitFor('two failed syncs', () =>
+      events(store, { name: 'late-secret' }).find(
+        e => e.message === 'Error: secret "api-token" not found' && e.count >= 2
+      )
+    )
+    // What ExternalSecrets would do: the Secret shows up a moment after the pod failed.
+    store.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'api-token', namespace: 'ns1' },
+      stringData: { token: 't0ken' }
+    })
+    const createdAt = Date.now()
+    await waitFor('running', () => containerStatus(store.get('pods', 'ns1', 'late-secret') as Pod)?.ready)
+    const runningAt =
+      seen.find(
+        e => e.object.metadata.name === 'late-secret' && containerStatus(e.object as Pod)?.state.running
+      )?.at ?? 0
+    const lastFailure = occurrences(seen, 'Failed', 'late-secret').at(-1) ?? 0
+    // The pod kept failing with the Secret missing; it healed at the resync 10 s (+ up to 5 s jitter) after
+    // that failure, however soon the Secret appeared.
+    expect(lastFailure).toBeLessThan(createdAt)
+    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(simMs(10, 0.05) - SLACK_MS)
+  })
+
+  test('a failed volume mount is retried by the volume manager, 0.5 s doubling, not when the object appears', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'late-config', namespace: 'ns1' },
+      spec: {
+        volumes: [{ name: 'settings', configMap: { name: 'app-settings' } }],
+        containers: [container({}, { volumeMounts: [{ name: 'settings', mountPath: '/etc/app' }] })]
+      }
+    })
+    const mountMessage = 'MountVolume.SetUp failed for volume "settings" : configmap "app-settings" not found'
+    await waitFor('five failed mounts', () =>
+      events(store, { name: 'late-config' }).find(e => e.message === mountMessage && e.count >= 5)
+    )
+    const pod = store.get('pods', 'ns1', 'late-config') as Pod
+    expect(containerStatus(pod)?.state.waiting?.reason).toBe('ContainerCreating')
+    expect(condition(pod, 'PodReadyToStartContainers')?.status).toBe('False')
+    store.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app-settings', namespace: 'ns1' },
+      data: { mode: 'prod' }
+    })
+    // The next retry can be seconds away if this test saw the failures late (the back-off keeps doubling).
+    await waitFor(
+      'running',
+      () => containerStatus(store.get('pods', 'ns1', 'late-config') as Pod)?.ready,
+      15_000
+    )
+    const attempts = occurrences(seen, 'FailedMount', 'late-config', mountMessage)
+    // Each retry waits longer than the last: 0.5 s, 1 s, 2 s, 4 s ... (checked from 2 s on, 100 ms real).
+    expect(attempts.length).toBeGreaterThanOrEqual(5)
+    for (let i = 3; i < attempts.length; i++) {
+      expect((attempts[i] ?? 0) - (attempts[i - 1] ?? 0)).toBeGreaterThanOrEqual(
+        simMs(0.5 * 2 ** (i - 1), 0.05) - SLACK_MS
+      )
+    }
+    const runningAt =
+      seen.find(
+        e => e.object.metadata.name === 'late-config' && containerStatus(e.object as Pod)?.state.running
+      )?.at ?? 0
+    const lastFailure = attempts.at(-1) ?? 0
+    // The mount succeeded on the retry after the back-off of the last failure, 2^(n-1) / 2 seconds later.
+    expect(runningAt - lastFailure).toBeGreaterThanOrEqual(
+      simMs(0.5 * 2 ** (attempts.length - 1), 0.05) - SLACK_MS
+    )
+  })
+
+  test('the crash loop back-off starts over after a container ran for 10 minutes', async () => {
+    const { store } = cluster(0.001)
+    const seen = observe(store)
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'long-runner', namespace: 'ns1' },
+      spec: { containers: [container({ SIM_EXIT_CODE: '1', SIM_RUN_SECONDS: '610' })] }
+    })
+    await waitFor(
+      'three restarts',
+      () => (containerStatus(store.get('pods', 'ns1', 'long-runner') as Pod)?.restartCount ?? 0) >= 3,
+      15_000
+    )
+    // Each instance ran 700 s (> 2 x 300 s): every restart is immediate, never CrashLoopBackOff.
+    expect(seenWaiting(seen, 'long-runner').map(w => w.reason)).not.toContain('CrashLoopBackOff')
+    expect(events(store, { reason: 'BackOff', name: 'long-runner' })).toHaveLength(0)
   })
 
   test('logs: container choice, previous, waiting and missing pod errors', async () => {
@@ -742,6 +958,210 @@ describe('kubelet', () => {
   })
 })
 
+describe('graceful pod deletion', () => {
+  function runningPod(store: Store, name: string, env: Env = {}, spec: Record<string, unknown> = {}) {
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: { containers: [container(env)], ...spec }
+    })
+    return waitFor(`${name} running`, () => {
+      const found = store.get('pods', 'ns1', name) as Pod | undefined
+      return found?.status?.phase === 'Running' && found
+    })
+  }
+
+  test('a deleted pod stays, Terminating, until its container stopped (1 s), then the kubelet removes it', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    await runningPod(store, 'web-1')
+    const marked = store.delete('pods', 'ns1', 'web-1')
+    expect(marked.metadata.deletionTimestamp).toEqual(expect.any(String))
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(30)
+    const deadline = Date.parse(marked.metadata.deletionTimestamp ?? '')
+    expect(deadline - Date.now()).toBeGreaterThan(25_000)
+    expect(store.get('pods', 'ns1', 'web-1')?.metadata.deletionTimestamp).toBe(
+      marked.metadata.deletionTimestamp
+    )
+    // Deleting again neither extends nor restarts the grace period.
+    expect(store.delete('pods', 'ns1', 'web-1').metadata.deletionTimestamp).toBe(
+      marked.metadata.deletionTimestamp
+    )
+    await waitFor('gone', () => !store.get('pods', 'ns1', 'web-1'))
+    const last = seen.filter(e => e.resource === 'pods' && e.object.metadata.name === 'web-1').at(-1)
+      ?.object as Pod
+    expect(last.status?.phase).toBe('Succeeded')
+    expect(containerStatus(last)?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' })
+    const killing = occurrences(seen, 'Killing', 'web-1')[0] ?? 0
+    const goneAt = seen.filter(e => e.object.metadata.name === 'web-1').at(-1)?.at ?? 0
+    expect(goneAt - killing).toBeGreaterThanOrEqual(simMs(1, 0.05) - SLACK_MS)
+  })
+
+  test('SIM_STOP_SECONDS longer than the grace period: killed (137) when the grace period ends', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    await runningPod(store, 'stubborn', { SIM_STOP_SECONDS: '600' }, { terminationGracePeriodSeconds: 4 })
+    const deletedAt = Date.now()
+    store.delete('pods', 'ns1', 'stubborn')
+    const terminating = await waitFor('listed as terminating', () => {
+      const found = store.get('pods', 'ns1', 'stubborn') as Pod | undefined
+      return found?.metadata.deletionTimestamp ? found : undefined
+    })
+    expect(terminating.metadata.deletionGracePeriodSeconds).toBe(4)
+    await waitFor('gone', () => !store.get('pods', 'ns1', 'stubborn'))
+    const writes = seen.filter(e => e.resource === 'pods' && e.object.metadata.name === 'stubborn')
+    const last = writes.at(-1)?.object as Pod
+    expect(containerStatus(last)?.state.terminated).toMatchObject({ exitCode: 137, reason: 'Error' })
+    expect(last.status?.phase).toBe('Failed')
+    expect((writes.at(-1)?.at ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(4, 0.05) - SLACK_MS)
+  })
+
+  test('gracePeriodSeconds=0, a pod never scheduled, or a finished pod go at once; a later delete may shorten', async () => {
+    const { store } = cluster(0.05)
+    await runningPod(store, 'forced')
+    store.delete('pods', 'ns1', 'forced', undefined, { gracePeriodSeconds: 0 })
+    expect(store.get('pods', 'ns1', 'forced')).toBeUndefined()
+    // The kubelet still stops what ran.
+    await waitFor('Killing', () => events(store, { reason: 'Killing', name: 'forced' })[0])
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'nowhere', namespace: 'ns1' },
+      spec: { containers: [container({}, { resources: { requests: { cpu: '64' } } })] }
+    })
+    store.delete('pods', 'ns1', 'nowhere')
+    expect(store.get('pods', 'ns1', 'nowhere')).toBeUndefined()
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'done', namespace: 'ns1' },
+      spec: { restartPolicy: 'Never', containers: [container({ SIM_EXIT_CODE: '0', SIM_RUN_SECONDS: '0' })] }
+    })
+    await waitFor(
+      'Succeeded',
+      () => (store.get('pods', 'ns1', 'done') as Pod | undefined)?.status?.phase === 'Succeeded'
+    )
+    store.delete('pods', 'ns1', 'done')
+    expect(store.get('pods', 'ns1', 'done')).toBeUndefined()
+    await runningPod(store, 'slow', { SIM_STOP_SECONDS: '600' }, { terminationGracePeriodSeconds: 600 })
+    const first = store.delete('pods', 'ns1', 'slow')
+    const shortened = store.delete('pods', 'ns1', 'slow', undefined, { gracePeriodSeconds: 2 })
+    expect(shortened.metadata.deletionGracePeriodSeconds).toBe(2)
+    expect(Date.parse(shortened.metadata.deletionTimestamp ?? '')).toBeLessThan(
+      Date.parse(first.metadata.deletionTimestamp ?? '')
+    )
+    // The kubelet honours the shorter period too: killed 2 s (not 600 s) after the delete.
+    await waitFor('gone after the shortened period', () => !store.get('pods', 'ns1', 'slow'))
+  })
+
+  test('over HTTP: DELETE answers with the terminating pod; gracePeriodSeconds in the query or the body', async () => {
+    const testCluster = await startTestCluster({ timeScale: 0.05 })
+    try {
+      const { store, url } = testCluster
+      store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gd' } })
+      for (const name of ['a', 'b', 'c'])
+        store.create('pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: 'gd' },
+          spec: { containers: [container({ SIM_STOP_SECONDS: '600' })], terminationGracePeriodSeconds: 600 }
+        })
+      await waitFor('running', () =>
+        ['a', 'b', 'c'].every(
+          n => (store.get('pods', 'gd', n) as Pod | undefined)?.status?.phase === 'Running'
+        )
+      )
+      const remove = async (path: string, body?: unknown): Promise<{ status: number; pod: Pod }> => {
+        const response = await fetch(`${url}/api/v1/namespaces/gd/pods/${path}`, {
+          method: 'DELETE',
+          headers: { 'Content-Type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) })
+        })
+        return { status: response.status, pod: (await response.json()) as Pod }
+      }
+      const graceful = await remove('a', {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background'
+      })
+      expect(graceful.status).toBe(200)
+      expect(graceful.pod.metadata).toMatchObject({ name: 'a', deletionGracePeriodSeconds: 600 })
+      expect(store.get('pods', 'gd', 'a')?.metadata.deletionTimestamp).toEqual(expect.any(String))
+      expect((await remove('b?gracePeriodSeconds=0')).status).toBe(200)
+      expect(store.get('pods', 'gd', 'b')).toBeUndefined()
+      await remove('c', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 3 })
+      expect(store.get('pods', 'gd', 'c')?.metadata.deletionGracePeriodSeconds).toBe(3)
+      await waitFor('c killed after its 3 s', () => !store.get('pods', 'gd', 'c'))
+      expect(store.get('pods', 'gd', 'a')).toBeDefined()
+    } finally {
+      await testCluster.stop()
+    }
+  })
+
+  test('a ReplicaSet replaces a terminating pod at once and does not count it', async () => {
+    const { store } = cluster(0.05)
+    store.create('deployments', deployment('slowstop', { SIM_STOP_SECONDS: '20' }, { replicas: 1 }))
+    const first = await waitFor('ready', () => pods(store, 'slowstop').find(p => containerStatus(p)?.ready))
+    store.delete('pods', 'ns1', first.metadata.name)
+    const replacement = await waitFor('replacement', () =>
+      pods(store, 'slowstop').find(p => p.metadata.name !== first.metadata.name)
+    )
+    expect(store.get('pods', 'ns1', first.metadata.name)?.metadata.deletionTimestamp).toEqual(
+      expect.any(String)
+    )
+    const [rs] = store.list('replicasets', 'ns1')
+    await waitFor('one replica counted', () => {
+      const current = store.get('replicasets', 'ns1', rs?.metadata.name ?? '')
+      return statusField(current, 'replicas') === 1 && statusField(current, 'readyReplicas') === 1
+    })
+    expect(
+      pods(store, 'slowstop')
+        .map(p => p.metadata.name)
+        .sort()
+    ).toEqual([first.metadata.name, replacement.metadata.name].sort())
+    await waitFor('old pod gone', () => !store.get('pods', 'ns1', first.metadata.name), 8000)
+  })
+
+  test('a StatefulSet recreates a pod under the same name only once the old one is gone', async () => {
+    const { store } = cluster(0.05)
+    const seen = observe(store)
+    store.create('statefulsets', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'ns1' },
+      spec: {
+        replicas: 1,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: { containers: [container({ SIM_STOP_SECONDS: '5' })] }
+        }
+      }
+    })
+    const original = await waitFor('db-0 ready', () => {
+      const pod = store.get('pods', 'ns1', 'db-0') as Pod | undefined
+      return containerStatus(pod)?.ready && pod
+    })
+    const deletedAt = Date.now()
+    store.delete('pods', 'ns1', 'db-0')
+    const again = await waitFor('db-0 recreated', () => {
+      const pod = store.get('pods', 'ns1', 'db-0')
+      return pod && pod.metadata.uid !== original.metadata.uid ? pod : undefined
+    })
+    const removedAt = seen.find(
+      e => e.type === 'DELETED' && e.object.metadata.uid === original.metadata.uid
+    )?.at
+    const createdAt = seen.find(e => e.type === 'ADDED' && e.object.metadata.uid === again.metadata.uid)?.at
+    expect(removedAt).toBeDefined()
+    expect(createdAt ?? 0).toBeGreaterThanOrEqual(removedAt ?? Infinity)
+    // The old db-0 took its 5 s to stop first.
+    expect((createdAt ?? 0) - deletedAt).toBeGreaterThanOrEqual(simMs(5, 0.05) - SLACK_MS)
+    expect(events(store, { reason: 'FailedCreate' })).toHaveLength(0)
+  })
+})
+
 describe('jobs', () => {
   function job(name: string, env: Env, spec: Record<string, unknown> = {}): KubeObject {
     return {
@@ -788,16 +1208,70 @@ describe('jobs', () => {
     expect(events(store, { reason: 'BackoffLimitExceeded' })[0]?.type).toBe('Warning')
   })
 
-  test('activeDeadlineSeconds fails a Job that runs too long', async () => {
+  test('activeDeadlineSeconds: FailureTarget at once, Failed only after the deleted pod has stopped', async () => {
     const { store } = cluster(0.02)
-    store.create('jobs', job('slowjob', { SIM_RUN_SECONDS: '600' }, { activeDeadlineSeconds: 10 }))
+    const seen = observe(store)
+    store.create(
+      'jobs',
+      job('slowjob', { SIM_RUN_SECONDS: '600', SIM_STOP_SECONDS: '10' }, { activeDeadlineSeconds: 10 })
+    )
+    const target = await waitFor('FailureTarget', () => {
+      const j = store.get('jobs', 'ns1', 'slowjob')
+      return condition(j, 'FailureTarget')?.status === 'True' && j
+    })
+    expect(condition(target, 'FailureTarget')).toMatchObject({
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline'
+    })
+    expect(condition(target, 'Failed')).toBeUndefined()
+    await waitFor(
+      'terminating counted',
+      () => statusField(store.get('jobs', 'ns1', 'slowjob'), 'terminating') === 1
+    )
     const failed = await waitFor('Failed', () => condition(store.get('jobs', 'ns1', 'slowjob'), 'Failed'))
     expect(failed).toMatchObject({
       reason: 'DeadlineExceeded',
       message: 'Job was active longer than specified deadline'
     })
+    const done = store.get('jobs', 'ns1', 'slowjob')
+    expect(statusField(done, 'failed')).toBe(1)
+    expect(statusField(done, 'terminating')).toBe(0)
+    expect(statusField(done, 'completionTime')).toBeUndefined()
     expect(store.list('pods', 'ns1')).toHaveLength(0)
     expect(events(store, { reason: 'DeadlineExceeded' })[0]?.type).toBe('Warning')
+    // The pod took its 10 s to stop between the two conditions.
+    const jobWrites = seen.filter(e => e.resource === 'jobs')
+    const targetAt = jobWrites.find(e => condition(e.object, 'FailureTarget'))?.at ?? 0
+    const failedAt = jobWrites.find(e => condition(e.object, 'Failed'))?.at ?? 0
+    expect(failedAt - targetAt).toBeGreaterThanOrEqual(simMs(10, 0.02) - SLACK_MS)
+  })
+
+  test('OnFailure: the Job fails when the restarts reach backoffLimit', async () => {
+    const { store } = cluster(0.01)
+    const seen = observe(store)
+    const crashing = container({ SIM_EXIT_CODE: '1', SIM_RUN_SECONDS: '0.5' })
+    store.create('jobs', {
+      ...job('restarter', {}),
+      spec: { backoffLimit: 2, template: { spec: { restartPolicy: 'OnFailure', containers: [crashing] } } }
+    })
+    const target = await waitFor('FailureTarget', () => {
+      const j = store.get('jobs', 'ns1', 'restarter')
+      return condition(j, 'FailureTarget') && j
+    })
+    expect(condition(target, 'FailureTarget')?.reason).toBe('BackoffLimitExceeded')
+    await waitFor('Failed', () => condition(store.get('jobs', 'ns1', 'restarter'), 'Failed'))
+    // restarts >= backoffLimit, not failures + restarts > backoffLimit.
+    const restarts = seen
+      .filter(e => e.resource === 'pods')
+      .map(e => containerStatus(e.object as Pod)?.restartCount ?? 0)
+    expect(Math.max(...restarts)).toBe(2)
+  })
+
+  test('the pod re-creation back-off doubles from 10 s to at most 10 minutes', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(podFailureBackoffSeconds)).toEqual([
+      10, 20, 40, 80, 160, 320, 600, 600
+    ])
+    expect(podFailureBackoffSeconds(0)).toBe(0)
   })
 
   test('a Job whose pods would restart forever is refused', () => {
@@ -808,6 +1282,316 @@ describe('jobs', () => {
     expect(error.message).toBe(
       'Job "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"'
     )
+  })
+})
+
+describe('scheduler', () => {
+  const cpu = (amount: string): Record<string, unknown> => ({ resources: { requests: { cpu: amount } } })
+
+  function pod(name: string, extra: Record<string, unknown> = {}, env: Env = {}): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: { containers: [container(env, extra)] }
+    }
+  }
+
+  function running(store: Store, name: string): Promise<Pod> {
+    return waitFor(`${name} running`, () => {
+      const found = store.get('pods', 'ns1', name) as Pod | undefined
+      return containerStatus(found)?.ready && found
+    })
+  }
+
+  function failedScheduling(store: Store, name: string): (EventView & { metadata: { name: string } })[] {
+    return events(store, { reason: 'FailedScheduling', name }) as (EventView & {
+      metadata: { name: string }
+    })[]
+  }
+
+  test('the FitError message counts reasons over nodes, sorted, with the preemption verdict per node', () => {
+    expect(
+      fitErrorMessage(2, [
+        { reasons: ['Insufficient cpu'], resolvable: true },
+        { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false }
+      ])
+    ).toBe(
+      "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
+    )
+    expect(fitErrorMessage(2, [], 'persistentvolumeclaim "data" not found')).toBe(
+      '0/2 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.'
+    )
+  })
+
+  test('an unschedulable pod is retried on the 5-minute flush or when an assigned pod goes, not every 10 s', async () => {
+    const { store } = cluster(0.005)
+    const seen = observe(store)
+    store.create('pods', pod('big', cpu('3')))
+    await running(store, 'big')
+    store.create('pods', pod('huge', cpu('2')))
+    const first = await waitFor('first attempt', () => failedScheduling(store, 'huge')[0])
+    await sleep(simMs(60, 0.005))
+    expect(failedScheduling(store, 'huge')).toHaveLength(1)
+    // The first attempt's event names the pod before its PodScheduled condition was written, so the retry
+    // (about the updated pod) is a new Event object.
+    const retried = await waitFor('flushed after 5 minutes', () => failedScheduling(store, 'huge')[1], 10_000)
+    expect(retried.involvedObject.resourceVersion).not.toBe(first.involvedObject.resourceVersion)
+    const [firstAt, retriedAt] = occurrences(seen, 'FailedScheduling', 'huge')
+    expect((retriedAt ?? 0) - (firstAt ?? 0)).toBeGreaterThanOrEqual(simMs(300, 0.005) - SLACK_MS)
+    // Room freed by a deleted pod: the pod is retried after its back-off and placed.
+    store.delete('pods', 'ns1', 'big')
+    await running(store, 'huge')
+    expect(events(store, { reason: 'Scheduled', name: 'huge' })[0]?.message).toBe(
+      'Successfully assigned ns1/huge to test-node'
+    )
+  })
+
+  test('repeats form an events.k8s.io series: count 2 written at once, later counts only every 30 minutes', async () => {
+    const startedAt = Date.now()
+    const { store } = cluster(0.001)
+    const seen = observe(store)
+    store.create('pods', pod('big', cpu('3')))
+    await running(store, 'big')
+    store.create('pods', pod('huge', cpu('2')))
+    // Left alone, the pod is retried by the 5-minute flush: the second attempt (about the pod with its
+    // condition written) starts the Event that becomes a series.
+    const series = await waitFor(
+      'refreshed series',
+      () => {
+        const event = failedScheduling(store, 'huge')[1]
+        return (event?.series?.count ?? 0) > 2 && event
+      },
+      15_000
+    )
+    const writes = seen.filter(
+      e => e.resource === 'events' && e.object.metadata.name === series.metadata.name
+    )
+    const counts = writes.map(e => (e.object.series as { count?: number } | undefined)?.count)
+    // Created, the first repeat (count 2) at once, and then nothing until the 30-minute refresh.
+    expect(counts.slice(0, 2)).toEqual([undefined, 2])
+    expect(counts[2]).toBeGreaterThan(2)
+    expect((writes[2]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(simMs(30 * 60, 0.001) - SLACK_MS)
+    const stored = store.list('events', 'ns1').find(e => e.metadata.name === series.metadata.name)
+    expect(stored).toMatchObject({
+      source: {},
+      firstTimestamp: null,
+      lastTimestamp: null,
+      action: 'Scheduling',
+      reportingComponent: 'default-scheduler',
+      reportingInstance: 'default-scheduler-test-node',
+      series: {
+        lastObservedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) as unknown
+      }
+    })
+    expect(stored?.eventTime).toMatch(/\.\d{6}Z$/)
+    expect(stored?.count).toBeUndefined()
+  })
+
+  test('the API serves the same Events through events.k8s.io/v1 and core/v1, converted', async () => {
+    const testCluster = await startTestCluster({ timeScale: 0.05 })
+    try {
+      const { store, url } = testCluster
+      const get = async (path: string): Promise<Record<string, unknown>> =>
+        (await (await fetch(`${url}${path}`)).json()) as Record<string, unknown>
+      store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ev' } })
+      store.create('pods', { ...pod('pending', cpu('64')), metadata: { name: 'pending', namespace: 'ev' } })
+      store.create('pods', { ...pod('ok'), metadata: { name: 'ok', namespace: 'ev' } })
+      await waitFor('kubelet and scheduler events', () => {
+        const reasons = store.list('events', 'ev').map(e => e.reason)
+        return reasons.includes('FailedScheduling') && reasons.includes('Started')
+      })
+      const v1 = (await get('/apis/events.k8s.io/v1/namespaces/ev/events')) as {
+        kind: string
+        items: KubeObject[]
+      }
+      expect(v1.kind).toBe('EventList')
+      const failed = v1.items.find(e => e.reason === 'FailedScheduling')
+      expect(failed).toMatchObject({
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        regarding: { kind: 'Pod', name: 'pending', namespace: 'ev' },
+        note: expect.stringMatching(/^0\/1 nodes are available: 1 Insufficient cpu\./) as unknown,
+        reportingController: 'default-scheduler',
+        reportingInstance: 'default-scheduler-test-node',
+        action: 'Scheduling',
+        type: 'Warning',
+        deprecatedSource: {},
+        deprecatedFirstTimestamp: null,
+        deprecatedLastTimestamp: null
+      })
+      expect(failed?.eventTime).toMatch(/\.\d{6}Z$/)
+      expect(failed?.deprecatedCount).toBeUndefined()
+      const started = v1.items.find(e => e.reason === 'Started')
+      expect(started).toMatchObject({
+        regarding: { name: 'ok', fieldPath: 'spec.containers{app}' },
+        reportingController: 'kubelet',
+        reportingInstance: 'test-node',
+        deprecatedSource: { component: 'kubelet', host: 'test-node' },
+        deprecatedCount: 1,
+        eventTime: null
+      })
+      const core = (await get('/api/v1/namespaces/ev/events')) as { items: KubeObject[] }
+      expect(core.items.find(e => e.reason === 'FailedScheduling')).toMatchObject({
+        apiVersion: 'v1',
+        involvedObject: { name: 'pending' },
+        source: {},
+        firstTimestamp: null,
+        lastTimestamp: null,
+        reportingComponent: 'default-scheduler'
+      })
+      const selected = (await get(
+        '/apis/events.k8s.io/v1/namespaces/ev/events?fieldSelector=regarding.name%3Dpending'
+      )) as { items: KubeObject[] }
+      expect(selected.items.map(e => e.reason)).toEqual(['FailedScheduling'])
+      // A client writing events.k8s.io/v1 is read back through core/v1.
+      const posted = await fetch(`${url}/apis/events.k8s.io/v1/namespaces/ev/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: 'custom.1' },
+          eventTime: '2025-01-01T00:00:00.000000Z',
+          reportingController: 'example.com/operator',
+          reportingInstance: 'operator-0',
+          action: 'Reconcile',
+          reason: 'Synced',
+          note: 'all good',
+          type: 'Normal',
+          regarding: { kind: 'Pod', name: 'ok', namespace: 'ev' }
+        })
+      })
+      expect(posted.status).toBe(201)
+      expect(await get('/api/v1/namespaces/ev/events/custom.1')).toMatchObject({
+        involvedObject: { name: 'ok' },
+        message: 'all good',
+        reportingComponent: 'example.com/operator',
+        reportingInstance: 'operator-0',
+        action: 'Reconcile',
+        eventTime: '2025-01-01T00:00:00.000000Z'
+      })
+      const resources = (await get('/apis/events.k8s.io/v1')) as { resources: { name: string }[] }
+      expect(resources.resources.map(r => r.name)).toEqual(['events'])
+    } finally {
+      await testCluster.stop()
+    }
+  })
+})
+
+describe('cluster autoscaler', () => {
+  const cpu = (amount: string): Record<string, unknown> => ({ resources: { requests: { cpu: amount } } })
+
+  function pod(name: string, env: Env, extra: Record<string, unknown>): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'ns1' },
+      spec: { containers: [container(env, extra)] }
+    }
+  }
+
+  test('SIM_SCALE_UP_AFTER_SECONDS: TriggeredScaleUp, a second node after that long, and the pod runs there', async () => {
+    const { store } = cluster(0.02)
+    const seen = observe(store)
+    store.create('daemonsets', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'ns1' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [container()] } }
+      }
+    })
+    store.create('pods', pod('big', {}, cpu('3')))
+    await waitFor('big running', () => containerStatus(store.get('pods', 'ns1', 'big') as Pod)?.ready)
+    store.create('pods', pod('burst', { SIM_SCALE_UP_AFTER_SECONDS: '30' }, cpu('2')))
+    const triggered = await waitFor(
+      'TriggeredScaleUp',
+      () => events(store, { reason: 'TriggeredScaleUp' })[0]
+    )
+    expect(triggered).toMatchObject({
+      type: 'Normal',
+      message: 'pod triggered scale-up: [{test-node-group 1->2 (max: 10)}]',
+      involvedObject: { kind: 'Pod', name: 'burst' },
+      source: { component: 'cluster-autoscaler' },
+      reportingComponent: 'cluster-autoscaler'
+    })
+    expect(events(store, { reason: 'FailedScheduling', name: 'burst' })[0]?.message).toBe(
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.'
+    )
+    const burst = await waitFor('burst running', () => {
+      const found = store.get('pods', 'ns1', 'burst') as Pod | undefined
+      return containerStatus(found)?.ready && found
+    })
+    expect(burst.spec.nodeName).toBe('test-node-2')
+    const node = store.get('nodes', undefined, 'test-node-2')
+    expect(node?.metadata.labels?.['kubernetes.io/hostname']).toBe('test-node-2')
+    expect(node?.status).toMatchObject({ capacity: { cpu: '4', memory: '8Gi' } })
+    expect(burst.status?.hostIP).toBe('10.0.0.11')
+    expect(burst.status?.podIP).toMatch(/^10\.244\.1\.\d+$/)
+    expect(events(store, { reason: 'Scheduled', name: 'burst' })[0]?.message).toBe(
+      'Successfully assigned ns1/burst to test-node-2'
+    )
+    expect(events(store, { reason: 'Started', name: 'burst' })[0]?.source).toEqual({
+      component: 'kubelet',
+      host: 'test-node-2'
+    })
+    const triggeredAt = occurrences(seen, 'TriggeredScaleUp', 'burst')[0] ?? 0
+    const nodeAt =
+      seen.find(e => e.resource === 'nodes' && e.type === 'ADDED' && e.object.metadata.name === 'test-node-2')
+        ?.at ?? 0
+    expect(nodeAt - triggeredAt).toBeGreaterThanOrEqual(simMs(30, 0.02) - SLACK_MS)
+    expect(events(store, { reason: 'TriggeredScaleUp' })).toHaveLength(1)
+    // The DaemonSet follows the new node.
+    await waitFor(
+      'a daemon pod per node',
+      () => statusField(store.get('daemonsets', 'ns1', 'agent'), 'numberReady') === 2
+    )
+  })
+
+  test('SIM_NO_SCALE_UP: NotTriggerScaleUp on the 10 s loop, written once per 5 minutes with the count so far', async () => {
+    const { store } = cluster(0.005)
+    const seen = observe(store)
+    store.create('pods', pod('big', {}, cpu('3')))
+    await waitFor('big running', () => containerStatus(store.get('pods', 'ns1', 'big') as Pod)?.ready)
+    store.create('pods', pod('capped', { SIM_NO_SCALE_UP: '1' }, cpu('2')))
+    store.create('pods', pod('giant', { SIM_SCALE_UP_AFTER_SECONDS: '10' }, cpu('64')))
+    const capped = await waitFor(
+      'NotTriggerScaleUp',
+      () => events(store, { reason: 'NotTriggerScaleUp', name: 'capped' })[0]
+    )
+    expect(capped).toMatchObject({
+      type: 'Normal',
+      message: "pod didn't trigger scale-up: 1 max node group size reached",
+      count: 1,
+      source: { component: 'cluster-autoscaler' }
+    })
+    const giant = await waitFor(
+      'giant NotTriggerScaleUp',
+      () => events(store, { reason: 'NotTriggerScaleUp', name: 'giant' })[0]
+    )
+    expect(giant.message).toBe("pod didn't trigger scale-up: 1 Insufficient cpu")
+    const again = await waitFor(
+      'written again',
+      () => {
+        const event = events(store, { reason: 'NotTriggerScaleUp', name: 'capped' })[0]
+        return event && event.count > 1 && event
+      },
+      10_000
+    )
+    // Every loop counted, one write per 5 minutes.
+    expect(again.count).toBeGreaterThan(2)
+    const writes = seen.filter(
+      e =>
+        e.resource === 'events' &&
+        e.object.reason === 'NotTriggerScaleUp' &&
+        (e.object.involvedObject as { name?: string }).name === 'capped'
+    )
+    expect(writes).toHaveLength(2)
+    expect((writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)).toBeGreaterThanOrEqual(simMs(300, 0.005) - SLACK_MS)
+    expect(store.list('nodes')).toHaveLength(1)
+    expect(events(store, { reason: 'TriggeredScaleUp' })).toHaveLength(0)
   })
 })
 

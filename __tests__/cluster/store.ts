@@ -16,8 +16,11 @@
  *   then the hooks in `admission`, in order.
  * - update() keeps the stored .status for resources that have a status subresource (as the real PUT does);
  *   write status with updateStatus().
- * - delete() of an object with metadata.finalizers only sets deletionTimestamp; the object goes away when an
- *   update() removes the last finalizer. Cascading (Background/Foreground) happens synchronously when the
+ * - delete() of an object with metadata.finalizers only sets deletionTimestamp (and deletionGracePeriodSeconds 0);
+ *   the object goes away when an update() removes the last finalizer.
+ * - Pods are deleted gracefully, as the pod registry does: a pod on a node that is not terminal gets
+ *   deletionTimestamp = now + grace period and deletionGracePeriodSeconds, and stays until a delete with
+ *   gracePeriodSeconds 0 (the kubelet's, once its containers stopped). A later delete may only shorten the period. Cascading (Background/Foreground) happens synchronously when the
  *   object is actually removed; Orphan strips the ownerReferences of dependents instead.
  * - Deleting a namespace removes everything in it.
  * - Listeners run synchronously after each change, in order; changes made from inside a listener are queued
@@ -42,6 +45,7 @@ import { ResourceRegistry, type ResourceInfo } from './resources.js'
 import type {
   AdmissionHook,
   ClusterStore,
+  DeleteOptions,
   KubeObject,
   PropagationPolicy,
   ResourceName,
@@ -59,6 +63,8 @@ export interface WriteOptions {
   /** update(): when the admitted object equals the stored one, store nothing and return the stored object. */
   skipUnchanged?: boolean
 }
+
+export type StoreDeleteOptions = WriteOptions & DeleteOptions
 
 export interface Store extends ClusterStore {
   readonly admission: AdmissionHook[]
@@ -79,7 +85,7 @@ export interface Store extends ClusterStore {
     namespace: string | undefined,
     name: string,
     propagation?: PropagationPolicy,
-    options?: WriteOptions
+    options?: StoreDeleteOptions
   ): KubeObject
 }
 
@@ -156,6 +162,18 @@ const secretAdmission: AdmissionHook = (_operation, resource, object) => {
     delete object.stringData
   }
   if (object.type === undefined || object.type === '') object.type = 'Opaque'
+}
+
+/** The pod registry's grace period for a delete (CheckGracefulDelete); 0 means at once. */
+function podGracePeriod(pod: KubeObject, requested: number | undefined): number {
+  const spec = asObject(pod.spec) ?? {}
+  const status = asObject(pod.status) ?? {}
+  let period =
+    requested ??
+    (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 0)
+  if (typeof spec.nodeName !== 'string' || spec.nodeName === '') period = 0
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') period = 0
+  return period < 0 ? 1 : period
 }
 
 export function createStore(options: StoreOptions = {}): Store {
@@ -300,17 +318,53 @@ export function createStore(options: StoreOptions = {}): Store {
     }
   }
 
-  /** Deletion of a stored object: immediate, or just marked while finalizers remain. */
-  function deleteStored(r: ResourceInfo, stored: KubeObject, propagation: PropagationPolicy): KubeObject {
-    if (stored.metadata.finalizers?.length) {
-      if (!stored.metadata.deletionTimestamp) {
-        stored.metadata.deletionTimestamp = timestamp()
-        stored.metadata.resourceVersion = nextVersion()
-        emit({ type: 'MODIFIED', resource: r.resource, object: clone(stored) })
+  /**
+   * Deletion of a stored object: immediate, marked while finalizers remain, or (pods) graceful. The pod rules
+   * are the registry's CheckGracefulDelete and BeforeDelete: the requested period, else the pod's
+   * terminationGracePeriodSeconds; 0 for a pod never scheduled or already terminal; negative means 1.
+   */
+  function deleteStored(
+    r: ResourceInfo,
+    stored: KubeObject,
+    propagation: PropagationPolicy,
+    options: DeleteOptions = {}
+  ): KubeObject {
+    const meta = stored.metadata
+    const pending = meta.deletionTimestamp !== undefined && (meta.deletionGracePeriodSeconds ?? 0) > 0
+    if (pending) {
+      // Graceful deletion under way: only a shorter period given on this request changes anything.
+      const requested = options.gracePeriodSeconds
+      if (requested === undefined) return clone(stored)
+      const grace = requested < 0 ? 1 : requested
+      const current = meta.deletionGracePeriodSeconds ?? 0
+      if (grace >= current) return clone(stored)
+      if (grace > 0) {
+        markDeleted(r, stored, Date.parse(meta.deletionTimestamp ?? '') - current * 1000, grace)
+        return clone(stored)
       }
+    } else if (!meta.deletionTimestamp && r.resource === 'pods') {
+      const grace = podGracePeriod(stored, options.gracePeriodSeconds)
+      if (grace > 0) {
+        markDeleted(r, stored, Date.now(), grace)
+        return clone(stored)
+      }
+    }
+    if (meta.finalizers?.length) {
+      if (!meta.deletionTimestamp || meta.deletionGracePeriodSeconds !== 0)
+        markDeleted(r, stored, Date.now(), 0)
       return clone(stored)
     }
     return remove(r, stored, propagation)
+  }
+
+  function markDeleted(r: ResourceInfo, stored: KubeObject, start: number, grace: number): void {
+    const meta = stored.metadata
+    // The registry bumps generation when an object is first marked for deletion (markAsDeleting, BeforeDelete).
+    if (!meta.deletionTimestamp && meta.generation !== undefined) meta.generation += 1
+    meta.deletionTimestamp = timestamp(new Date(start + grace * 1000))
+    meta.deletionGracePeriodSeconds = grace
+    meta.resourceVersion = nextVersion()
+    emit({ type: 'MODIFIED', resource: r.resource, object: clone(stored) })
   }
 
   const store: Store = {
@@ -351,6 +405,7 @@ export function createStore(options: StoreOptions = {}): Store {
       meta.generation = 1
       delete meta.resourceVersion
       delete meta.deletionTimestamp
+      delete meta.deletionGracePeriodSeconds
       if (resource === 'namespaces') {
         meta.labels = { ...meta.labels, 'kubernetes.io/metadata.name': meta.name }
         object.spec = { finalizers: ['kubernetes'], ...asObject(object.spec) }
@@ -382,6 +437,9 @@ export function createStore(options: StoreOptions = {}): Store {
       meta.generation = stored.metadata.generation ?? 1
       if (stored.metadata.deletionTimestamp) meta.deletionTimestamp = stored.metadata.deletionTimestamp
       else delete meta.deletionTimestamp
+      if (stored.metadata.deletionGracePeriodSeconds !== undefined)
+        meta.deletionGracePeriodSeconds = stored.metadata.deletionGracePeriodSeconds
+      else delete meta.deletionGracePeriodSeconds
       if (meta.managedFields === undefined && stored.metadata.managedFields) {
         meta.managedFields = stored.metadata.managedFields
       }
@@ -400,7 +458,9 @@ export function createStore(options: StoreOptions = {}): Store {
       meta.resourceVersion = nextVersion()
       table(resource).set(keyOf(meta.namespace, meta.name), object)
       emit({ type: 'MODIFIED', resource, object: clone(object) })
-      if (meta.deletionTimestamp && !meta.finalizers?.length) return remove(r, object, 'Background')
+      // The registry's ShouldDeleteDuringUpdate: the last finalizer of an object whose grace period is over.
+      if (meta.deletionTimestamp && !meta.finalizers?.length && meta.deletionGracePeriodSeconds === 0)
+        return remove(r, object, 'Background')
       return clone(object)
     },
 
@@ -419,12 +479,12 @@ export function createStore(options: StoreOptions = {}): Store {
       return clone(object)
     },
 
-    delete(resource, namespace, name, propagation = 'Background', writeOptions = {}) {
+    delete(resource, namespace, name, propagation = 'Background', deleteOptions = {}) {
       const r = resourceInfo(resource)
       const stored = lookup(r, namespace, name)
       if (!stored) throw notFound(r, name)
-      if (writeOptions.dryRun) return clone(stored)
-      return deleteStored(r, stored, propagation)
+      if (deleteOptions.dryRun) return clone(stored)
+      return deleteStored(r, stored, propagation, deleteOptions)
     },
 
     subscribe(listener) {

@@ -2,6 +2,7 @@
  * meta.k8s.io/v1 Table responses, with the columns and cell values the real API server's printers produce,
  * so kubectl's default output looks as it does against a real cluster.
  */
+import { convertTo } from './conversion.js'
 import { asArray, asNumber, asObject, asString, isObject, type JsonObject } from './json.js'
 import type { ResourceInfo } from './resources.js'
 import { selectorText } from './selectors.js'
@@ -514,29 +515,35 @@ const events: Printer = {
       description: 'Name must be unique within a namespace.'
     }
   ],
+  // printEvent: firstTimestamp falls back to eventTime, lastTimestamp to series.lastObservedTime (or first),
+  // count to series.count (or 1 for a singleton of the new API); the source to reportingController/Instance.
   cells(event, now) {
     const involved = asObject(event.involvedObject) ?? {}
     const source = asObject(event.source) ?? {}
-    const first =
-      asString(event.firstTimestamp) || asString(event.eventTime) || event.metadata.creationTimestamp
-    const last = asString(event.lastTimestamp) || asString(asObject(event.series)?.lastObservedTime) || first
-    const count = asNumber(event.count) ?? 1
-    const lastSeen =
-      count > 1 ? `${since(last, now)} (x${count} over ${since(first, now)})` : since(last, now)
-    const sourceText =
-      [asString(source.component), asString(source.host)].filter(Boolean).join(', ') ||
-      asString(event.reportingComponent) ||
-      ''
+    const series = asObject(event.series)
+    const first = asString(event.firstTimestamp)
+      ? since(event.firstTimestamp, now)
+      : since(event.eventTime, now)
+    let last = asString(event.lastTimestamp) ? since(event.lastTimestamp, now) : first
+    let count = asNumber(event.count) ?? 0
+    if (series) {
+      last = since(series.lastObservedTime, now)
+      count = asNumber(series.count) ?? count
+    } else if (count === 0) count = 1
+    const component = asString(source.component) || asString(event.reportingComponent) || ''
+    const instance = asString(source.host) || asString(event.reportingInstance) || ''
+    const name = asString(involved.name) ?? ''
+    const kind = (asString(involved.kind) ?? '').toLowerCase()
     return [
-      lastSeen,
+      last,
       asString(event.type) ?? '',
       asString(event.reason) ?? '',
-      `${(asString(involved.kind) ?? '').toLowerCase()}/${asString(involved.name) ?? ''}`,
+      name ? `${kind}/${name}` : kind,
       asString(involved.fieldPath) ?? '',
-      sourceText,
+      instance ? `${component}, ${instance}` : component,
       (asString(event.message) ?? '').trim(),
-      since(first, now),
-      String(count),
+      first,
+      count,
       event.metadata.name
     ]
   }
@@ -1281,9 +1288,14 @@ function partialMetadata(object: KubeObject): Record<string, unknown> {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata }
 }
 
+/**
+ * The Table of stored objects that served version `r` returns. Built-in printers read the stored form, as the
+ * API server prints its internal version (so autoscaling/v1 and v2, core/v1 and events.k8s.io/v1 print
+ * alike); a CRD's columns and embedded objects (includeObject=Object) are the served version's.
+ */
 export function toTable(
   r: ResourceInfo,
-  items: KubeObject[],
+  stored: KubeObject[],
   resourceVersion: string,
   includeObject: 'None' | 'Metadata' | 'Object' = 'Metadata'
 ): Record<string, unknown> {
@@ -1300,10 +1312,12 @@ export function toTable(
       description: c.description ?? '',
       priority: c.priority ?? 0
     })),
-    rows: items.map(item => {
-      const row: Record<string, unknown> = { cells: printer.cells(item, now) }
-      if (includeObject === 'Metadata') row.object = partialMetadata(item)
-      else if (includeObject === 'Object') row.object = item
+    rows: stored.map(item => {
+      // Conversion keeps metadata, so PartialObjectMetadata rows need none.
+      const served = r.custom || includeObject === 'Object' ? convertTo(item, r) : item
+      const row: Record<string, unknown> = { cells: printer.cells(r.custom ? served : item, now) }
+      if (includeObject === 'Metadata') row.object = partialMetadata(served)
+      else if (includeObject === 'Object') row.object = served
       return row
     })
   }

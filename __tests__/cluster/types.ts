@@ -20,6 +20,7 @@ export interface ObjectMeta {
   generation?: number
   creationTimestamp?: string
   deletionTimestamp?: string
+  deletionGracePeriodSeconds?: number
   labels?: Record<string, string>
   annotations?: Record<string, string>
   ownerReferences?: OwnerReference[]
@@ -38,7 +39,8 @@ export interface KubeObject {
 
 /**
  * A stored resource: the plural for built-ins (`pods`, `deployments`, `horizontalpodautoscalers`; unique among
- * the built-ins), `<plural>.<group>` (the CRD's name) for custom resources. See resources.ts.
+ * the built-ins), `<plural>.<group>` (the CRD's name) for custom resources. See resources.ts. All served
+ * versions of a resource share its store key: events.k8s.io/v1 Events are the stored core/v1 `events`.
  */
 export type ResourceName = string
 
@@ -72,6 +74,11 @@ export class StatusError extends Error {
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan'
 
+export interface DeleteOptions {
+  /** DeleteOptions.gracePeriodSeconds: 0 deletes a pod at once; absent uses the pod's terminationGracePeriodSeconds. */
+  gracePeriodSeconds?: number
+}
+
 export interface ClusterStore {
   get(resource: ResourceName, namespace: string | undefined, name: string): KubeObject | undefined
   /** Objects of a resource, in one namespace or (undefined) all; sorted by namespace, then name. */
@@ -88,12 +95,17 @@ export interface ClusterStore {
   update(resource: ResourceName, object: KubeObject): KubeObject
   /** Replaces only .status (controllers' writes); no admission, no generation bump. */
   updateStatus(resource: ResourceName, object: KubeObject): KubeObject
-  /** Deletes, cascading in the background to dependents through ownerReferences unless Orphan. NotFound when absent. */
+  /**
+   * Deletes, cascading in the background to dependents through ownerReferences unless Orphan. NotFound when
+   * absent. A pod on a node is deleted gracefully (deletionTimestamp set, removed later) unless
+   * `gracePeriodSeconds` is 0, as the pod registry does.
+   */
   delete(
     resource: ResourceName,
     namespace: string | undefined,
     name: string,
-    propagation?: PropagationPolicy
+    propagation?: PropagationPolicy,
+    options?: DeleteOptions
   ): KubeObject
   /** Called synchronously after every change, in order. Returns an unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void
@@ -126,7 +138,7 @@ export interface Simulation {
 export interface SimulationOptions {
   /** Multiplies every simulated duration; 1 = the kubelet's real timings. */
   timeScale: number
-  /** The single node's name: 'test-node'. */
+  /** The first node's name ('test-node'); nodes the simulated autoscaler adds are named after it. */
   nodeName: string
 }
 

@@ -1,4 +1,4 @@
-import type { ClusterStore } from '../types.js'
+import type { ClusterStore, ResourceName } from '../types.js'
 import type { EventRecorder } from './events.js'
 import type { Pod } from './model.js'
 
@@ -20,6 +20,11 @@ export interface SimContext {
 
 export interface Controller {
   sync(now: number): void
+  /**
+   * The resources whose changes this controller reacts to. Between safety passes it is synced only when one of
+   * them changed or a time it asked for (wakeAt) has come; without `inputs` it is synced on every pass.
+   */
+  readonly inputs?: readonly ResourceName[]
 }
 
 /** Runs `action` and logs instead of throwing, so one bad object cannot stop a reconcile pass. */

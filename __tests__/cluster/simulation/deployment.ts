@@ -8,6 +8,7 @@ import {
   controllerOf,
   intOrPercent,
   isControlledBy,
+  isPodTerminal,
   omitZero,
   ownerReference,
   POD_TEMPLATE_HASH,
@@ -65,6 +66,10 @@ function strategyOf(deployment: Workload, desired: number): Strategy {
 }
 
 export class DeploymentController implements Controller {
+  readonly inputs = ['deployments', 'replicasets'] as const
+  /** ReplicaSet writes so far. */
+  private writes = 0
+
   constructor(private readonly context: SimContext) {}
 
   sync(now: number): void {
@@ -81,6 +86,7 @@ export class DeploymentController implements Controller {
   }
 
   private syncDeployment(deployment: Workload, owned: Workload[], now: number): void {
+    const writesBefore = this.writes
     const desired = deployment.spec.replicas ?? 1
     const strategy = strategyOf(deployment, desired)
     let newRS = owned.find(rs => templatesEqual(rs.spec.template, deployment.spec.template))
@@ -122,10 +128,11 @@ export class DeploymentController implements Controller {
     const current = newRS
     const olds = owned.filter(rs => rs !== current).sort((a, b) => revisionOf(a) - revisionOf(b))
     if (deployment.spec.paused !== true) {
-      if (strategy.recreate) this.recreate(deployment, current, olds, desired)
+      if (strategy.recreate) this.recreate(deployment, current, olds, desired, now)
       else this.rolling(deployment, current, olds, desired, strategy)
     }
-    const fresh = this.freshReplicaSets(deployment)
+    // Re-read the ReplicaSets only when this sync wrote one (listing them all per Deployment is the costly part).
+    const fresh = this.writes === writesBefore ? owned : this.freshReplicaSets(deployment)
     const freshNew = fresh.find(rs => rs.metadata.uid === current.metadata.uid) ?? current
     const freshOld = fresh.filter(rs => rs.metadata.uid !== current.metadata.uid)
     const complete = this.writeStatus(deployment, freshNew, freshOld, desired, strategy, progressing, now)
@@ -177,6 +184,7 @@ export class DeploymentController implements Controller {
           rs.metadata.annotations = { ...rs.metadata.annotations, [REVISION]: String(revision) }
         })
       }
+      this.writes += 1
       const created = this.context.store.create('replicasets', {
         apiVersion: 'apps/v1',
         kind: 'ReplicaSet',
@@ -213,6 +221,7 @@ export class DeploymentController implements Controller {
   }
 
   private updateRs(rs: Workload, change: (rs: Workload) => void): Workload {
+    this.writes += 1
     const fresh = this.context.store.get('replicasets', rs.metadata.namespace, rs.metadata.name)
     const target = (fresh && asWorkload(fresh)) ?? rs
     change(target)
@@ -242,13 +251,20 @@ export class DeploymentController implements Controller {
     )
   }
 
-  private recreate(deployment: Workload, newRS: Workload, olds: Workload[], desired: number): void {
-    let oldPods = 0
-    for (const rs of olds) {
-      if (specReplicas(rs) > 0) this.scale(deployment, rs, 0)
-      oldPods += counts(rs).replicas
-    }
-    if (oldPods === 0 && specReplicas(newRS) !== desired) this.scale(deployment, newRS, desired)
+  /** Recreate: old ReplicaSets to 0, and the new one up only once no old pod runs (terminating ones count). */
+  private recreate(
+    deployment: Workload,
+    newRS: Workload,
+    olds: Workload[],
+    desired: number,
+    now: number
+  ): void {
+    for (const rs of olds) if (specReplicas(rs) > 0) this.scale(deployment, rs, 0)
+    const pods = this.context.pods()
+    const oldPodsRunning = olds.some(rs => pods.some(pod => isControlledBy(pod, rs) && !isPodTerminal(pod)))
+    // Pods are not this controller's input: look again in a (simulated) second while old ones terminate.
+    if (oldPodsRunning) this.context.wakeAt(now + this.context.ms(1))
+    else if (specReplicas(newRS) !== desired) this.scale(deployment, newRS, desired)
   }
 
   /** The rolling-update arithmetic of reconcileNewReplicaSet / reconcileOldReplicaSets. */

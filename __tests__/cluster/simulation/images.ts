@@ -55,14 +55,36 @@ export function isUnreachableRegistry(reference: ImageReference): boolean {
   return host === 'invalid' || host.endsWith('.invalid')
 }
 
-/** The containerd error for a registry host that does not resolve. */
+/** The host containerd talks to for a reference: Docker Hub's registry is registry-1.docker.io. */
+function registryHost(reference: ImageReference): string {
+  return reference.domain === 'docker.io' ? 'registry-1.docker.io' : reference.domain
+}
+
+function manifestUrl(reference: ImageReference): string {
+  const manifest = reference.digest ?? reference.tag ?? 'latest'
+  return `https://${registryHost(reference)}/v2/${reference.path}/manifests/${manifest}`
+}
+
+/** The containerd error (as the CRI returns it) for a registry host that does not resolve. */
 export function pullError(reference: ImageReference): string {
   const full = fullReference(reference)
-  const host = reference.domain.replace(/:\d+$/, '')
-  const manifest = reference.digest ?? reference.tag ?? 'latest'
+  const host = registryHost(reference).replace(/:\d+$/, '')
   return (
     `rpc error: code = Unknown desc = failed to pull and unpack image "${full}": failed to resolve reference ` +
-    `"${full}": failed to do request: Head "https://${reference.domain}/v2/${reference.path}/manifests/${manifest}": ` +
-    `dial tcp: lookup ${host}: no such host`
+    `"${full}": failed to do request: Head "${manifestUrl(reference)}": dial tcp: lookup ${host}: no such host`
   )
+}
+
+/** The containerd error for a registry that answers the manifest HEAD with 503 (resolver's ErrUnexpectedStatus). */
+export function unavailableError(reference: ImageReference): string {
+  const full = fullReference(reference)
+  return (
+    `rpc error: code = Unknown desc = failed to pull and unpack image "${full}": failed to resolve reference ` +
+    `"${full}": unexpected status from HEAD request to ${manifestUrl(reference)}: 503 Service Unavailable`
+  )
+}
+
+/** The kubelet's applyDefaultImageTag: an image without tag or digest is pulled (and worded) as `:latest`. */
+export function withDefaultTag(image: string, reference: ImageReference): string {
+  return reference.tag === undefined && reference.digest === undefined ? `${image}:latest` : image
 }

@@ -5,6 +5,7 @@
 import type {
   ClusterStore,
   KubeObject,
+  ResourceName,
   Simulation,
   SimulationOptions,
   StartSimulation,
@@ -24,6 +25,7 @@ import { JobController } from './job.js'
 import { PvcController } from './pvc.js'
 import { ServiceAccountController } from './serviceaccounts.js'
 import { asPod, type Pod } from './model.js'
+import { ClusterAutoscaler } from './autoscaler.js'
 
 /** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
 const DEBOUNCE_MS = 10
@@ -70,20 +72,43 @@ function nodeObject(name: string): KubeObject {
   }
 }
 
+/** A controller's scheduling state: whether an input changed, and the earliest time it asked to be woken. */
+interface ControllerState {
+  controller: Controller
+  dirty: boolean
+  wake: number
+}
+
 class Engine {
   private stopped = false
   private running = false
   private dirty = false
+  private full = true
   private debounce: NodeJS.Timeout | undefined
   private wakeTimer: NodeJS.Timeout | undefined
   private wakeTime = Infinity
-  private nextWake = Infinity
+  private readonly states: ControllerState[] = []
+  private current: ControllerState | undefined
   private readonly safety: NodeJS.Timeout
-  readonly controllers: Controller[] = []
 
   constructor() {
-    this.safety = setInterval(() => this.request(), SAFETY_TICK_MS)
+    this.safety = setInterval(() => {
+      this.full = true
+      this.request()
+    }, SAFETY_TICK_MS)
     this.safety.unref()
+  }
+
+  add(...controllers: Controller[]): void {
+    for (const controller of controllers) this.states.push({ controller, dirty: true, wake: Infinity })
+  }
+
+  /** A store change: marks the controllers that read this resource. */
+  changed(resource: ResourceName): void {
+    for (const state of this.states) {
+      if (state.controller.inputs?.includes(resource)) state.dirty = true
+    }
+    this.request()
   }
 
   request(): void {
@@ -101,13 +126,15 @@ class Engine {
     this.debounce.unref()
   }
 
+  /** Called by controllers during their sync (and by anyone else, which wakes every controller). */
   wakeAt(at: number): void {
-    if (at < this.nextWake) this.nextWake = at
+    const targets = this.current ? [this.current] : this.states
+    for (const state of targets) if (at < state.wake) state.wake = at
     if (!this.running) this.armWake()
   }
 
   private armWake(): void {
-    const at = this.nextWake
+    const at = Math.min(...this.states.map(s => s.wake))
     if (at === Infinity || at >= this.wakeTime) return
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
     this.wakeTime = at
@@ -125,25 +152,33 @@ class Engine {
   private pass(): void {
     if (this.stopped) return
     this.running = true
-    this.nextWake = Infinity
+    const full = this.full
+    this.full = false
     const now = Date.now()
     try {
-      for (const controller of this.controllers) {
-        guarded(controller.constructor.name, () => controller.sync(now))
+      for (const state of this.states) {
+        const always = state.controller.inputs === undefined
+        if (!full && !always && !state.dirty && now < state.wake) continue
+        state.dirty = false
+        state.wake = Infinity
+        this.current = state
+        guarded(state.controller.constructor.name, () => state.controller.sync(now))
       }
     } finally {
+      this.current = undefined
       this.running = false
     }
     if (this.stopped) return
     // The previous wake timer may be later than what this pass asked for: re-arm from scratch.
-    if (this.wakeTimer && this.nextWake < this.wakeTime) {
+    const next = Math.min(...this.states.map(s => s.wake))
+    if (this.wakeTimer && next < this.wakeTime) {
       clearTimeout(this.wakeTimer)
       this.wakeTimer = undefined
       this.wakeTime = Infinity
     }
     if (!this.wakeTimer) this.wakeTime = Infinity
     this.armWake()
-    if (this.dirty) {
+    if (this.dirty || this.states.some(s => s.dirty)) {
       this.dirty = false
       this.request()
     }
@@ -172,14 +207,14 @@ export const startSimulation: StartSimulation = (
         .map(asPod)
         .filter((pod): pod is Pod => pod !== undefined)),
     store,
-    events: new EventRecorder(store),
+    events: new EventRecorder(store, seconds => seconds * 1000 * options.timeScale),
     nodeName: options.nodeName,
     ms: seconds => seconds * 1000 * options.timeScale,
     wakeAt: at => engine.wakeAt(at)
   }
   const scheduler = new Scheduler(context)
   const kubelet = new Kubelet(context)
-  engine.controllers.push(
+  engine.add(
     new ServiceAccountController(store),
     new PvcController(context),
     new DeploymentController(context),
@@ -188,6 +223,7 @@ export const startSimulation: StartSimulation = (
     new DaemonSetController(context),
     new JobController(context),
     scheduler,
+    new ClusterAutoscaler(context),
     kubelet,
     new QuotaController(store)
   )
@@ -200,13 +236,9 @@ export const startSimulation: StartSimulation = (
     // Our own Event writes change nothing any controller reads.
     if (event.resource === 'events') return
     if (event.resource === 'pods') podSnapshot = undefined
-    if (event.resource === 'pods' && event.type === 'DELETED') {
-      kubelet.podDeleted(event.object)
-      scheduler.noteClusterChange()
-    }
-    if (event.resource === 'persistentvolumeclaims' || event.resource === 'nodes')
-      scheduler.noteClusterChange()
-    engine.request()
+    if (event.resource === 'pods' && event.type === 'DELETED') kubelet.podDeleted(event.object)
+    scheduler.observe(event)
+    engine.changed(event.resource)
   })
   engine.request()
   return {

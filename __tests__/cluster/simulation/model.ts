@@ -266,6 +266,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
+/** A deterministic fraction in [0, 1) from a text (a pod uid and a counter): stands in for rand.Float64 in jitter. */
+export function hashFraction(text: string): number {
+  // FNV alone barely moves its high bits when only the last character changes: finish with murmur3's fmix32.
+  let hash = fnv1a32(text)
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b)
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
+  return ((hash ^ (hash >>> 16)) >>> 0) / 2 ** 32
+}
+
 function fnv1a32(text: string): number {
   let hash = 0x811c9dc5
   for (const byte of Buffer.from(text, 'utf8')) {

@@ -9,6 +9,7 @@ export const STORAGE_CLASS = 'standard'
 const RETRY_SECONDS = 15
 
 export class PvcController implements Controller {
+  readonly inputs = ['persistentvolumeclaims'] as const
   private readonly nextWarning = new Map<string, number>()
 
   constructor(private readonly context: SimContext) {}

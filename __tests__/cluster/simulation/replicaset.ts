@@ -26,6 +26,7 @@ function deletionRank(pod: Pod): number {
 }
 
 export class ReplicaSetController implements Controller {
+  readonly inputs = ['replicasets', 'pods'] as const
   private readonly backoff: CreateBackoff
 
   constructor(private readonly context: SimContext) {
@@ -84,9 +85,8 @@ export class ReplicaSetController implements Controller {
     active: Pod[] | undefined,
     now: number
   ): void {
-    const fresh = this.context.store.get('replicasets', rs.metadata.namespace, rs.metadata.name)
-    const current = fresh && asWorkload(fresh)
-    if (!current) return
+    // Listed at the start of this controller's pass, after the deployment controller's writes: still current.
+    const current = rs
     const pods =
       active ?? podsOwnedBy(allPods(this.context, rs.metadata.namespace), current).filter(isPodActive)
     const minReadyMs = this.context.ms(current.spec.minReadySeconds ?? 0)

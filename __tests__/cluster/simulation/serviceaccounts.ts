@@ -3,6 +3,7 @@ import type { ClusterStore } from '../types.js'
 import { guarded, type Controller } from './context.js'
 
 export class ServiceAccountController implements Controller {
+  readonly inputs = ['namespaces', 'serviceaccounts'] as const
   constructor(private readonly store: ClusterStore) {}
 
   sync(): void {

@@ -4,7 +4,6 @@ import { StatusError } from '../types.js'
 import { guarded, type Controller, type SimContext } from './context.js'
 import {
   asWorkload,
-  isPodActive,
   isPodAvailable,
   isPodReady,
   isPodTerminal,
@@ -26,6 +25,7 @@ function ordinalOf(set: Workload, pod: Pod): number | undefined {
 }
 
 export class StatefulSetController implements Controller {
+  readonly inputs = ['statefulsets', 'pods', 'persistentvolumeclaims'] as const
   private readonly backoff: CreateBackoff
 
   constructor(private readonly context: SimContext) {
@@ -48,7 +48,7 @@ export class StatefulSetController implements Controller {
     const byOrdinal = new Map<number, Pod>()
     for (const pod of owned) {
       const ordinal = ordinalOf(set, pod)
-      if (ordinal !== undefined && !pod.metadata.deletionTimestamp) byOrdinal.set(ordinal, pod)
+      if (ordinal !== undefined) byOrdinal.set(ordinal, pod)
     }
     const healthy = (pod: Pod | undefined): boolean =>
       pod !== undefined && pod.status?.phase === 'Running' && isPodReady(pod)
@@ -59,6 +59,9 @@ export class StatefulSetController implements Controller {
         if (!this.backoff.mayCreate(set, now)) return
         this.createOrdinal(set, ordinal, updateRevision, now)
         if (!parallel) blocked = true
+      } else if (pod.metadata.deletionTimestamp) {
+        // The same name comes back only once the old pod is gone.
+        if (!parallel) blocked = true
       } else if (isPodTerminal(pod)) {
         this.deleteOrdinal(set, pod)
         if (!parallel) blocked = true
@@ -68,7 +71,11 @@ export class StatefulSetController implements Controller {
       .filter(([ordinal]) => ordinal >= replicas)
       .sort((a, b) => b[0] - a[0])
     if (!blocked && extra.length > 0) {
-      for (const [, pod] of parallel ? extra : extra.slice(0, 1)) this.deleteOrdinal(set, pod)
+      // Scale down one at a time from the highest ordinal, waiting for each to be gone (unless Parallel).
+      const terminating = extra.some(([, pod]) => pod.metadata.deletionTimestamp)
+      const live = extra.filter(([, pod]) => !pod.metadata.deletionTimestamp)
+      if (parallel) for (const [, pod] of live) this.deleteOrdinal(set, pod)
+      else if (!terminating && live[0]) this.deleteOrdinal(set, live[0][1])
       blocked = true
     }
     // Rolling update: highest ordinal first, one at a time, each only when the rest are ready.
@@ -80,6 +87,7 @@ export class StatefulSetController implements Controller {
     if (!blocked && strategy.type !== 'OnDelete') {
       for (let ordinal = replicas - 1; ordinal >= partition; ordinal--) {
         const pod = byOrdinal.get(ordinal)
+        if (pod?.metadata.deletionTimestamp) break
         if (pod && pod.metadata.labels?.[REVISION_LABEL] !== updateRevision) {
           this.deleteOrdinal(set, pod)
           break
@@ -184,9 +192,13 @@ export class StatefulSetController implements Controller {
     const fresh = this.context.store.get('statefulsets', set.metadata.namespace, set.metadata.name)
     const current = fresh && asWorkload(fresh)
     if (!current) return
-    const pods = podsOwnedBy(allPods(this.context, set.metadata.namespace), current).filter(isPodActive)
+    // computeReplicaStatus: replicas and ready count pods being deleted too; current/updated do not.
+    const pods = podsOwnedBy(allPods(this.context, set.metadata.namespace), current).filter(
+      p => p.status?.phase !== undefined && !isPodTerminal(p)
+    )
+    const live = pods.filter(p => !p.metadata.deletionTimestamp)
     const minReadyMs = this.context.ms(current.spec.minReadySeconds ?? 0)
-    const updated = pods.filter(p => p.metadata.labels?.[REVISION_LABEL] === updateRevision).length
+    const updated = live.filter(p => p.metadata.labels?.[REVISION_LABEL] === updateRevision).length
     const previousCurrent =
       typeof current.status?.currentRevision === 'string' ? current.status.currentRevision : updateRevision
     const replicas = current.spec.replicas ?? 1
@@ -197,7 +209,7 @@ export class StatefulSetController implements Controller {
       replicas: pods.length,
       ...omitZero({
         readyReplicas: pods.filter(isPodReady).length,
-        currentReplicas: pods.filter(p => p.metadata.labels?.[REVISION_LABEL] === currentRevision).length,
+        currentReplicas: live.filter(p => p.metadata.labels?.[REVISION_LABEL] === currentRevision).length,
         updatedReplicas: updated
       }),
       availableReplicas: pods.filter(p => isPodAvailable(p, minReadyMs, now)).length,
