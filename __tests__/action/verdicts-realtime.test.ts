@@ -59,7 +59,7 @@ describe.each<[HelmVersion, string]>([
   it.concurrent('a registry that fails the first pull (503): the retry succeeds, deployed', async () => {
     const run = await harness().deploy(version, {
       ...base(`${id}-pull-once`, 'flaky'),
-      'set-string': 'image=registry.example.com/shop/web:pull-once\nenv.SIM_PULL_FAILURES=1'
+      'set-string': `image=registry.example.com/shop/web:pull-once-${id}\nenv.SIM_PULL_FAILURES=1`
     })
     expect(run.outputs.status, run.outputs['failure-reason']).toBe('deployed')
     const failed = run.report?.diagnostics?.events.find(

@@ -113,4 +113,31 @@ describe.each<[HelmVersion, string]>([
       for (const pod of crashing) expect(pod.revision).toBe('old')
     }
   )
+
+  it.concurrent(
+    'old pods that stay Terminating while their container waits in CrashLoopBackOff: no verdict',
+    async () => {
+      const ns = `${id}-terminating`
+      const slow = {
+        ...base(ns, 'slow'),
+        set: 'replicas=2\nsidecar.enabled=true\nterminationGracePeriodSeconds=400',
+        // 200 simulated seconds to stop: 10 s of Terminating at the harness's time scale.
+        'set-string': 'sidecar.env.SIM_STOP_SECONDS=200'
+      }
+      expect((await harness().deploy(version, slow)).outputs.status).toBe('deployed')
+      const broken = await harness().deploy(version, {
+        ...slow,
+        'min-ready': '0s',
+        'fail-fast': 'false',
+        'set-string': `${slow['set-string']}\n${CRASH_AFTER_READY}`
+      })
+      expect(broken.outputs.status).toBe('deployed')
+      const fix = await harness().deploy(version, slow)
+      expect(fix.outputs, fix.stdout).toMatchObject({ status: 'deployed' })
+      expect(fix.report?.diagnostics?.verdict).toBeUndefined()
+      const terminating = fix.report?.diagnostics?.pods.filter(p => p.terminating) ?? []
+      // The crash-looping revision's pods were seen Terminating (and judged by nobody).
+      expect(terminating.some(p => p.revision === 'old' && p.containers.some(c => c.restartCount > 0))).toBe(true)
+    }
+  )
 })
