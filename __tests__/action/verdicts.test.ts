@@ -137,7 +137,9 @@ describe.each<[HelmVersion, string]>([
       expect(fix.report?.diagnostics?.verdict).toBeUndefined()
       const terminating = fix.report?.diagnostics?.pods.filter(p => p.terminating) ?? []
       // The crash-looping revision's pods were seen Terminating (and judged by nobody).
-      expect(terminating.some(p => p.revision === 'old' && p.containers.some(c => c.restartCount > 0))).toBe(true)
+      expect(terminating.some(p => p.revision === 'old' && p.containers.some(c => c.restartCount > 0))).toBe(
+        true
+      )
     }
   )
 })
