@@ -35310,9 +35310,9 @@ __webpack_unused_export__ = lexer.Lexer;
 __webpack_unused_export__ = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
 exports.qg = publicApi.parse;
-__webpack_unused_export__ = publicApi.parseAllDocuments;
+exports.hR = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
-__webpack_unused_export__ = publicApi.stringify;
+exports.As = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
@@ -44620,598 +44620,6 @@ async function recoverAbandonedRelease(ctx) {
     return recoverPendingLock({ ...ctx, inputs: { ...ctx.inputs, recoverPending: true } }, history, Number.POSITIVE_INFINITY);
 }
 
-;// CONCATENATED MODULE: ./src/helm/args.ts
-/** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
-function waitFlag(major) {
-    return major === 3 ? '--wait' : '--wait=watcher';
-}
-function targetArgs(target) {
-    const args = target.namespace === '' ? [] : ['--namespace', target.namespace];
-    if (target.kubeContext !== '')
-        args.push('--kube-context', target.kubeContext);
-    return args;
-}
-function buildDeployArgs(inputs, options) {
-    const verb = {
-        'upgrade-install': ['upgrade', '--install'],
-        install: ['install'],
-        upgrade: ['upgrade']
-    };
-    if (inputs.mode === 'uninstall')
-        throw new Error('mode uninstall has no deploy command; use buildUninstallArgs');
-    const args = [...verb[inputs.mode], inputs.release, inputs.chart, ...targetArgs(inputs)];
-    // Plain upgrade never creates a namespace; helm documents the flag as install-only.
-    if (inputs.createNamespace && inputs.mode !== 'upgrade')
-        args.push('--create-namespace');
-    if (inputs.chartVersion !== '')
-        args.push('--version', inputs.chartVersion);
-    if (inputs.repoUrl !== '')
-        args.push('--repo', inputs.repoUrl);
-    for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])])
-        args.push('-f', file);
-    for (const { key, value } of inputs.set)
-        args.push('--set', `${key}=${value}`);
-    for (const { key, value } of inputs.setString)
-        args.push('--set-string', `${key}=${value}`);
-    if (inputs.atomic) {
-        // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
-        if (options.major === 3)
-            args.push('--atomic');
-        else
-            args.push('--rollback-on-failure', waitFlag(4));
-    }
-    else {
-        args.push(waitFlag(options.major));
-    }
-    args.push('--timeout', inputs.timeout);
-    if (inputs.waitForJobs)
-        args.push('--wait-for-jobs');
-    args.push(...inputs.extraArgs);
-    return args;
-}
-function buildUninstallArgs(target, options) {
-    return [
-        'uninstall',
-        target.release,
-        ...targetArgs(target),
-        waitFlag(options.major),
-        '--timeout',
-        options.timeout,
-        ...(options.extraArgs ?? [])
-    ];
-}
-function buildHistoryArgs(target, options) {
-    return ['history', target.release, '-o', 'json', '--max', String(options.max), ...targetArgs(target)];
-}
-/** Always waits: a rollback is done when the old revision runs again. */
-function buildRollbackArgs(target, revision, options) {
-    const args = ['rollback', target.release, String(revision), ...targetArgs(target)];
-    args.push(waitFlag(options.major), '--timeout', options.timeout);
-    if (options.noHooks === true)
-        args.push('--no-hooks');
-    if (options.replaceObjects === true && options.major === 3)
-        args.push('--force');
-    return args;
-}
-function buildDependencyBuildArgs(chartDir) {
-    return ['dependency', 'build', chartDir];
-}
-
-;// CONCATENATED MODULE: ./src/helm/output.ts
-/** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
-/** Helm 3 `wait.go:50: … [debug] beginning wait for N resources`, Helm 4 `level=DEBUG msg="waiting for resources"`. */
-const WAIT_MARKER = /\[debug\] beginning wait for \d+ resources|level=DEBUG msg="waiting for resources"/;
-const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/;
-/** With --debug, helm ends with the release's values and manifest on stdout: never shown, they may hold secrets. */
-const DUMP_START = /^USER-SUPPLIED VALUES:$/;
-/** Helm creating or changing objects (the main apply, or hooks after a wait): not a safe moment to signal it. */
-const MUTATION_MARKER = /\[debug\] (?:creating \d+ resource|Created a new|Patch |Replaced |Deleting |Starting delete)|level=DEBUG msg="(?:creating resource|Created resource|updating resource|Patched resource|patching resource|starting delete)/i;
-/**
- * Whether helm is waiting after this line: true at the start of a wait, false when it creates or changes objects
- * (a hook's wait comes before the main apply), undefined when the line says neither.
- */
-function waitStateAfter(line) {
-    if (WAIT_MARKER.test(line))
-        return true;
-    if (MUTATION_MARKER.test(line))
-        return false;
-    return undefined;
-}
-function createDebugOutputFilter() {
-    let dumping = false;
-    let failed = false;
-    return {
-        classify(stream, line) {
-            if (stream === 'stdout') {
-                if (DUMP_START.test(line))
-                    dumping = true;
-                return dumping ? 'drop' : 'log';
-            }
-            // Helm 3 follows its error with a Go stack trace when --debug is on.
-            if (failed)
-                return 'debug';
-            if (line.startsWith('Error: '))
-                failed = true;
-            return DEBUG_LINE.test(line) ? 'debug' : 'log';
-        }
-    };
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/deploy/dependencies.ts
-/**
- * Which declared dependencies of a local chart directory are missing from its charts/ folder. helm itself
- * (CheckDependencies) requires every dependency in Chart.yaml to be present by chart name, whatever its
- * condition, so `helm dependency build` is needed exactly when one is missing; a vendored chart needs none.
- */
-
-
-
-
-function readChartMeta(text) {
-    try {
-        const parsed = (0,dist/* parse */.qg)(text);
-        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The declared dependency names (`name`, as helm matches them), from Chart.yaml (v2) or requirements.yaml (v1). */
-function declaredDependencies(chartDir) {
-    const names = [];
-    for (const file of ['Chart.yaml', 'requirements.yaml']) {
-        const path = (0,external_node_path_namespaceObject.join)(chartDir, file);
-        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-            continue;
-        const meta = readChartMeta((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
-        if (!Array.isArray(meta?.dependencies))
-            continue;
-        for (const dep of meta.dependencies) {
-            const name = typeof dep === 'object' && dep !== null ? dep.name : undefined;
-            if (typeof name === 'string' && name !== '')
-                names.push(name);
-        }
-    }
-    return names;
-}
-/** The chart name inside a packaged chart: `<dir>/Chart.yaml` of the gzipped tar. */
-function packagedChartName(archive) {
-    let tar;
-    try {
-        tar = (0,external_node_zlib_.gunzipSync)(archive);
-    }
-    catch {
-        return undefined;
-    }
-    for (let offset = 0; offset + 512 <= tar.length;) {
-        const header = tar.subarray(offset, offset + 512);
-        const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
-        if (name === '')
-            break;
-        const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
-        const size = parseInt(header.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
-        const path = prefix ? `${prefix}/${name}` : name;
-        const body = offset + 512;
-        if (/^[^/]+\/Chart\.yaml$/.test(path)) {
-            const meta = readChartMeta(tar.toString('utf8', body, body + size));
-            return typeof meta?.name === 'string' ? meta.name : undefined;
-        }
-        offset = body + Math.ceil(size / 512) * 512;
-    }
-    return undefined;
-}
-/** Names of the charts present in charts/: unpacked directories and .tgz archives, by their own Chart.yaml. */
-function vendoredCharts(chartDir) {
-    const found = new Set();
-    const dir = (0,external_node_path_namespaceObject.join)(chartDir, 'charts');
-    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
-        return found;
-    for (const entry of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
-        const path = (0,external_node_path_namespaceObject.join)(dir, entry);
-        try {
-            if ((0,external_node_fs_namespaceObject.statSync)(path).isDirectory()) {
-                const meta = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'))
-                    ? readChartMeta((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'), 'utf8'))
-                    : undefined;
-                if (typeof meta?.name === 'string')
-                    found.add(meta.name);
-            }
-            else if (entry.endsWith('.tgz')) {
-                const name = packagedChartName((0,external_node_fs_namespaceObject.readFileSync)(path));
-                if (name)
-                    found.add(name);
-            }
-        }
-        catch {
-            // An unreadable entry is helm's to report.
-        }
-    }
-    return found;
-}
-/** Declared dependencies not in charts/; empty for anything but a local chart directory. */
-function missingDependencies(chart) {
-    try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(chart).isDirectory())
-            return [];
-    }
-    catch {
-        return [];
-    }
-    const present = vendoredCharts(chart);
-    return declaredDependencies(chart).filter(name => !present.has(name));
-}
-
-;// CONCATENATED MODULE: ./src/deploy/undo.ts
-
-
-
-async function undoUnstableDeploy(ctx, historyBefore, cause) {
-    const { inputs, helm, log } = ctx;
-    const target = targetOf(inputs);
-    const previous = liveRevision(historyBefore);
-    const failed = async (detail) => {
-        const history = await helm.history(target);
-        const live = liveRevision(history);
-        const outcome = {
-            status: 'failed',
-            rolledBack: false,
-            previousRevision: previous,
-            revision: live,
-            cause,
-            detail
-        };
-        return { outcome, history };
-    };
-    if (!inputs.atomic) {
-        log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`);
-        return failed('atomic is off, so nothing was rolled back');
-    }
-    if (previous === undefined && historyBefore.length > 0) {
-        return failed('there was no earlier deployed revision to roll back to');
-    }
-    log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`);
-    if (previous === undefined) {
-        const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT });
-        if (!result.ok)
-            return failed(`the uninstall failed: ${result.error ?? ''}`);
-        return {
-            outcome: {
-                status: 'rolled-back',
-                rolledBack: true,
-                cause,
-                detail: 'the unstable install was uninstalled; no release is left'
-            },
-            history: []
-        };
-    }
-    const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT });
-    if (!result.ok)
-        return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`);
-    const history = await helm.history(target);
-    const revision = liveRevision(history);
-    return {
-        outcome: {
-            status: 'rolled-back',
-            rolledBack: true,
-            previousRevision: previous,
-            revision,
-            cause,
-            detail: `rolled back to revision ${previous} as revision ${revision ?? '?'}`
-        },
-        history
-    };
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: ./src/helm/secret-values.ts
-/** helm's strvals limit on a list index. */
-const MAX_INDEX = 65_536;
-/** Parses a --set key as helm does: `.` nests, `[n]` indexes a list, `\` makes the next character literal. */
-function parseKeyPath(key) {
-    const path = [];
-    let segment = '';
-    let pendingSegment = true;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charAt(i);
-        if (c === '\\') {
-            if (i + 1 >= key.length)
-                return { problem: `key "${key}" ends with an escaping backslash` };
-            segment += key.charAt(++i);
-            continue;
-        }
-        if (c === '.' || c === '[') {
-            if (pendingSegment) {
-                if (segment === '')
-                    return { problem: `key "${key}" has an empty part` };
-                path.push(segment);
-            }
-            segment = '';
-            pendingSegment = c === '.';
-            if (c === '[') {
-                const close = key.indexOf(']', i);
-                const digits = close < 0 ? '' : key.slice(i + 1, close);
-                if (!/^\d+$/.test(digits) || Number(digits) > MAX_INDEX) {
-                    return { problem: `key "${key}" has an invalid list index (0 to ${MAX_INDEX} in [])` };
-                }
-                path.push(Number(digits));
-                i = close;
-                const next = key.charAt(i + 1);
-                if (next !== '' && next !== '.' && next !== '[') {
-                    return { problem: `key "${key}" needs "." or "[" after "]"` };
-                }
-                if (next === '.') {
-                    i++;
-                    pendingSegment = true;
-                }
-            }
-            continue;
-        }
-        if (c === ',' || c === '=')
-            return { problem: `key "${key}" contains "${c}" (write \\${c} for a literal one)` };
-        segment += c;
-    }
-    if (pendingSegment) {
-        if (segment === '')
-            return { problem: `key "${key}" has an empty part` };
-        path.push(segment);
-    }
-    return { path };
-}
-function setPath(root, path, value) {
-    let node = root;
-    path.forEach((step, at) => {
-        const last = at === path.length - 1;
-        const nextIsIndex = typeof path[at + 1] === 'number';
-        const container = node;
-        if (last) {
-            container[step] = value;
-            return;
-        }
-        const existing = container[step];
-        const fits = nextIsIndex ? Array.isArray(existing) : isMap(existing);
-        // A later key wins over an earlier scalar at the same place, as with repeated --set.
-        if (!fits)
-            container[step] = nextIsIndex ? [] : {};
-        if (Array.isArray(container[step])) {
-            const list = container[step];
-            const index = path[at + 1];
-            while (list.length <= index)
-                list.push(null);
-        }
-        node = container[step];
-    });
-}
-function isMap(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The values document for these pairs, or the problems with their keys (values are never named). */
-function secretValuesDocument(pairs) {
-    const root = {};
-    const problems = [];
-    for (const { key, value } of pairs) {
-        const parsed = parseKeyPath(key);
-        if ('problem' in parsed)
-            problems.push(parsed.problem);
-        else
-            setPath(root, parsed.path, value);
-    }
-    return problems.length > 0 ? { problems } : { yaml: `${emit(root)}\n` };
-}
-/** Flow-style YAML that every YAML 1.1/1.2 parser (helm's go-yaml included) reads back exactly. */
-function emit(node) {
-    if (node === null)
-        return 'null';
-    if (typeof node === 'string')
-        return quote(node);
-    if (Array.isArray(node))
-        return `[${node.map(emit).join(', ')}]`;
-    return `{${Object.entries(node)
-        .map(([k, v]) => `${quote(k)}: ${emit(v)}`)
-        .join(', ')}}`;
-}
-const NAMED_ESCAPES = {
-    '"': '\\"',
-    '\\': '\\\\',
-    '\0': '\\0',
-    '\t': '\\t',
-    '\n': '\\n',
-    '\r': '\\r',
-    '\u0085': '\\N',
-    '\u00a0': '\\_',
-    '\u2028': '\\L',
-    '\u2029': '\\P'
-};
-/**
- * A YAML double-quoted scalar. Escaped: quote and backslash, every control character, the characters YAML reads
- * as line breaks (NEL, LS, PS; raw, a parser would fold them) and the BOM; everything else is written as is.
- */
-function quote(value) {
-    let out = '"';
-    for (const c of value) {
-        const code = c.codePointAt(0) ?? 0;
-        const named = NAMED_ESCAPES[c];
-        if (named)
-            out += named;
-        else if (code < 0x20 || (code >= 0x7f && code < 0xa0))
-            out += `\\x${code.toString(16).padStart(2, '0')}`;
-        else if (code === 0xfeff || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff)
-            out += `\\u${code.toString(16).padStart(4, '0')}`;
-        else
-            out += c;
-    }
-    return `${out}"`;
-}
-
-;// CONCATENATED MODULE: ./src/deploy/values.ts
-/** The values files the action writes for helm: the inline `values` input and set-secret's values (mode 0600). */
-
-
-
-
-/** Paths in the order helm applies them, after values-files. */
-async function writeValuesFiles(inputs, workDir) {
-    const files = [];
-    if (inputs.values.trim() !== '') {
-        const path = (0,external_node_path_namespaceObject.join)(workDir, 'values.yaml');
-        await (0,promises_namespaceObject.writeFile)(path, inputs.values, { mode: 0o600 });
-        files.push(path);
-    }
-    if (inputs.setSecret.length > 0) {
-        const document = secretValuesDocument(inputs.setSecret);
-        if ('problems' in document)
-            throw new DeployRefusedError(`set-secret: ${document.problems.join('; ')}`, 'input');
-        const path = (0,external_node_path_namespaceObject.join)(workDir, 'secret-values.yaml');
-        await (0,promises_namespaceObject.writeFile)(path, document.yaml, { mode: 0o600 });
-        files.push(path);
-    }
-    return files;
-}
-
-;// CONCATENATED MODULE: ./src/deploy/run.ts
-
-
-
-
-
-
-
-
-/** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
-async function runDeploy(ctx) {
-    const recoveries = [];
-    try {
-        return await deployOrRefuse(ctx, recoveries);
-    }
-    catch (error) {
-        if (!(error instanceof DeployRefusedError))
-            throw error;
-        ctx.log.info(error.message);
-        const history = await ctx.helm.history(targetOf(ctx.inputs)).catch(() => []);
-        const live = liveRevision(history);
-        return {
-            outcome: {
-                status: 'failed',
-                rolledBack: false,
-                previousRevision: live,
-                revision: live,
-                cause: { source: error.source, message: error.message },
-                detail: 'refused before the deploy ran; nothing was changed'
-            },
-            recoveries,
-            history
-        };
-    }
-}
-async function preflight(ctx, recoveries) {
-    const { inputs, helm } = ctx;
-    const target = targetOf(inputs);
-    let history = await helm.history(target);
-    const recovery = await recoverPendingLock(ctx, history, Date.now());
-    if (recovery) {
-        recoveries.push(recovery);
-        history = await helm.history(target);
-    }
-    const newest = history[history.length - 1];
-    if (inputs.mode === 'upgrade' && liveRevision(history) === undefined) {
-        throw new DeployRefusedError(`release ${inputs.release} has no deployed revision${newest ? ` (latest is ${newest.revision}, ${newest.status})` : ''}; mode upgrade only upgrades an existing release (use mode upgrade-install to create it)`);
-    }
-    if (inputs.mode === 'install' && newest) {
-        throw new DeployRefusedError(`release ${inputs.release} already exists (revision ${newest.revision}, ${newest.status}); mode install only creates a new release (use mode upgrade-install to upgrade it)`);
-    }
-    return history;
-}
-async function deployOrRefuse(ctx, recoveries) {
-    const { inputs, helm, log } = ctx;
-    const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries));
-    if (inputs.mode === 'uninstall')
-        return uninstall(ctx, historyBefore, recoveries);
-    if (missingDependencies(inputs.chart).length > 0) {
-        const built = await helm.dependencyBuild(inputs.chart);
-        if (!built.ok)
-            throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`);
-    }
-    const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
-    if (ctx.isCancelled?.())
-        throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
-    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
-    return judge(ctx, historyBefore, applied, recoveries);
-}
-/** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
-async function applyWatched(ctx, valuesFiles) {
-    const { inputs, helm } = ctx;
-    let waiting = false;
-    const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles });
-    const child = helm.startDeploy(args, {
-        // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
-        debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
-        onLine: (_stream, line) => {
-            waiting = waitStateAfter(line) ?? waiting;
-        }
-    });
-    const companion = ctx.startCompanion?.(child, () => waiting && !child.exited);
-    const result = await child.done;
-    const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined;
-    const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined;
-    return { result, diagnostics: await companion?.stop(), verification };
-}
-/** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
-async function judge(ctx, historyBefore, { result, diagnostics, verification }, recoveries) {
-    const { inputs } = ctx;
-    const history = await ctx.helm.history(targetOf(inputs));
-    const outcome = classifyOutcome({
-        ...inputs,
-        exitCode: result.exitCode,
-        stderr: result.stderr,
-        historyBefore,
-        historyAfter: history
-    });
-    const done = { recoveries, history, helmMs: result.durationMs };
-    // The other deploy's pods are not this run's evidence.
-    if (outcome.cause?.source === 'concurrent')
-        return { ...done, outcome };
-    const verdict = diagnostics?.verdict;
-    if (verification?.result === 'unstable' && verdict) {
-        const cause = { source: 'min-ready', rule: verdict.rule, message: verdict.message };
-        return { ...done, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), diagnostics };
-    }
-    if (verdict?.phase !== 'wait' || outcome.status === 'deployed')
-        return { ...done, outcome, diagnostics };
-    const cause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message };
-    return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message };
-}
-async function uninstall(ctx, historyBefore, recoveries) {
-    const { inputs, helm, log } = ctx;
-    if (historyBefore.length === 0) {
-        log.info(`release ${inputs.release} does not exist: nothing to uninstall`);
-        return { outcome: { status: 'uninstalled', rolledBack: false }, recoveries, history: [] };
-    }
-    const result = await helm.uninstall(targetOf(inputs), {
-        timeout: inputs.timeout,
-        extraArgs: inputs.extraArgs
-    });
-    const outcome = result.ok
-        ? { status: 'uninstalled', rolledBack: false, previousRevision: liveRevision(historyBefore) }
-        : {
-            status: 'failed',
-            rolledBack: false,
-            previousRevision: liveRevision(historyBefore),
-            revision: liveRevision(historyBefore),
-            cause: { source: 'helm', message: result.error ?? 'helm uninstall failed' },
-            detail: 'helm uninstall failed'
-        };
-    const history = result.ok ? [] : await helm.history(targetOf(inputs)).catch(() => historyBefore);
-    return { outcome, recoveries, history, helmMs: result.durationMs };
-}
-
 ;// CONCATENATED MODULE: ./src/kube/verdicts.ts
 const DEFAULT_VERDICT_OPTIONS = {
     restarts: 2,
@@ -46316,6 +45724,132 @@ function spawnProcess(path, args, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/helm/args.ts
+/** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
+function waitFlag(major) {
+    return major === 3 ? '--wait' : '--wait=watcher';
+}
+function targetArgs(target) {
+    const args = target.namespace === '' ? [] : ['--namespace', target.namespace];
+    if (target.kubeContext !== '')
+        args.push('--kube-context', target.kubeContext);
+    return args;
+}
+function buildDeployArgs(inputs, options) {
+    const verb = {
+        'upgrade-install': ['upgrade', '--install'],
+        install: ['install'],
+        upgrade: ['upgrade'],
+        plan: ['upgrade', '--install']
+    };
+    if (inputs.mode === 'uninstall')
+        throw new Error('mode uninstall has no deploy command; use buildUninstallArgs');
+    const args = [...verb[inputs.mode], inputs.release, inputs.chart, ...targetArgs(inputs)];
+    // Plain upgrade never creates a namespace; helm documents the flag as install-only.
+    if (inputs.createNamespace && inputs.mode !== 'upgrade')
+        args.push('--create-namespace');
+    if (inputs.chartVersion !== '')
+        args.push('--version', inputs.chartVersion);
+    if (inputs.repoUrl !== '')
+        args.push('--repo', inputs.repoUrl);
+    for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])])
+        args.push('-f', file);
+    for (const { key, value } of inputs.set)
+        args.push('--set', `${key}=${value}`);
+    for (const { key, value } of inputs.setString)
+        args.push('--set-string', `${key}=${value}`);
+    if (options.dryRun) {
+        // Nothing waits or rolls back in a dry run; the release JSON carries the manifest, hooks and chart files.
+        args.push(`--dry-run=${options.dryRun}`, '-o', 'json', ...inputs.extraArgs);
+        return args;
+    }
+    if (inputs.atomic) {
+        // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
+        if (options.major === 3)
+            args.push('--atomic');
+        else
+            args.push('--rollback-on-failure', waitFlag(4));
+    }
+    else {
+        args.push(waitFlag(options.major));
+    }
+    args.push('--timeout', inputs.timeout);
+    if (inputs.waitForJobs)
+        args.push('--wait-for-jobs');
+    args.push(...inputs.extraArgs);
+    return args;
+}
+function buildUninstallArgs(target, options) {
+    return [
+        'uninstall',
+        target.release,
+        ...targetArgs(target),
+        waitFlag(options.major),
+        '--timeout',
+        options.timeout,
+        ...(options.extraArgs ?? [])
+    ];
+}
+function buildHistoryArgs(target, options) {
+    return ['history', target.release, '-o', 'json', '--max', String(options.max), ...targetArgs(target)];
+}
+/** Always waits: a rollback is done when the old revision runs again. */
+function buildRollbackArgs(target, revision, options) {
+    const args = ['rollback', target.release, String(revision), ...targetArgs(target)];
+    args.push(waitFlag(options.major), '--timeout', options.timeout);
+    if (options.noHooks === true)
+        args.push('--no-hooks');
+    if (options.replaceObjects === true && options.major === 3)
+        args.push('--force');
+    return args;
+}
+function buildGetManifestArgs(target, revision) {
+    return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)];
+}
+function buildDependencyBuildArgs(chartDir) {
+    return ['dependency', 'build', chartDir];
+}
+
+;// CONCATENATED MODULE: ./src/helm/output.ts
+/** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
+/** Helm 3 `wait.go:50: … [debug] beginning wait for N resources`, Helm 4 `level=DEBUG msg="waiting for resources"`. */
+const WAIT_MARKER = /\[debug\] beginning wait for \d+ resources|level=DEBUG msg="waiting for resources"/;
+const DEBUG_LINE = /^(?:\S+\.go:\d+: .*\[debug\]|level=DEBUG )/;
+/** With --debug, helm ends with the release's values and manifest on stdout: never shown, they may hold secrets. */
+const DUMP_START = /^USER-SUPPLIED VALUES:$/;
+/** Helm creating or changing objects (the main apply, or hooks after a wait): not a safe moment to signal it. */
+const MUTATION_MARKER = /\[debug\] (?:creating \d+ resource|Created a new|Patch |Replaced |Deleting |Starting delete)|level=DEBUG msg="(?:creating resource|Created resource|updating resource|Patched resource|patching resource|starting delete)/i;
+/**
+ * Whether helm is waiting after this line: true at the start of a wait, false when it creates or changes objects
+ * (a hook's wait comes before the main apply), undefined when the line says neither.
+ */
+function waitStateAfter(line) {
+    if (WAIT_MARKER.test(line))
+        return true;
+    if (MUTATION_MARKER.test(line))
+        return false;
+    return undefined;
+}
+function createDebugOutputFilter() {
+    let dumping = false;
+    let failed = false;
+    return {
+        classify(stream, line) {
+            if (stream === 'stdout') {
+                if (DUMP_START.test(line))
+                    dumping = true;
+                return dumping ? 'drop' : 'log';
+            }
+            // Helm 3 follows its error with a Go stack trace when --debug is on.
+            if (failed)
+                return 'debug';
+            if (line.startsWith('Error: '))
+                failed = true;
+            return DEBUG_LINE.test(line) ? 'debug' : 'log';
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/helm/client.ts
 /** The one client of the helm binary: a method per verb the action uses, one private exec, logging injected. */
 
@@ -46376,6 +45910,21 @@ class HelmClient {
     async uninstall(target, options) {
         return this.command(buildUninstallArgs(target, { major: this.major, ...options }));
     }
+    /** A dry run (argv from buildDeployArgs with dryRun): the release JSON on stdout, never logged (it holds values). */
+    async dryRun(args) {
+        const result = await this.exec(args, { quietOutput: true }).done;
+        const error = result.exitCode === 0
+            ? undefined
+            : helmErrorText(result.stderr) || `helm exited with ${result.exitCode}`;
+        return { ok: result.exitCode === 0, error, durationMs: result.durationMs, stdout: result.stdout };
+    }
+    /** The manifest of one revision. */
+    async getManifest(target, revision) {
+        const result = await this.exec(buildGetManifestArgs(target, revision), { quiet: true }).done;
+        if (result.exitCode !== 0)
+            throw new HelmError(['get', 'manifest', target.release], result);
+        return result.stdout;
+    }
     async dependencyBuild(chartDir) {
         return this.command(buildDependencyBuildArgs(chartDir));
     }
@@ -46413,7 +45962,7 @@ class HelmClient {
             maxChars: KEPT_OUTPUT_CHARS,
             onLine: (stream, line) => {
                 options.onLine?.(stream, line);
-                if (options.quiet)
+                if (options.quiet || (options.quietOutput && stream === 'stdout'))
                     return;
                 const disposition = filter?.classify(stream, line) ?? 'log';
                 if (disposition === 'log')
@@ -46425,7 +45974,8 @@ class HelmClient {
         this.running.add(child);
         const done = child.done.then(result => {
             this.running.delete(child);
-            return { ...result, stdout: redactor.text(result.stdout), stderr: redactor.text(result.stderr) };
+            // stdout is parsed (history, manifests, release JSON), never logged raw: it stays exact. stderr becomes errors.
+            return { ...result, stderr: redactor.text(result.stderr) };
         });
         return {
             pid: child.pid,
@@ -46438,6 +45988,8 @@ class HelmClient {
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/report/redact.ts
 /**
  * The one redactor. Guarantee: every output the action produces — each log line it prints or relays from helm
@@ -46696,6 +46248,147 @@ function extraArgProblem(arg) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./src/helm/secret-values.ts
+/** helm's strvals limit on a list index. */
+const MAX_INDEX = 65_536;
+/** Parses a --set key as helm does: `.` nests, `[n]` indexes a list, `\` makes the next character literal. */
+function parseKeyPath(key) {
+    const path = [];
+    let segment = '';
+    let pendingSegment = true;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charAt(i);
+        if (c === '\\') {
+            if (i + 1 >= key.length)
+                return { problem: `key "${key}" ends with an escaping backslash` };
+            segment += key.charAt(++i);
+            continue;
+        }
+        if (c === '.' || c === '[') {
+            if (pendingSegment) {
+                if (segment === '')
+                    return { problem: `key "${key}" has an empty part` };
+                path.push(segment);
+            }
+            segment = '';
+            pendingSegment = c === '.';
+            if (c === '[') {
+                const close = key.indexOf(']', i);
+                const digits = close < 0 ? '' : key.slice(i + 1, close);
+                if (!/^\d+$/.test(digits) || Number(digits) > MAX_INDEX) {
+                    return { problem: `key "${key}" has an invalid list index (0 to ${MAX_INDEX} in [])` };
+                }
+                path.push(Number(digits));
+                i = close;
+                const next = key.charAt(i + 1);
+                if (next !== '' && next !== '.' && next !== '[') {
+                    return { problem: `key "${key}" needs "." or "[" after "]"` };
+                }
+                if (next === '.') {
+                    i++;
+                    pendingSegment = true;
+                }
+            }
+            continue;
+        }
+        if (c === ',' || c === '=')
+            return { problem: `key "${key}" contains "${c}" (write \\${c} for a literal one)` };
+        segment += c;
+    }
+    if (pendingSegment) {
+        if (segment === '')
+            return { problem: `key "${key}" has an empty part` };
+        path.push(segment);
+    }
+    return { path };
+}
+function setPath(root, path, value) {
+    let node = root;
+    path.forEach((step, at) => {
+        const last = at === path.length - 1;
+        const nextIsIndex = typeof path[at + 1] === 'number';
+        const container = node;
+        if (last) {
+            container[step] = value;
+            return;
+        }
+        const existing = container[step];
+        const fits = nextIsIndex ? Array.isArray(existing) : isMap(existing);
+        // A later key wins over an earlier scalar at the same place, as with repeated --set.
+        if (!fits)
+            container[step] = nextIsIndex ? [] : {};
+        if (Array.isArray(container[step])) {
+            const list = container[step];
+            const index = path[at + 1];
+            while (list.length <= index)
+                list.push(null);
+        }
+        node = container[step];
+    });
+}
+function isMap(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The values document for these pairs, or the problems with their keys (values are never named). */
+function secretValuesDocument(pairs) {
+    const root = {};
+    const problems = [];
+    for (const { key, value } of pairs) {
+        const parsed = parseKeyPath(key);
+        if ('problem' in parsed)
+            problems.push(parsed.problem);
+        else
+            setPath(root, parsed.path, value);
+    }
+    return problems.length > 0 ? { problems } : { yaml: `${emit(root)}\n` };
+}
+/** Flow-style YAML that every YAML 1.1/1.2 parser (helm's go-yaml included) reads back exactly. */
+function emit(node) {
+    if (node === null)
+        return 'null';
+    if (typeof node === 'string')
+        return quote(node);
+    if (Array.isArray(node))
+        return `[${node.map(emit).join(', ')}]`;
+    return `{${Object.entries(node)
+        .map(([k, v]) => `${quote(k)}: ${emit(v)}`)
+        .join(', ')}}`;
+}
+const NAMED_ESCAPES = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\0': '\\0',
+    '\t': '\\t',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\u0085': '\\N',
+    '\u00a0': '\\_',
+    '\u2028': '\\L',
+    '\u2029': '\\P'
+};
+/**
+ * A YAML double-quoted scalar. Escaped: quote and backslash, every control character, the characters YAML reads
+ * as line breaks (NEL, LS, PS; raw, a parser would fold them) and the BOM; everything else is written as is.
+ */
+function quote(value) {
+    let out = '"';
+    for (const c of value) {
+        const code = c.codePointAt(0) ?? 0;
+        const named = NAMED_ESCAPES[c];
+        if (named)
+            out += named;
+        else if (code < 0x20 || (code >= 0x7f && code < 0xa0))
+            out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else if (code === 0xfeff || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else
+            out += c;
+    }
+    return `${out}"`;
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/inputs/kubeconfig.ts
 /** The kubeconfig input: raw YAML or base64 of it, and every credential inside it (to be masked). Pure. */
 
@@ -47017,7 +46710,7 @@ function parseInputs(raw, env) {
         atomic: read.boolean('atomic'),
         waitForJobs: read.boolean('wait-for-jobs'),
         minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
-        mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall']),
+        mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
         helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
         helmMirror: read.url('helm-mirror'),
         helmSha256: read.text('helm-sha256').toLowerCase(),
@@ -47031,7 +46724,7 @@ function parseInputs(raw, env) {
         recoverPending: read.boolean('recover-pending'),
         environment: read.text('environment'),
         summary: read.oneOf('summary', ['always', 'failure', 'never']),
-        comment: read.oneOf('comment', ['failure', 'always', 'never']),
+        comment: read.oneOf('comment', ['failure', 'always', 'never', 'changes']),
         githubToken: read.text('github-token'),
         logLines: read.integer('log-lines', 1, 10_000),
         extraArgs: read.lines('extra-args')
@@ -47213,14 +46906,1104 @@ function buildReport(facts, result) {
             installMs: facts.installMs,
             helmMs: result.helmMs ?? null
         },
-        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
+        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
+        commit: facts.commit,
+        ...(result.plan ? { plan: result.plan } : {})
     };
 }
 function isFailure(status) {
     return status === 'rolled-back' || status === 'failed';
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
+class Diff {
+    diff(oldStr, newStr, 
+    // Type below is not accurate/complete - see above for full possibilities - but it compiles
+    options = {}) {
+        let callback;
+        if (typeof options === 'function') {
+            callback = options;
+            options = {};
+        }
+        else if ('callback' in options) {
+            callback = options.callback;
+        }
+        // Allow subclasses to massage the input prior to running
+        const oldString = this.castInput(oldStr, options);
+        const newString = this.castInput(newStr, options);
+        const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+        const newTokens = this.removeEmpty(this.tokenize(newString, options));
+        return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+    }
+    diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+        var _a;
+        const done = (value) => {
+            value = this.postProcess(value, options);
+            if (callback) {
+                setTimeout(function () { callback(value); }, 0);
+                return undefined;
+            }
+            else {
+                return value;
+            }
+        };
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let editLength = 1;
+        let maxEditLength = newLen + oldLen;
+        if (options.maxEditLength != null) {
+            maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+        }
+        const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
+        const abortAfterTimestamp = Date.now() + maxExecutionTime;
+        const bestPath = [{ oldPos: -1, lastComponent: undefined }];
+        // Seed editLength = 0, i.e. the content starts with the same values
+        let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+        if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+            // Identity per the equality and tokenizer
+            return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+        }
+        // Once we hit the right edge of the edit graph on some diagonal k, we can
+        // definitely reach the end of the edit graph in no more than k edits, so
+        // there's no point in considering any moves to diagonal k+1 any more (from
+        // which we're guaranteed to need at least k+1 more edits).
+        // Similarly, once we've reached the bottom of the edit graph, there's no
+        // point considering moves to lower diagonals.
+        // We record this fact by setting minDiagonalToConsider and
+        // maxDiagonalToConsider to some finite value once we've hit the edge of
+        // the edit graph.
+        // This optimization is not faithful to the original algorithm presented in
+        // Myers's paper, which instead pointlessly extends D-paths off the end of
+        // the edit graph - see page 7 of Myers's paper which notes this point
+        // explicitly and illustrates it with a diagram. This has major performance
+        // implications for some common scenarios. For instance, to compute a diff
+        // where the new text simply appends d characters on the end of the
+        // original text of length n, the true Myers algorithm will take O(n+d^2)
+        // time while this optimization needs only O(n+d) time.
+        let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+        // Main worker method. checks all permutations of a given edit length for acceptance.
+        const execEditLength = () => {
+            for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+                let basePath;
+                const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+                if (removePath) {
+                    // No one else is going to attempt to use this value, clear it
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath - 1] = undefined;
+                }
+                let canAdd = false;
+                if (addPath) {
+                    // what newPos will be after we do an insertion:
+                    const addPathNewPos = addPath.oldPos - diagonalPath;
+                    canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+                }
+                const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+                if (!canAdd && !canRemove) {
+                    // If this path is a terminal then prune
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath] = undefined;
+                    continue;
+                }
+                // Select the diagonal that we want to branch from. We select the prior
+                // path whose position in the old string is the farthest from the origin
+                // and does not pass the bounds of the diff graph
+                if (!canRemove || (canAdd && removePath.oldPos < addPath.oldPos)) {
+                    basePath = this.addToPath(addPath, true, false, 0, options);
+                }
+                else {
+                    basePath = this.addToPath(removePath, false, true, 1, options);
+                }
+                newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+                if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+                    // If we have hit the end of both strings, then we are done
+                    return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+                }
+                else {
+                    bestPath[diagonalPath] = basePath;
+                    if (basePath.oldPos + 1 >= oldLen) {
+                        maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+                    }
+                    if (newPos + 1 >= newLen) {
+                        minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+                    }
+                }
+            }
+            editLength++;
+        };
+        // Performs the length of edit iteration. Is a bit fugly as this has to support the
+        // sync and async mode which is never fun. Loops over execEditLength until a value
+        // is produced, or until the edit length exceeds options.maxEditLength (if given),
+        // in which case it will return undefined.
+        if (callback) {
+            (function exec() {
+                setTimeout(function () {
+                    if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+                        return callback(undefined);
+                    }
+                    if (!execEditLength()) {
+                        exec();
+                    }
+                }, 0);
+            }());
+        }
+        else {
+            while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+                const ret = execEditLength();
+                if (ret) {
+                    return ret;
+                }
+            }
+        }
+    }
+    addToPath(path, added, removed, oldPosInc, options) {
+        const last = path.lastComponent;
+        if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: last.count + 1, added: added, removed: removed, previousComponent: last.previousComponent }
+            };
+        }
+        else {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: 1, added: added, removed: removed, previousComponent: last }
+            };
+        }
+    }
+    extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+        while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+            newPos++;
+            oldPos++;
+            commonCount++;
+            if (options.oneChangePerToken) {
+                basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+            }
+        }
+        if (commonCount && !options.oneChangePerToken) {
+            basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+        }
+        basePath.oldPos = oldPos;
+        return newPos;
+    }
+    equals(left, right, options) {
+        if (options.comparator) {
+            return options.comparator(left, right);
+        }
+        else {
+            return left === right
+                || (!!options.ignoreCase && left.toLowerCase() === right.toLowerCase());
+        }
+    }
+    removeEmpty(array) {
+        const ret = [];
+        for (let i = 0; i < array.length; i++) {
+            if (array[i]) {
+                ret.push(array[i]);
+            }
+        }
+        return ret;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    castInput(value, options) {
+        return value;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    tokenize(value, options) {
+        return Array.from(value);
+    }
+    join(chars) {
+        // Assumes ValueT is string, which is the case for most subclasses.
+        // When it's false, e.g. in diffArrays, this method needs to be overridden (e.g. with a no-op)
+        // Yes, the casts are verbose and ugly, because this pattern - of having the base class SORT OF
+        // assume tokens and values are strings, but not completely - is weird and janky.
+        return chars.join('');
+    }
+    postProcess(changeObjects, 
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    options) {
+        return changeObjects;
+    }
+    get useLongestToken() {
+        return false;
+    }
+    buildValues(lastComponent, newTokens, oldTokens) {
+        // First we convert our linked list of components in reverse order to an
+        // array in the right order:
+        const components = [];
+        let nextComponent;
+        while (lastComponent) {
+            components.push(lastComponent);
+            nextComponent = lastComponent.previousComponent;
+            delete lastComponent.previousComponent;
+            lastComponent = nextComponent;
+        }
+        components.reverse();
+        const componentLen = components.length;
+        let componentPos = 0, newPos = 0, oldPos = 0;
+        for (; componentPos < componentLen; componentPos++) {
+            const component = components[componentPos];
+            if (!component.removed) {
+                if (!component.added && this.useLongestToken) {
+                    let value = newTokens.slice(newPos, newPos + component.count);
+                    value = value.map(function (value, i) {
+                        const oldValue = oldTokens[oldPos + i];
+                        return oldValue.length > value.length ? oldValue : value;
+                    });
+                    component.value = this.join(value);
+                }
+                else {
+                    component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+                }
+                newPos += component.count;
+                // Common case
+                if (!component.added) {
+                    oldPos += component.count;
+                }
+            }
+            else {
+                component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+                oldPos += component.count;
+            }
+        }
+        return components;
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/line.js
+
+
+class LineDiff extends Diff {
+    constructor() {
+        super(...arguments);
+        this.tokenize = tokenize;
+    }
+    equals(left, right, options) {
+        // If we're ignoring whitespace, we need to normalise lines by stripping
+        // whitespace before checking equality. (This has an annoying interaction
+        // with newlineIsToken that requires special handling: if newlines get their
+        // own token, then we DON'T want to trim the *newline* tokens down to empty
+        // strings, since this would cause us to treat whitespace-only line content
+        // as equal to a separator between lines, which would be weird and
+        // inconsistent with the documented behavior of the options.)
+        if (options.ignoreWhitespace) {
+            if (!options.newlineIsToken || !left.includes('\n')) {
+                left = left.trim();
+            }
+            if (!options.newlineIsToken || !right.includes('\n')) {
+                right = right.trim();
+            }
+        }
+        else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+            if (left.endsWith('\n')) {
+                left = left.slice(0, -1);
+            }
+            if (right.endsWith('\n')) {
+                right = right.slice(0, -1);
+            }
+        }
+        return super.equals(left, right, options);
+    }
+}
+const lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+    return lineDiff.diff(oldStr, newStr, options);
+}
+function diffTrimmedLines(oldStr, newStr, options) {
+    options = generateOptions(options, { ignoreWhitespace: true });
+    return lineDiff.diff(oldStr, newStr, options);
+}
+// Exported standalone so it can be used from jsonDiff too.
+function tokenize(value, options) {
+    if (options.stripTrailingCr) {
+        // remove one \r before \n to match GNU diff's --strip-trailing-cr behavior
+        value = value.replace(/\r\n/g, '\n');
+    }
+    const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+    // Ignore the final empty token that occurs if the string ends with a new line
+    if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+        linesAndNewlines.pop();
+    }
+    // Merge the content and line separators into single tokens
+    for (let i = 0; i < linesAndNewlines.length; i++) {
+        const line = linesAndNewlines[i];
+        if (i % 2 && !options.newlineIsToken) {
+            retLines[retLines.length - 1] += line;
+        }
+        else {
+            retLines.push(line);
+        }
+    }
+    return retLines;
+}
+
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/patch/create.js
+
+/**
+ * Returns true if the filename contains characters that require C-style
+ * quoting (as used by Git and GNU diffutils in diff output).
+ */
+function needsQuoting(s) {
+    for (let i = 0; i < s.length; i++) {
+        if (s[i] < '\x20' || s[i] > '\x7e' || s[i] === '"' || s[i] === '\\') {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * C-style quotes a filename, encoding special characters as escape sequences
+ * and non-ASCII bytes as octal escapes. This is the inverse of
+ * `parseQuotedFileName` in parse.ts.
+ *
+ * Non-ASCII bytes are encoded as UTF-8 before being emitted as octal escapes.
+ * This matches the behaviour of both Git and GNU diffutils, which always emit
+ * UTF-8 octal escapes regardless of the underlying filesystem encoding (e.g.
+ * Git for Windows converts from NTFS's UTF-16 to UTF-8 internally).
+ *
+ * If the filename doesn't need quoting, returns it as-is.
+ */
+function quoteFileNameIfNeeded(s) {
+    if (!needsQuoting(s)) {
+        return s;
+    }
+    let result = '"';
+    const bytes = new TextEncoder().encode(s);
+    let i = 0;
+    while (i < bytes.length) {
+        const b = bytes[i];
+        // See https://en.wikipedia.org/wiki/Escape_sequences_in_C#Escape_sequences
+        if (b === 0x07) {
+            result += '\\a';
+        }
+        else if (b === 0x08) {
+            result += '\\b';
+        }
+        else if (b === 0x09) {
+            result += '\\t';
+        }
+        else if (b === 0x0a) {
+            result += '\\n';
+        }
+        else if (b === 0x0b) {
+            result += '\\v';
+        }
+        else if (b === 0x0c) {
+            result += '\\f';
+        }
+        else if (b === 0x0d) {
+            result += '\\r';
+        }
+        else if (b === 0x22) {
+            result += '\\"';
+        }
+        else if (b === 0x5c) {
+            result += '\\\\';
+        }
+        else if (b >= 0x20 && b <= 0x7e) {
+            // Just a printable ASCII character that is neither a double quote nor a
+            // backslash; no need to escape it.
+            result += String.fromCharCode(b);
+        }
+        else {
+            // Either part of a non-ASCII character or a control character without a
+            // special escape sequence; needs escaping as a 3-digit octal escape
+            result += '\\' + b.toString(8).padStart(3, '0');
+        }
+        i++;
+    }
+    result += '"';
+    return result;
+}
+const INCLUDE_HEADERS = {
+    includeIndex: true,
+    includeUnderline: true,
+    includeFileHeaders: true
+};
+const FILE_HEADERS_ONLY = {
+    includeIndex: false,
+    includeUnderline: false,
+    includeFileHeaders: true
+};
+const OMIT_HEADERS = {
+    includeIndex: false,
+    includeUnderline: false,
+    includeFileHeaders: false
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+    let optionsObj;
+    if (!options) {
+        optionsObj = {};
+    }
+    else if (typeof options === 'function') {
+        optionsObj = { callback: options };
+    }
+    else {
+        optionsObj = options;
+    }
+    if (typeof optionsObj.context === 'undefined') {
+        optionsObj.context = 4;
+    }
+    // We copy this into its own variable to placate TypeScript, which thinks
+    // optionsObj.context might be undefined in the callbacks below.
+    const context = optionsObj.context;
+    // @ts-expect-error (runtime check for something that is correctly a static type error)
+    if (optionsObj.newlineIsToken) {
+        throw new Error('newlineIsToken may not be used with patch-generation functions, only with diffing functions');
+    }
+    if (!optionsObj.callback) {
+        return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+    }
+    else {
+        const { callback } = optionsObj;
+        diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+                const patch = diffLinesResultToPatch(diff);
+                // TypeScript is unhappy without the cast because it does not understand that `patch` may
+                // be undefined here only if `callback` is StructuredPatchCallbackAbortable:
+                callback(patch);
+            } }));
+    }
+    function diffLinesResultToPatch(diff) {
+        // STEP 1: Build up the patch with no "\ No newline at end of file" lines and with the arrays
+        //         of lines containing trailing newline characters. We'll tidy up later...
+        if (!diff) {
+            return;
+        }
+        diff.push({ value: '', lines: [] }); // Append an empty value to make cleanup easier
+        function contextLines(lines) {
+            return lines.map(function (entry) { return ' ' + entry; });
+        }
+        const hunks = [];
+        let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+        for (let i = 0; i < diff.length; i++) {
+            const current = diff[i], lines = current.lines || splitLines(current.value);
+            current.lines = lines;
+            if (current.added || current.removed) {
+                // If we have previous context, start with that
+                if (!oldRangeStart) {
+                    const prev = diff[i - 1];
+                    oldRangeStart = oldLine;
+                    newRangeStart = newLine;
+                    if (prev) {
+                        curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
+                        oldRangeStart -= curRange.length;
+                        newRangeStart -= curRange.length;
+                    }
+                }
+                // Output our changes
+                for (const line of lines) {
+                    curRange.push((current.added ? '+' : '-') + line);
+                }
+                // Track the updated file position
+                if (current.added) {
+                    newLine += lines.length;
+                }
+                else {
+                    oldLine += lines.length;
+                }
+            }
+            else {
+                // Identical context lines. Track line changes
+                if (oldRangeStart) {
+                    // Close out any changes that have been output (or join overlapping)
+                    if (lines.length <= context * 2 && i < diff.length - 2) {
+                        // Overlapping
+                        for (const line of contextLines(lines)) {
+                            curRange.push(line);
+                        }
+                    }
+                    else {
+                        // end the range and output
+                        const contextSize = Math.min(lines.length, context);
+                        for (const line of contextLines(lines.slice(0, contextSize))) {
+                            curRange.push(line);
+                        }
+                        const hunk = {
+                            oldStart: oldRangeStart,
+                            oldLines: (oldLine - oldRangeStart + contextSize),
+                            newStart: newRangeStart,
+                            newLines: (newLine - newRangeStart + contextSize),
+                            lines: curRange
+                        };
+                        hunks.push(hunk);
+                        oldRangeStart = 0;
+                        newRangeStart = 0;
+                        curRange = [];
+                    }
+                }
+                oldLine += lines.length;
+                newLine += lines.length;
+            }
+        }
+        // Step 2: eliminate the trailing `\n` from each line of each hunk, and, where needed, add
+        //         "\ No newline at end of file".
+        for (const hunk of hunks) {
+            for (let i = 0; i < hunk.lines.length; i++) {
+                if (hunk.lines[i].endsWith('\n')) {
+                    hunk.lines[i] = hunk.lines[i].slice(0, -1);
+                }
+                else {
+                    hunk.lines.splice(i + 1, 0, '\\ No newline at end of file');
+                    i++; // Skip the line we just added, then continue iterating
+                }
+            }
+        }
+        return {
+            oldFileName: oldFileName, newFileName: newFileName,
+            oldHeader: oldHeader, newHeader: newHeader,
+            hunks: hunks
+        };
+    }
+}
+/**
+ * creates a unified diff patch.
+ *
+ * @param patch either a single structured patch object (as returned by `structuredPatch`) or an
+ *   array of them (as returned by `parsePatch`).
+ * @param headerOptions behaves the same as the `headerOptions` option of `createTwoFilesPatch`.
+ *   Ignored for patches where `isGit` is `true`.
+ *
+ * When a patch has `isGit: true`, `formatPatch` output is changed to more closely match Git's
+ * output: it emits a `diff --git` header, emits Git extended headers as appropriate based on
+ * properties like `isRename`, `isCreate`, `newMode`, etc, and will omit `---`/`+++` file
+ * headers for patches with no hunks (e.g. renames without content changes).
+ */
+function formatPatch(patch, headerOptions) {
+    var _a, _b, _c, _d, _e, _f;
+    if (!headerOptions) {
+        headerOptions = INCLUDE_HEADERS;
+    }
+    if (Array.isArray(patch)) {
+        if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every(p => p.isGit)) {
+            throw new Error('Cannot omit file headers on a multi-file patch. '
+                + '(The result would be unparseable; how would a tool trying to apply '
+                + 'the patch know which changes are to which file?)');
+        }
+        return patch.map(p => formatPatch(p, headerOptions)).join('\n');
+    }
+    const ret = [];
+    // Git patches have a fixed header format (diff --git, extended headers,
+    // and ---/+++ when hunks are present), so headerOptions is ignored.
+    if (patch.isGit) {
+        headerOptions = INCLUDE_HEADERS;
+        // Emit Git-style diff --git header and extended headers.
+        // Git never puts /dev/null in the "diff --git" line; for file
+        // creations/deletions it uses the real filename on both sides.
+        if (!patch.oldFileName) {
+            throw new Error('oldFileName must be specified for Git patches');
+        }
+        if (!patch.newFileName) {
+            throw new Error('newFileName must be specified for Git patches');
+        }
+        let gitOldName = patch.oldFileName;
+        let gitNewName = patch.newFileName;
+        if (patch.isCreate && gitOldName === '/dev/null') {
+            gitOldName = gitNewName.replace(/^b\//, 'a/');
+        }
+        else if (patch.isDelete && gitNewName === '/dev/null') {
+            gitNewName = gitOldName.replace(/^a\//, 'b/');
+        }
+        ret.push('diff --git ' + quoteFileNameIfNeeded(gitOldName) + ' ' + quoteFileNameIfNeeded(gitNewName));
+        if (patch.isDelete) {
+            ret.push('deleted file mode ' + ((_a = patch.oldMode) !== null && _a !== void 0 ? _a : '100644'));
+        }
+        if (patch.isCreate) {
+            ret.push('new file mode ' + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : '100644'));
+        }
+        if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+            ret.push('old mode ' + patch.oldMode);
+            ret.push('new mode ' + patch.newMode);
+        }
+        if (patch.isRename) {
+            ret.push('rename from ' + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : '').replace(/^a\//, '')));
+            ret.push('rename to ' + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : '').replace(/^b\//, '')));
+        }
+        if (patch.isCopy) {
+            ret.push('copy from ' + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : '').replace(/^a\//, '')));
+            ret.push('copy to ' + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : '').replace(/^b\//, '')));
+        }
+    }
+    else {
+        if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== undefined) {
+            ret.push('Index: ' + patch.oldFileName);
+        }
+        if (headerOptions.includeUnderline) {
+            ret.push('===================================================================');
+        }
+    }
+    // Emit --- / +++ file headers. For Git patches with no hunks (e.g.
+    // pure renames, mode-only changes), Git omits these, so we do too.
+    const hasHunks = patch.hunks.length > 0;
+    if (headerOptions.includeFileHeaders && patch.oldFileName !== undefined && patch.newFileName !== undefined
+        && (!patch.isGit || hasHunks)) {
+        ret.push('--- ' + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? '\t' + patch.oldHeader : ''));
+        ret.push('+++ ' + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? '\t' + patch.newHeader : ''));
+    }
+    for (let i = 0; i < patch.hunks.length; i++) {
+        const hunk = patch.hunks[i];
+        // Unified Diff Format quirk: If the chunk size is 0,
+        // the first number is one lower than one would expect.
+        // https://www.artima.com/weblogs/viewpost.jsp?thread=164293
+        const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+        const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+        ret.push('@@ -' + oldStart + ',' + hunk.oldLines
+            + ' +' + newStart + ',' + hunk.newLines
+            + ' @@');
+        for (const line of hunk.lines) {
+            ret.push(line);
+        }
+    }
+    return ret.join('\n') + '\n';
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+    if (typeof options === 'function') {
+        options = { callback: options };
+    }
+    if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+        const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+        if (!patchObj) {
+            return;
+        }
+        return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+    }
+    else {
+        const { callback } = options;
+        structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: patchObj => {
+                if (!patchObj) {
+                    callback(undefined);
+                }
+                else {
+                    callback(formatPatch(patchObj, options.headerOptions));
+                }
+            } }));
+    }
+}
+function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
+    return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
+}
+/**
+ * Split `text` into an array of lines, including the trailing newline character (where present)
+ */
+function splitLines(text) {
+    const hasTrailingNl = text.endsWith('\n');
+    const result = text.split('\n').map(line => line + '\n');
+    if (hasTrailingNl) {
+        result.pop();
+    }
+    else {
+        result.push(result.pop().slice(0, -1));
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/plan/changes.ts
+/**
+ * What a deploy would change: the planned manifest against the live release, resource by resource (keyed by
+ * group, kind, namespace and name), with a unified diff of each changed resource's YAML in a normalised key
+ * order. helm's bookkeeping that moves on every release is split off as noise; Secrets are compared by key only,
+ * never showing a value. Pure.
+ */
+
+
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The resources of a manifest (helm's `---`-separated YAML); namespaced ones default to the release's namespace. */
+function parseManifest(text, releaseNamespace) {
+    const resources = [];
+    for (const document of (0,dist/* parseAllDocuments */.hR)(text)) {
+        const object = document.toJS();
+        if (!isRecord(object))
+            continue;
+        const metadata = isRecord(object.metadata) ? object.metadata : {};
+        const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+        const kind = typeof object.kind === 'string' ? object.kind : '';
+        const name = typeof metadata.name === 'string' ? metadata.name : '';
+        if (kind === '' || name === '')
+            continue;
+        const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : releaseNamespace;
+        const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+        resources.push({
+            key: `${group}/${kind}/${namespace}/${name}`,
+            apiVersion,
+            kind,
+            namespace,
+            name,
+            object
+        });
+    }
+    return resources;
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (!isRecord(value))
+        return value;
+    return Object.fromEntries(Object.keys(value)
+        .sort()
+        .map(key => [key, sortKeys(value[key])]));
+}
+function yamlOf(object) {
+    return object === undefined ? '' : (0,dist/* stringify */.As)(sortKeys(object), { lineWidth: 0 });
+}
+function unified(before, after) {
+    if (before === after)
+        return '';
+    const patch = structuredPatch('live', 'planned', before, after, '', '', { context: 3 });
+    return patch.hunks
+        .map(h => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n'))
+        .join('\n');
+}
+const NOISE_ANNOTATION = /^checksum\//;
+/** Splits off the fields helm changes on every release: `checksum/*` annotations and the chart label's version. */
+function splitNoise(object, otherChart) {
+    const core = structuredClone(object);
+    const noise = {};
+    const take = (holder, path) => {
+        if (!holder)
+            return;
+        const annotations = isRecord(holder.annotations) ? holder.annotations : undefined;
+        for (const key of Object.keys(annotations ?? {})) {
+            if (NOISE_ANNOTATION.test(key) && annotations) {
+                noise[`${path}.annotations.${key}`] = annotations[key];
+                delete annotations[key];
+            }
+        }
+        if (annotations && Object.keys(annotations).length === 0)
+            delete holder.annotations;
+        const labels = isRecord(holder.labels) ? holder.labels : undefined;
+        const chart = labels?.['helm.sh/chart'];
+        if (labels && typeof chart === 'string' && otherChart !== undefined && sameChartName(chart, otherChart)) {
+            noise[`${path}.labels.helm.sh/chart`] = chart;
+            delete labels['helm.sh/chart'];
+            if (Object.keys(labels).length === 0)
+                delete holder.labels;
+        }
+    };
+    const metadata = isRecord(core.metadata) ? core.metadata : undefined;
+    take(metadata, 'metadata');
+    const spec = isRecord(core.spec) ? core.spec : undefined;
+    const template = spec && isRecord(spec.template) ? spec.template : undefined;
+    take(template && isRecord(template.metadata) ? template.metadata : undefined, 'spec.template.metadata');
+    return { core, noise: Object.keys(noise).length > 0 ? noise : undefined };
+}
+/** `web-1.2.0` and `web-1.3.0`: the same chart, another version (only the version part moved). */
+function sameChartName(a, b) {
+    const name = (label) => label.replace(/-v?\d+\.\d+\.\d+.*$/, '');
+    return name(a) === name(b);
+}
+function chartLabel(object) {
+    const metadata = object && isRecord(object.metadata) ? object.metadata : undefined;
+    const labels = metadata && isRecord(metadata.labels) ? metadata.labels : undefined;
+    const chart = labels?.['helm.sh/chart'];
+    return typeof chart === 'string' ? chart : undefined;
+}
+/** A Secret's values leave here: keys are compared by a value digest that never appears in the plan. */
+function secretKeys(before, after) {
+    const values = (secret) => {
+        const out = new Map();
+        if (!secret)
+            return out;
+        const data = isRecord(secret.data) ? secret.data : {};
+        const stringData = isRecord(secret.stringData) ? secret.stringData : {};
+        for (const [k, v] of Object.entries(data))
+            out.set(k, Buffer.from(String(v), 'base64').toString('utf8'));
+        for (const [k, v] of Object.entries(stringData))
+            out.set(k, String(v));
+        return out;
+    };
+    const old = values(before);
+    const next = values(after);
+    return {
+        added: [...next.keys()].filter(k => !old.has(k)).sort(),
+        removed: [...old.keys()].filter(k => !next.has(k)).sort(),
+        changed: [...next.keys()].filter(k => old.has(k) && old.get(k) !== next.get(k)).sort()
+    };
+}
+function withoutSecretValues(object) {
+    if (!object)
+        return undefined;
+    const copy = structuredClone(object);
+    delete copy.data;
+    delete copy.stringData;
+    return copy;
+}
+function entryOf(live, planned) {
+    const some = (planned ?? live);
+    const secret = some.kind === 'Secret' && some.apiVersion === 'v1';
+    const before = secret ? withoutSecretValues(live?.object) : live?.object;
+    const after = secret ? withoutSecretValues(planned?.object) : planned?.object;
+    const split = (object, other) => object ? splitNoise(object, chartLabel(other)) : { core: undefined, noise: undefined };
+    const a = split(before, after);
+    const b = split(after, before);
+    const diff = unified(yamlOf(a.core), yamlOf(b.core));
+    const noise = unified(yamlOf(a.noise), yamlOf(b.noise));
+    const keys = secret ? secretKeys(live?.object, planned?.object) : undefined;
+    const keysChanged = keys !== undefined && keys.added.length + keys.removed.length + keys.changed.length > 0;
+    const action = !live
+        ? 'add'
+        : !planned
+            ? 'destroy'
+            : diff !== '' || noise !== '' || keysChanged
+                ? 'change'
+                : 'unchanged';
+    const entry = {
+        action,
+        apiVersion: some.apiVersion,
+        kind: some.kind,
+        namespace: some.namespace,
+        name: some.name,
+        diff,
+        noise
+    };
+    if (keys)
+        entry.secretKeys = keys;
+    return entry;
+}
+function planChanges(input) {
+    const live = new Map(input.live.map(r => [r.key, r]));
+    const planned = new Map(input.planned.map(r => [r.key, r]));
+    const keys = [...new Set([...live.keys(), ...planned.keys()])].sort();
+    const all = keys.map(key => entryOf(live.get(key), planned.get(key)));
+    const count = (action) => all.filter(e => e.action === action).length;
+    return {
+        add: count('add'),
+        change: count('change'),
+        destroy: count('destroy'),
+        unchanged: count('unchanged'),
+        entries: all.filter(e => e.action !== 'unchanged'),
+        // helm test hooks are not part of a deploy.
+        hooks: input.hooks.filter(h => !h.events.some(e => e === 'test' || e === 'test-success')),
+        crds: [...input.crds],
+        rendering: input.rendering
+    };
+}
+function hasChanges(plan) {
+    return plan.add + plan.change + plan.destroy > 0;
+}
+function planHeadline(plan) {
+    return `Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** Markdown building blocks for the summary, the PR comment and the plan: every string escaped once. Pure. */
+function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
+    const shown = rows.slice(0, maxRows);
+    const lines = [
+        `| ${header.join(' | ')} |`,
+        `|${header.map(() => ' --- ').join('|')}|`,
+        ...shown.map(r => `| ${r.join(' | ')} |`)
+    ];
+    const omitted = rows.length - shown.length;
+    if (omitted > 0)
+        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
+    return lines.join('\n');
+}
+const HTML_ESCAPES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function escapeHtml(value) {
+    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
+}
+// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
+const MARKDOWN_ESCAPES = {
+    '|': '&#124;',
+    '`': '&#96;',
+    '*': '&#42;',
+    _: '&#95;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '\\': '&#92;',
+    '~': '&#126;',
+    '#': '&#35;'
+};
+/**
+ * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
+ * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
+ */
+function markdown_text(value) {
+    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
+    return plainLine(value)
+        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
+        .replace(/@(?=\w)/g, '@&#8203;');
+}
+/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
+function cell(value, max) {
+    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
+        .split('\n')
+        .map(line => markdown_text(line))
+        .join('<br>');
+}
+/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
+function plainLine(value) {
+    return (value
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        .replace(/\r\n?|\n/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
+}
+function oneLine(value) {
+    return value
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(line => line !== '')
+        .join('; ');
+}
+function sentence(value) {
+    const first = value.charAt(0).toUpperCase() + value.slice(1);
+    return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+function cap(value, max) {
+    if (value.length <= max)
+        return value;
+    return `${value.slice(0, Math.max(0, max - 1))}…`;
+}
+/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
+function url(value) {
+    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function utf8Length(value) {
+    return Buffer.byteLength(value, 'utf8');
+}
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return '–';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const h = Math.floor(seconds / 3600);
+    const min = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
+}
+function age(timestamp, now) {
+    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+    if (Number.isNaN(at))
+        return '–';
+    const seconds = Math.max(0, Math.round((now - at) / 1000));
+    if (seconds < 120)
+        return `${seconds}s`;
+    if (seconds < 7200)
+        return `${Math.floor(seconds / 60)}m`;
+    if (seconds < 172_800)
+        return `${Math.floor(seconds / 3600)}h`;
+    return `${Math.floor(seconds / 86_400)}d`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/render.ts
+/**
+ * A plan as markdown: the headline, one table row per resource, then one folded diff per resource — the largest
+ * diffs are dropped first when the document must fit a limit; the headline and the table always stay. Pure.
+ */
+
+
+const ACTION_WORDS = {
+    add: '➕ add',
+    change: '✏️ change',
+    destroy: '➖ destroy',
+    unchanged: 'unchanged'
+};
+/** A fence longer than any run of backticks in the text, so nothing in a diff can close the block. */
+function fenced(body, info) {
+    const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
+}
+function resourceName(e) {
+    return `${e.kind}/${e.name}${e.namespace ? ` (${e.namespace})` : ''}`;
+}
+function secretKeysLine(e) {
+    const keys = e.secretKeys;
+    if (!keys)
+        return undefined;
+    const parts = [
+        keys.added.length ? `added ${keys.added.map(k => `\`${k}\``).join(', ')}` : '',
+        keys.removed.length ? `removed ${keys.removed.map(k => `\`${k}\``).join(', ')}` : '',
+        keys.changed.length ? `changed ${keys.changed.map(k => `\`${k}\``).join(', ')}` : ''
+    ].filter(Boolean);
+    return parts.length ? `Secret keys: ${parts.join('; ')} (values are never shown).` : undefined;
+}
+/** One resource's details block; its size decides what is folded first. */
+function resourceBlock(e, maxDiffChars) {
+    const parts = [`<details><summary>${markdown_text(`${ACTION_WORDS[e.action]} ${resourceName(e)}`)}</summary>`, ''];
+    const keys = secretKeysLine(e);
+    if (keys)
+        parts.push(keys.replace(/`([^`]*)`/g, (_m, k) => `<code>${markdown_text(k)}</code>`), '');
+    if (e.diff)
+        parts.push(fenced(cap(e.diff, maxDiffChars), 'diff'), '');
+    if (e.noise) {
+        parts.push('<details><summary>noise: helm bookkeeping that changes on every release</summary>', '');
+        parts.push(fenced(cap(e.noise, maxDiffChars), 'diff'), '', '</details>', '');
+    }
+    if (!e.diff && !e.noise && !keys)
+        parts.push(e.action === 'destroy' ? '_Removed from the release._' : '_No field to show._', '');
+    parts.push('</details>');
+    return parts.join('\n');
+}
+function planTable(plan) {
+    const rows = plan.entries.map(e => [
+        markdown_text(ACTION_WORDS[e.action]),
+        cell(e.kind, 100),
+        cell(e.name, 200),
+        e.namespace ? cell(e.namespace, 100) : '–'
+    ]);
+    return rows.length === 0 ? '_No changes._' : table(['Action', 'Kind', 'Name', 'Namespace'], rows);
+}
+function extras(plan) {
+    const out = [];
+    if (plan.hooks.length > 0) {
+        const rows = plan.hooks.map(h => [cell(h.kind, 100), cell(h.name, 200), cell(h.events.join(', '), 200)]);
+        out.push(`#### Hooks (run by helm, not counted)\n\n${table(['Kind', 'Name', 'Events'], rows)}`);
+    }
+    if (plan.crds.length > 0) {
+        out.push(`#### CRDs helm would install (it never upgrades them)\n\n${plan.crds.map(c => `- ${markdown_text(c)}`).join('\n')}`);
+    }
+    if (plan.rendering === 'client') {
+        out.push('> [!WARNING]\n> Rendered client-side: the API server could not dry-run it, so nothing here was validated by the cluster.');
+    }
+    return out;
+}
+/** The plan section: headline, table, hooks and CRDs, and as many diffs as fit (largest folded first). */
+function renderPlan(plan, options) {
+    const head = [
+        `**${markdown_text(planHeadline(plan))}**${plan.unchanged > 0 ? ` (${plan.unchanged} unchanged)` : ''}`,
+        planTable(plan),
+        ...extras(plan)
+    ];
+    const compose = (blocks, note) => [...head, ...(blocks.length > 0 ? ['#### Changes', ...blocks] : []), ...(note ? [note] : [])].join('\n\n');
+    let blocks = plan.entries.map(e => ({ entry: e, text: resourceBlock(e, 60_000) }));
+    let dropped = 0;
+    for (;;) {
+        const note = dropped > 0
+            ? `_${dropped} diff${dropped === 1 ? '' : 's'} folded away to fit; the plan file has all of them._`
+            : '';
+        const body = compose(blocks.map(b => b.text), note);
+        if (options.fits(`${options.before}${body}${options.after}`) || blocks.length === 0)
+            return body;
+        const largest = blocks.reduce((a, b) => (b.text.length > a.text.length ? b : a));
+        blocks = blocks.filter(b => b !== largest);
+        dropped++;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
 
 
 /** GitHub rejects a step summary above 1 MiB (bytes). */
@@ -47268,6 +48051,8 @@ function renderSummary(input, options = {}) {
     const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
     const m = renderModel(input);
     const fits = (text) => utf8Length(text) <= limit;
+    if (m.report.plan)
+        return renderPlanned(m, 'summary', '', fits);
     return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
 }
 function renderComment(input, options = {}) {
@@ -47275,8 +48060,92 @@ function renderComment(input, options = {}) {
     const m = renderModel(input);
     const head = options.marker ? `${options.marker}\n` : '';
     const fits = (text) => text.length <= limit;
+    if (m.report.plan)
+        return renderPlanned(m, 'comment', head, fits);
     const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
+    const carried = carriedPlan(options.previousBody, m.report);
+    if (carried) {
+        const withStatus = { ...m, statusLine: statusLine(m) };
+        const withPlan = renderWithin(withStatus, COMMENT_DETAILS, kind, head, t => fits(`${t}\n${carried}\n`));
+        if (fits(`${withPlan}\n${carried}\n`))
+            return `${withPlan}\n${carried}\n`;
+    }
     return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
+}
+/** `Deployed revision 4 in run 4242.`: what the run that follows a plan did. */
+function statusLine(m) {
+    const { report } = m;
+    const where = m.runUrl ? ` in [run ${markdown_text(m.runUrl.split('/').pop() ?? '')}](${url(m.runUrl)})` : '';
+    const revision = report.revision === null ? '' : ` revision ${report.revision}`;
+    const what = {
+        deployed: `Deployed${revision}`,
+        'rolled-back': `Rolled back${report.revision === null ? ' (uninstalled)' : ` to${revision}`}`,
+        failed: 'Failed',
+        uninstalled: 'Uninstalled',
+        planned: 'Planned'
+    };
+    return `**${what[report.status]}${where}.**`;
+}
+/** Wraps a plan part in the markers a later run finds it by. */
+const PLAN_START = '<!-- helm-atomic-deploy-plan:';
+const PLAN_END = '<!-- /helm-atomic-deploy-plan -->';
+/** The plan an earlier run left in its comment, and the commit it planned. */
+function previousPlan(body) {
+    if (!body)
+        return undefined;
+    const start = body.indexOf(PLAN_START);
+    const end = body.indexOf(PLAN_END, start);
+    if (start < 0 || end < 0)
+        return undefined;
+    const open = body.indexOf(' -->', start);
+    const commit = body.slice(start + PLAN_START.length, open).trim();
+    let markdown = body.slice(open + ' -->'.length, end).trim();
+    // A plan carried before is folded already: carry its content, not its fold.
+    const folded = /^<details><summary>📋 Plan for [^<]*<\/summary>\n\n([\s\S]*)\n\n<\/details>$/.exec(markdown);
+    if (folded)
+        markdown = folded[1] ?? markdown;
+    return { commit, markdown };
+}
+function render_short(commit) {
+    return /^[0-9a-f]{12,}$/.test(commit) ? commit.slice(0, 7) : commit;
+}
+/** The earlier plan, folded under a deploy's result: applied when it planned this commit, outdated otherwise. */
+function carriedPlan(previousBody, report) {
+    const plan = previousPlan(previousBody);
+    if (!plan)
+        return undefined;
+    const same = plan.commit !== '' && plan.commit === report.commit;
+    const state = same
+        ? 'the plan of this commit'
+        : `outdated: this run deployed ${markdown_text(render_short(report.commit) || 'another commit')}`;
+    return [
+        `${PLAN_START}${plan.commit} -->`,
+        `<details><summary>📋 Plan for ${markdown_text(render_short(plan.commit))} (${state})</summary>`,
+        '',
+        plan.markdown,
+        '',
+        '</details>',
+        PLAN_END
+    ].join('\n');
+}
+/** A plan's document: heading, facts, the commit it planned, and the plan itself (folded to fit). */
+function renderPlanned(m, kind, head, fits) {
+    const { report } = m;
+    const plan = report.plan;
+    if (!plan)
+        return '';
+    const before = [
+        ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
+        heading(report, false),
+        factsTable(report),
+        report.commit
+            ? `Planned for commit ${markdown_text(render_short(report.commit))}; nothing was changed in the cluster.`
+            : 'Nothing was changed in the cluster.',
+        `${PLAN_START}${report.commit} -->`
+    ].join('\n\n');
+    const link = m.runUrl ? `\n\n[The plan in the run summary](${url(m.runUrl)})` : '';
+    const after = `\n${PLAN_END}${kind === 'comment' ? link : ''}\n`;
+    return `${before}\n${renderPlan(plan, { fits, before: `${before}\n`, after })}${after}`;
 }
 function renderWithin(m, details, kind, head, fits) {
     let folded = false;
@@ -47301,7 +48170,8 @@ const STATUS_TITLES = {
     deployed: '✅ Deployed',
     'rolled-back': '↩️ Rolled back',
     failed: '❌ Failed',
-    uninstalled: '🗑️ Uninstalled'
+    uninstalled: '🗑️ Uninstalled',
+    planned: '📋 Planned'
 };
 function renderDocument(m, detail, kind, folded) {
     const { report, diagnostics } = m;
@@ -47309,23 +48179,25 @@ function renderDocument(m, detail, kind, folded) {
     if (kind === 'comment' || kind === 'resolved')
         parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
     parts.push(heading(report, kind === 'resolved'));
+    if (m.statusLine)
+        parts.push(m.statusLine);
     parts.push(factsTable(report));
     if (kind === 'resolved') {
-        parts.push(`**Resolved** at ${render_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
+        parts.push(`**Resolved** at ${markdown_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
             `${revisionPhrase(report)}.`);
     }
     if (isFailure(report.status)) {
-        parts.push(`**Root cause:** ${render_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
+        parts.push(`**Root cause:** ${markdown_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
         const helmError = secondaryHelmError(report);
         if (helmError)
-            parts.push(`**Helm:** ${render_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
+            parts.push(`**Helm:** ${markdown_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
     }
     const actions = actionsTaken(report);
     if (actions.length > 0) {
-        parts.push(['**What the action did:**', ...actions.map(a => `- ${render_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
+        parts.push(['**What the action did:**', ...actions.map(a => `- ${markdown_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
     }
     if (diagnostics?.partial)
-        parts.push(`> [!NOTE]\n> Diagnostics are ${render_text(cap(diagnostics.partial, 500))}`);
+        parts.push(`> [!NOTE]\n> Diagnostics are ${markdown_text(cap(diagnostics.partial, 500))}`);
     if (detail) {
         if (isFailure(report.status))
             parts.push(...failureSections(m, detail));
@@ -47344,8 +48216,8 @@ function renderDocument(m, detail, kind, folded) {
 }
 function heading(report, resolved) {
     const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status];
-    const where = report.environment ? ` (${render_text(report.environment)})` : '';
-    return `### ${title}: ${render_text(report.release)}${where}`;
+    const where = report.environment ? ` (${markdown_text(report.environment)})` : '';
+    return `### ${title}: ${markdown_text(report.release)}${where}`;
 }
 function factsTable(report) {
     const chart = report.chart
@@ -47406,7 +48278,7 @@ function successSections(m, detail) {
     const sections = [];
     const verification = m.diagnostics?.verification;
     if (verification) {
-        sections.push(`**Verified:** ${render_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
+        sections.push(`**Verified:** ${markdown_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
     }
     const workloads = m.diagnostics?.workloads ?? [];
     if (workloads.length > 0)
@@ -47512,7 +48384,7 @@ function logSections(logs, detail) {
         // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
         return [
             '<details>',
-            `<summary>${render_text(tail.pod)} / ${render_text(tail.container)} (${which}${note})</summary>`,
+            `<summary>${markdown_text(tail.pod)} / ${markdown_text(tail.container)} (${which}${note})</summary>`,
             '',
             `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
             '',
@@ -47524,121 +48396,10 @@ function logSections(logs, detail) {
         shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
     return shown.join('\n\n');
 }
-function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
-    const shown = rows.slice(0, maxRows);
-    const lines = [
-        `| ${header.join(' | ')} |`,
-        `|${header.map(() => ' --- ').join('|')}|`,
-        ...shown.map(r => `| ${r.join(' | ')} |`)
-    ];
-    const omitted = rows.length - shown.length;
-    if (omitted > 0)
-        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
-    return lines.join('\n');
-}
-const HTML_ESCAPES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;'
-};
-function escapeHtml(value) {
-    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
-}
-// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
-const MARKDOWN_ESCAPES = {
-    '|': '&#124;',
-    '`': '&#96;',
-    '*': '&#42;',
-    _: '&#95;',
-    '[': '&#91;',
-    ']': '&#93;',
-    '\\': '&#92;',
-    '~': '&#126;',
-    '#': '&#35;'
-};
-/**
- * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
- * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
- */
-function render_text(value) {
-    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
-    return plainLine(value)
-        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
-        .replace(/@(?=\w)/g, '@&#8203;');
-}
-/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
-function cell(value, max) {
-    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
-        .split('\n')
-        .map(line => render_text(line))
-        .join('<br>');
-}
-/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
-function plainLine(value) {
-    return (value
-        // eslint-disable-next-line no-control-regex
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        .replace(/\r\n?|\n/g, ' ')
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
-}
-function oneLine(value) {
-    return value
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '')
-        .join('; ');
-}
-function sentence(value) {
-    const first = value.charAt(0).toUpperCase() + value.slice(1);
-    return /[.!?]$/.test(first) ? first : `${first}.`;
-}
-function cap(value, max) {
-    if (value.length <= max)
-        return value;
-    return `${value.slice(0, Math.max(0, max - 1))}…`;
-}
-/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
-function url(value) {
-    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function utf8Length(value) {
-    return Buffer.byteLength(value, 'utf8');
-}
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '–';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const seconds = Math.round(ms / 1000);
-    if (seconds < 60)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const h = Math.floor(seconds / 3600);
-    const min = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
-}
-function age(timestamp, now) {
-    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-    if (Number.isNaN(at))
-        return '–';
-    const seconds = Math.max(0, Math.round((now - at) / 1000));
-    if (seconds < 120)
-        return `${seconds}s`;
-    if (seconds < 7200)
-        return `${Math.floor(seconds / 60)}m`;
-    if (seconds < 172_800)
-        return `${Math.floor(seconds / 3600)}h`;
-    return `${Math.floor(seconds / 86_400)}d`;
-}
 
 ;// CONCATENATED MODULE: ./src/report/annotations.ts
 /** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
+
 
 
 function annotationTitle(report) {
@@ -47649,6 +48410,9 @@ function outcomeAnnotation(report) {
     if (isFailure(report.status)) {
         const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
         return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
+    }
+    if (report.plan) {
+        return { level: 'notice', title, message: `release ${report.release}: ${planHeadline(report.plan)}` };
     }
     const message = report.status === 'uninstalled'
         ? `release ${report.release} uninstalled`
@@ -52702,6 +53466,22 @@ async function findPullRequest(context, api) {
             return undefined;
     }
 }
+/** The commit a run is about: a pull request's head (GITHUB_SHA is its merge commit), else the event's SHA. */
+function commitOf(context) {
+    const payload = context.payload;
+    const pull = objectField(payload, 'pull_request');
+    const head = pull ? objectField(pull, 'head')?.sha : objectField(payload, 'workflow_run')?.head_sha;
+    return typeof head === 'string' && head !== '' ? head : context.sha;
+}
+/** commitOf for the running workflow's event. */
+function runCommit() {
+    try {
+        return commitOf(defaultContext());
+    }
+    catch {
+        return process.env.GITHUB_SHA ?? '';
+    }
+}
 function objectField(value, key) {
     if (typeof value !== 'object' || value === null)
         return undefined;
@@ -52715,15 +53495,17 @@ function numberOf(value) {
     return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 /**
- * `write`: create or update. `resolve-existing`: only turn an existing failure comment into a resolved one
- * (`comment: failure` after a success must not add a new comment).
+ * `write`: create or update. `update-existing`: only update an existing comment worth updating — an earlier failure
+ * (to say it is resolved) or a plan (to say how its deploy went); `comment: failure` after a success adds none.
  */
-function commentPlan(when, status) {
+function commentPlan(when, status, hasChanges = true) {
     if (when === 'never')
         return 'skip';
+    if (status === 'planned')
+        return when === 'changes' && !hasChanges ? 'skip' : 'write';
     if (when === 'always' || isFailure(status))
         return 'write';
-    return 'resolve-existing';
+    return 'update-existing';
 }
 /** The outcome an earlier run wrote into its comment, from the hidden outcome marker. */
 function previousOutcome(body) {
@@ -52755,9 +53537,9 @@ function pullRequestOf(octokit, context) {
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 async function writeStickyComment(options) {
     const { log } = options;
-    const plan = commentPlan(options.when, options.status);
+    const plan = commentPlan(options.when, options.status, options.hasChanges);
     if (plan === 'skip')
-        return { action: 'skipped', reason: 'comment is never' };
+        return { action: 'skipped', reason: `comment is ${options.when}` };
     if (!options.token) {
         log.warning('PR comment skipped: github-token is empty');
         return { action: 'skipped', reason: 'no token' };
@@ -52777,10 +53559,12 @@ async function writeStickyComment(options) {
         const existing = await findOwnComment(octokit, context, issueNumber, marker, login);
         const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '');
         const earlierFailure = earlier === 'rolled-back' || earlier === 'failed';
-        if (plan === 'resolve-existing' && !earlierFailure) {
+        const earlierPlan = previousPlan(existing?.body) !== undefined;
+        if (plan === 'update-existing' && !earlierFailure && !earlierPlan) {
             return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' };
         }
-        const body = options.render({ marker, resolved: !isFailure(options.status) && earlierFailure });
+        const resolved = !isFailure(options.status) && earlierFailure;
+        const body = options.render({ marker, resolved, previousBody: existing?.body });
         if (existing) {
             const { data } = await octokit.rest.issues.updateComment({
                 ...context.repo,
@@ -52852,6 +53636,7 @@ function summaryWanted(when, status) {
 
 
 
+
 function runUrl() {
     const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
     return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
@@ -52865,6 +53650,24 @@ async function writeReportFile(dir, report) {
     const path = (0,external_node_path_namespaceObject.join)(folder, `${report.release || 'release'}${suffix}-${Date.now()}.json`);
     // The report was redacted as data, string by string: a text pass could break the JSON.
     await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(report, null, 2) + '\n', { mode: 0o600 });
+    return path;
+}
+/** plan-path: the counts and, per resource, action, kind, name, namespace and the (redacted) diff. */
+async function writePlanFile(dir, report) {
+    const plan = report.plan;
+    if (!plan)
+        return '';
+    const folder = (0,external_node_path_namespaceObject.join)(dir, 'helm-atomic-deploy');
+    await (0,promises_namespaceObject.mkdir)(folder, { recursive: true });
+    const path = (0,external_node_path_namespaceObject.join)(folder, `${report.release}${report.namespace ? `.${report.namespace}` : ''}-plan-${Date.now()}.json`);
+    const file = {
+        schema: 'helm-atomic-deploy/plan@1',
+        release: report.release,
+        namespace: report.namespace,
+        commit: report.commit,
+        ...plan
+    };
+    await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
     return path;
 }
 /** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
@@ -52887,6 +53690,13 @@ async function publishReport(unredacted, options) {
         'failure-reason': report.failureReason ?? '',
         'report-path': reportPath
     };
+    if (report.plan) {
+        outputs['has-changes'] = String(hasChanges(report.plan));
+        outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error) => {
+            log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`);
+            return '';
+        });
+    }
     for (const [name, value] of Object.entries(outputs))
         setOutput(name, redactor.text(value));
     if (summaryWanted(options.summary, report.status)) {
@@ -52906,6 +53716,7 @@ async function publishReport(unredacted, options) {
             token: options.githubToken,
             when: options.comment,
             status: report.status,
+            hasChanges: report.plan ? hasChanges(report.plan) : undefined,
             identity: options.identity,
             render: rendering => redactor.text(renderComment(input, rendering)),
             log
@@ -52938,6 +53749,428 @@ async function openSession(kubeconfig) {
     }
     return { tempDir, workDir, env, cleanup: () => (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true }) };
 }
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/deploy/dependencies.ts
+/**
+ * Which declared dependencies of a local chart directory are missing from its charts/ folder. helm itself
+ * (CheckDependencies) requires every dependency in Chart.yaml to be present by chart name, whatever its
+ * condition, so `helm dependency build` is needed exactly when one is missing; a vendored chart needs none.
+ */
+
+
+
+
+function readChartMeta(text) {
+    try {
+        const parsed = (0,dist/* parse */.qg)(text);
+        return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The declared dependency names (`name`, as helm matches them), from Chart.yaml (v2) or requirements.yaml (v1). */
+function declaredDependencies(chartDir) {
+    const names = [];
+    for (const file of ['Chart.yaml', 'requirements.yaml']) {
+        const path = (0,external_node_path_namespaceObject.join)(chartDir, file);
+        if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+            continue;
+        const meta = readChartMeta((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+        if (!Array.isArray(meta?.dependencies))
+            continue;
+        for (const dep of meta.dependencies) {
+            const name = typeof dep === 'object' && dep !== null ? dep.name : undefined;
+            if (typeof name === 'string' && name !== '')
+                names.push(name);
+        }
+    }
+    return names;
+}
+/** The chart name inside a packaged chart: `<dir>/Chart.yaml` of the gzipped tar. */
+function packagedChartName(archive) {
+    let tar;
+    try {
+        tar = (0,external_node_zlib_.gunzipSync)(archive);
+    }
+    catch {
+        return undefined;
+    }
+    for (let offset = 0; offset + 512 <= tar.length;) {
+        const header = tar.subarray(offset, offset + 512);
+        const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+        if (name === '')
+            break;
+        const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+        const size = parseInt(header.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+        const path = prefix ? `${prefix}/${name}` : name;
+        const body = offset + 512;
+        if (/^[^/]+\/Chart\.yaml$/.test(path)) {
+            const meta = readChartMeta(tar.toString('utf8', body, body + size));
+            return typeof meta?.name === 'string' ? meta.name : undefined;
+        }
+        offset = body + Math.ceil(size / 512) * 512;
+    }
+    return undefined;
+}
+/** Names of the charts present in charts/: unpacked directories and .tgz archives, by their own Chart.yaml. */
+function vendoredCharts(chartDir) {
+    const found = new Set();
+    const dir = (0,external_node_path_namespaceObject.join)(chartDir, 'charts');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dir))
+        return found;
+    for (const entry of (0,external_node_fs_namespaceObject.readdirSync)(dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(dir, entry);
+        try {
+            if ((0,external_node_fs_namespaceObject.statSync)(path).isDirectory()) {
+                const meta = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'))
+                    ? readChartMeta((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(path, 'Chart.yaml'), 'utf8'))
+                    : undefined;
+                if (typeof meta?.name === 'string')
+                    found.add(meta.name);
+            }
+            else if (entry.endsWith('.tgz')) {
+                const name = packagedChartName((0,external_node_fs_namespaceObject.readFileSync)(path));
+                if (name)
+                    found.add(name);
+            }
+        }
+        catch {
+            // An unreadable entry is helm's to report.
+        }
+    }
+    return found;
+}
+/** Declared dependencies not in charts/; empty for anything but a local chart directory. */
+function missingDependencies(chart) {
+    try {
+        if (!(0,external_node_fs_namespaceObject.statSync)(chart).isDirectory())
+            return [];
+    }
+    catch {
+        return [];
+    }
+    const present = vendoredCharts(chart);
+    return declaredDependencies(chart).filter(name => !present.has(name));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/undo.ts
+
+
+
+async function undoUnstableDeploy(ctx, historyBefore, cause) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const previous = liveRevision(historyBefore);
+    const failed = async (detail) => {
+        const history = await helm.history(target);
+        const live = liveRevision(history);
+        const outcome = {
+            status: 'failed',
+            rolledBack: false,
+            previousRevision: previous,
+            revision: live,
+            cause,
+            detail
+        };
+        return { outcome, history };
+    };
+    if (!inputs.atomic) {
+        log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`);
+        return failed('atomic is off, so nothing was rolled back');
+    }
+    if (previous === undefined && historyBefore.length > 0) {
+        return failed('there was no earlier deployed revision to roll back to');
+    }
+    log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`);
+    if (previous === undefined) {
+        const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT });
+        if (!result.ok)
+            return failed(`the uninstall failed: ${result.error ?? ''}`);
+        return {
+            outcome: {
+                status: 'rolled-back',
+                rolledBack: true,
+                cause,
+                detail: 'the unstable install was uninstalled; no release is left'
+            },
+            history: []
+        };
+    }
+    const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT });
+    if (!result.ok)
+        return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`);
+    const history = await helm.history(target);
+    const revision = liveRevision(history);
+    return {
+        outcome: {
+            status: 'rolled-back',
+            rolledBack: true,
+            previousRevision: previous,
+            revision,
+            cause,
+            detail: `rolled back to revision ${previous} as revision ${revision ?? '?'}`
+        },
+        history
+    };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/values.ts
+/** The values files the action writes for helm: the inline `values` input and set-secret's values (mode 0600). */
+
+
+
+
+/** Paths in the order helm applies them, after values-files. */
+async function writeValuesFiles(inputs, workDir) {
+    const files = [];
+    if (inputs.values.trim() !== '') {
+        const path = (0,external_node_path_namespaceObject.join)(workDir, 'values.yaml');
+        await (0,promises_namespaceObject.writeFile)(path, inputs.values, { mode: 0o600 });
+        files.push(path);
+    }
+    if (inputs.setSecret.length > 0) {
+        const document = secretValuesDocument(inputs.setSecret);
+        if ('problems' in document)
+            throw new DeployRefusedError(`set-secret: ${document.problems.join('; ')}`, 'input');
+        const path = (0,external_node_path_namespaceObject.join)(workDir, 'secret-values.yaml');
+        await (0,promises_namespaceObject.writeFile)(path, document.yaml, { mode: 0o600 });
+        files.push(path);
+    }
+    return files;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/run.ts
+
+
+
+
+
+
+
+
+/** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
+async function runDeploy(ctx) {
+    const recoveries = [];
+    try {
+        return await deployOrRefuse(ctx, recoveries);
+    }
+    catch (error) {
+        if (!(error instanceof DeployRefusedError))
+            throw error;
+        ctx.log.info(error.message);
+        const history = await ctx.helm.history(targetOf(ctx.inputs)).catch(() => []);
+        const live = liveRevision(history);
+        return {
+            outcome: {
+                status: 'failed',
+                rolledBack: false,
+                previousRevision: live,
+                revision: live,
+                cause: { source: error.source, message: error.message },
+                detail: 'refused before the deploy ran; nothing was changed'
+            },
+            recoveries,
+            history
+        };
+    }
+}
+async function preflight(ctx, recoveries) {
+    const { inputs, helm } = ctx;
+    const target = targetOf(inputs);
+    let history = await helm.history(target);
+    const recovery = await recoverPendingLock(ctx, history, Date.now());
+    if (recovery) {
+        recoveries.push(recovery);
+        history = await helm.history(target);
+    }
+    const newest = history[history.length - 1];
+    if (inputs.mode === 'upgrade' && liveRevision(history) === undefined) {
+        throw new DeployRefusedError(`release ${inputs.release} has no deployed revision${newest ? ` (latest is ${newest.revision}, ${newest.status})` : ''}; mode upgrade only upgrades an existing release (use mode upgrade-install to create it)`);
+    }
+    if (inputs.mode === 'install' && newest) {
+        throw new DeployRefusedError(`release ${inputs.release} already exists (revision ${newest.revision}, ${newest.status}); mode install only creates a new release (use mode upgrade-install to upgrade it)`);
+    }
+    return history;
+}
+async function deployOrRefuse(ctx, recoveries) {
+    const { inputs, helm, log } = ctx;
+    const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries));
+    if (inputs.mode === 'uninstall')
+        return uninstall(ctx, historyBefore, recoveries);
+    if (missingDependencies(inputs.chart).length > 0) {
+        const built = await helm.dependencyBuild(inputs.chart);
+        if (!built.ok)
+            throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`);
+    }
+    const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
+    if (ctx.isCancelled?.())
+        throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
+    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
+    return judge(ctx, historyBefore, applied, recoveries);
+}
+/** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
+async function applyWatched(ctx, valuesFiles) {
+    const { inputs, helm } = ctx;
+    let waiting = false;
+    const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles });
+    const child = helm.startDeploy(args, {
+        // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
+        debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
+        onLine: (_stream, line) => {
+            waiting = waitStateAfter(line) ?? waiting;
+        }
+    });
+    const companion = ctx.startCompanion?.(child, () => waiting && !child.exited);
+    const result = await child.done;
+    const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined;
+    const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined;
+    return { result, diagnostics: await companion?.stop(), verification };
+}
+/** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
+async function judge(ctx, historyBefore, { result, diagnostics, verification }, recoveries) {
+    const { inputs } = ctx;
+    const history = await ctx.helm.history(targetOf(inputs));
+    const outcome = classifyOutcome({
+        ...inputs,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        historyBefore,
+        historyAfter: history
+    });
+    const done = { recoveries, history, helmMs: result.durationMs };
+    // The other deploy's pods are not this run's evidence.
+    if (outcome.cause?.source === 'concurrent')
+        return { ...done, outcome };
+    const verdict = diagnostics?.verdict;
+    if (verification?.result === 'unstable' && verdict) {
+        const cause = { source: 'min-ready', rule: verdict.rule, message: verdict.message };
+        return { ...done, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), diagnostics };
+    }
+    if (verdict?.phase !== 'wait' || outcome.status === 'deployed')
+        return { ...done, outcome, diagnostics };
+    const cause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message };
+    return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message };
+}
+async function uninstall(ctx, historyBefore, recoveries) {
+    const { inputs, helm, log } = ctx;
+    if (historyBefore.length === 0) {
+        log.info(`release ${inputs.release} does not exist: nothing to uninstall`);
+        return { outcome: { status: 'uninstalled', rolledBack: false }, recoveries, history: [] };
+    }
+    const result = await helm.uninstall(targetOf(inputs), {
+        timeout: inputs.timeout,
+        extraArgs: inputs.extraArgs
+    });
+    const outcome = result.ok
+        ? { status: 'uninstalled', rolledBack: false, previousRevision: liveRevision(historyBefore) }
+        : {
+            status: 'failed',
+            rolledBack: false,
+            previousRevision: liveRevision(historyBefore),
+            revision: liveRevision(historyBefore),
+            cause: { source: 'helm', message: result.error ?? 'helm uninstall failed' },
+            detail: 'helm uninstall failed'
+        };
+    const history = result.ok ? [] : await helm.history(targetOf(inputs)).catch(() => historyBefore);
+    return { outcome, recoveries, history, helmMs: result.durationMs };
+}
+
+;// CONCATENATED MODULE: ./src/plan/run.ts
+/**
+ * mode: plan. Renders what the deploy would apply — the same command as a server-side dry run (client-side, with a
+ * warning, when the server cannot dry-run it) — and compares it with the live release. Writes nothing to the
+ * cluster: no revision, no object; only dryRun requests and reads.
+ */
+
+
+
+
+
+
+/** Why a server-side dry run could not run, where a client-side rendering still can. */
+const CANNOT_DRY_RUN = /forbidden|cannot (?:create|patch|update)|namespaces? "[^"]+" not found|dry.?run/i;
+async function render(ctx, valuesFiles) {
+    const { inputs, helm, log } = ctx;
+    const args = (dryRun) => buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, dryRun });
+    let result = await helm.dryRun(args('server'));
+    let rendering = 'server';
+    if (!result.ok && CANNOT_DRY_RUN.test(result.error ?? '')) {
+        log.warning(`the API server did not dry-run the plan (${result.error ?? ''}); rendering it client-side, unvalidated`);
+        result = await helm.dryRun(args('client'));
+        rendering = 'client';
+    }
+    if (!result.ok)
+        throw new PlanError(result.error ?? 'helm failed');
+    return { json: JSON.parse(result.stdout), rendering };
+}
+class PlanError extends Error {
+}
+function hooksOf(json) {
+    return (json.hooks ?? []).map(h => ({ kind: h.kind ?? '', name: h.name ?? '', events: h.events ?? [] }));
+}
+function crdsOf(json) {
+    return (json.chart?.files ?? []).map(f => f.name ?? '').filter(name => name.startsWith('crds/'));
+}
+async function runPlan(ctx, namespace) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const history = await helm.history(target);
+    const live = liveRevision(history);
+    if (missingDependencies(inputs.chart).length > 0) {
+        const built = await helm.dependencyBuild(inputs.chart);
+        if (!built.ok)
+            return failed(history, `helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`, 'refused');
+    }
+    const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
+    let rendered;
+    try {
+        rendered = await log.group(`helm upgrade --install ${inputs.release} (dry run)`, () => render(ctx, valuesFiles));
+    }
+    catch (error) {
+        if (error instanceof PlanError)
+            return failed(history, error.message, 'helm');
+        throw error;
+    }
+    const liveManifest = live === undefined ? '' : await helm.getManifest(target, live);
+    const plan = planChanges({
+        live: parseManifest(liveManifest, namespace),
+        planned: parseManifest(rendered.json.manifest ?? '', namespace),
+        hooks: hooksOf(rendered.json),
+        crds: crdsOf(rendered.json),
+        rendering: rendered.rendering
+    });
+    const outcome = { status: 'planned', rolledBack: false, revision: live, previousRevision: live };
+    return { outcome, recoveries: [], history, plan };
+}
+function failed(history, message, source) {
+    const live = liveRevision(history);
+    return {
+        outcome: {
+            status: 'failed',
+            rolledBack: false,
+            revision: live,
+            previousRevision: live,
+            cause: { source, message },
+            detail: 'the plan could not be made; nothing was changed'
+        },
+        recoveries: [],
+        history
+    };
+}
+
+;// CONCATENATED MODULE: ./src/modes.ts
+
+
+const MODES = {
+    'upgrade-install': runDeploy,
+    install: runDeploy,
+    upgrade: runDeploy,
+    uninstall: runDeploy,
+    plan: runPlan
+};
 
 ;// CONCATENATED MODULE: ./src/signals.ts
 function forwardCancellation(log) {
@@ -54278,6 +55511,7 @@ class KubectlClient {
 
 
 
+
 const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' };
 /** An error thrown by one step, tagged with where it came from. */
 class StepError extends Error {
@@ -54316,7 +55550,8 @@ function factsOf(raw, startedAt) {
         kubectl: { path: '' },
         startedAt,
         finishedAt: startedAt,
-        installMs: 0
+        installMs: 0,
+        commit: runCommit()
     };
 }
 async function installAndConnect(run) {
@@ -54358,14 +55593,15 @@ async function deployRelease(run) {
     try {
         const { helm, kubectl } = await installAndConnect(run);
         const { inputs, log, facts } = run;
-        return await step('cluster', () => runDeploy({
+        const ctx = {
             inputs,
             helm,
             workDir: run.session.workDir,
             log,
             startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
             isCancelled: () => run.cancellation.cancelled()
-        }));
+        };
+        return await step('cluster', () => MODES[inputs.mode](ctx, facts.namespace));
     }
     catch (error) {
         // Not marked finished: if helm had started, the post step checks that the release is not left pending.
@@ -54443,7 +55679,7 @@ async function runPost() {
     const read = readInputs();
     redactStdout(read.redactor);
     const log = coreLog(read.redactor);
-    if (!read.inputs || read.inputs.mode === 'uninstall')
+    if (!read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan')
         return;
     const inputs = read.inputs;
     const session = await openSession(inputs.kubeconfig);

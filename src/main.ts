@@ -2,7 +2,6 @@
 import * as core from '@actions/core'
 import type { DeployResult } from './deploy/context.js'
 import { recoverAbandonedRelease } from './deploy/recovery.js'
-import { runDeploy } from './deploy/run.js'
 import { watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs } from './inputs/index.js'
@@ -10,6 +9,7 @@ import { coreLog, redactStdout } from './log.js'
 import { buildReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { openSession, type Session } from './session.js'
+import { MODES } from './modes.js'
 import { forwardCancellation } from './signals.js'
 import { failedBefore, factsOf, installAndConnect, STATE, step, StepError, type Run } from './steps.js'
 
@@ -18,16 +18,15 @@ async function deployRelease(run: Run): Promise<DeployResult> {
   try {
     const { helm, kubectl } = await installAndConnect(run)
     const { inputs, log, facts } = run
-    return await step('cluster', () =>
-      runDeploy({
-        inputs,
-        helm,
-        workDir: run.session.workDir,
-        log,
-        startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
-        isCancelled: () => run.cancellation.cancelled()
-      })
-    )
+    const ctx = {
+      inputs,
+      helm,
+      workDir: run.session.workDir,
+      log,
+      startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+      isCancelled: () => run.cancellation.cancelled()
+    }
+    return await step('cluster', () => MODES[inputs.mode](ctx, facts.namespace))
   } catch (error) {
     // Not marked finished: if helm had started, the post step checks that the release is not left pending.
     const source = error instanceof StepError ? error.source : 'cluster'
@@ -101,7 +100,7 @@ export async function runPost(): Promise<void> {
   const read = readInputs()
   redactStdout(read.redactor)
   const log = coreLog(read.redactor)
-  if (!read.inputs || read.inputs.mode === 'uninstall') return
+  if (!read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan') return
   const inputs = read.inputs
   const session = await openSession(inputs.kubeconfig)
   try {

@@ -7,6 +7,7 @@ import { INPUT_DEFAULTS, type InputName, type Inputs } from './inputs/index.js'
 import { installTools } from './install/tools.js'
 import { KubectlClient } from './kube/client.js'
 import type { Log } from './log.js'
+import { runCommit } from './report/comment.js'
 import type { RunFacts } from './report/model.js'
 import type { Redactor } from './report/redact.js'
 import type { Session } from './session.js'
@@ -63,7 +64,8 @@ export function factsOf(raw: Readonly<Record<string, string>>, startedAt: number
     kubectl: { path: '' },
     startedAt,
     finishedAt: startedAt,
-    installMs: 0
+    installMs: 0,
+    commit: runCommit()
   }
 }
 

@@ -7,6 +7,7 @@ import type { HistoryEntry, Outcome } from '../helm/outcome.js'
 import type { Inputs } from '../inputs/index.js'
 import type { Diagnostics, Verification } from '../kube/diagnostics.js'
 import type { Log } from '../log.js'
+import type { Plan } from '../plan/changes.js'
 
 /** What the action did to the release besides the deploy itself (stale-lock recovery). */
 export interface RecoveryAction {
@@ -27,6 +28,8 @@ export interface DeployResult {
   diagnostics?: Diagnostics
   /** helm's own error when a verdict is the failure's cause. */
   helmError?: string
+  /** mode plan: what a deploy would change. */
+  plan?: Plan
 }
 
 /** The release watcher as the deploy drives it: started with helm, verifying after its wait, stopped last. */

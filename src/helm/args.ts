@@ -30,6 +30,8 @@ export interface DeployArgsOptions {
   major: HelmMajor
   /** Files the action wrote: the inline `values` input, then set-secret's values; applied after values-files. */
   generatedValuesFiles?: readonly string[]
+  /** A plan: the same command as a dry run (`server` validates against the API server), printing the release JSON. */
+  dryRun?: 'server' | 'client'
 }
 
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
@@ -47,7 +49,8 @@ export function buildDeployArgs(inputs: DeployArgsInputs, options: DeployArgsOpt
   const verb: Record<Exclude<DeployMode, 'uninstall'>, string[]> = {
     'upgrade-install': ['upgrade', '--install'],
     install: ['install'],
-    upgrade: ['upgrade']
+    upgrade: ['upgrade'],
+    plan: ['upgrade', '--install']
   }
   if (inputs.mode === 'uninstall')
     throw new Error('mode uninstall has no deploy command; use buildUninstallArgs')
@@ -59,6 +62,11 @@ export function buildDeployArgs(inputs: DeployArgsInputs, options: DeployArgsOpt
   for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])]) args.push('-f', file)
   for (const { key, value } of inputs.set) args.push('--set', `${key}=${value}`)
   for (const { key, value } of inputs.setString) args.push('--set-string', `${key}=${value}`)
+  if (options.dryRun) {
+    // Nothing waits or rolls back in a dry run; the release JSON carries the manifest, hooks and chart files.
+    args.push(`--dry-run=${options.dryRun}`, '-o', 'json', ...inputs.extraArgs)
+    return args
+  }
   if (inputs.atomic) {
     // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
     if (options.major === 3) args.push('--atomic')
@@ -118,6 +126,10 @@ export function buildRollbackArgs(
   if (options.noHooks === true) args.push('--no-hooks')
   if (options.replaceObjects === true && options.major === 3) args.push('--force')
   return args
+}
+
+export function buildGetManifestArgs(target: ReleaseTarget, revision: number): string[] {
+  return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)]
 }
 
 export function buildDependencyBuildArgs(chartDir: string): string[] {

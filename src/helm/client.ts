@@ -4,6 +4,7 @@ import type { Log } from '../log.js'
 import type { Redactor } from '../report/redact.js'
 import {
   buildDependencyBuildArgs,
+  buildGetManifestArgs,
   buildHistoryArgs,
   buildRollbackArgs,
   buildUninstallArgs,
@@ -31,6 +32,8 @@ export interface HelmClientOptions {
 export interface ExecOptions {
   /** Nothing logged: for reads whose output the action parses. */
   quiet?: boolean
+  /** The command line and stderr are logged, stdout (which the action parses) is not. */
+  quietOutput?: boolean
   /** Runs with --debug: debug lines go to the debug log, helm's closing values/manifest dump is dropped. */
   debugOutput?: boolean
   /** Every raw line, before redaction or filtering (for markers such as the start of helm's wait). */
@@ -104,6 +107,23 @@ export class HelmClient {
     return this.command(buildUninstallArgs(target, { major: this.major, ...options }))
   }
 
+  /** A dry run (argv from buildDeployArgs with dryRun): the release JSON on stdout, never logged (it holds values). */
+  async dryRun(args: readonly string[]): Promise<HelmCommandResult & { stdout: string }> {
+    const result = await this.exec(args, { quietOutput: true }).done
+    const error =
+      result.exitCode === 0
+        ? undefined
+        : helmErrorText(result.stderr) || `helm exited with ${result.exitCode}`
+    return { ok: result.exitCode === 0, error, durationMs: result.durationMs, stdout: result.stdout }
+  }
+
+  /** The manifest of one revision. */
+  async getManifest(target: ReleaseTarget, revision: number): Promise<string> {
+    const result = await this.exec(buildGetManifestArgs(target, revision), { quiet: true }).done
+    if (result.exitCode !== 0) throw new HelmError(['get', 'manifest', target.release], result)
+    return result.stdout
+  }
+
   async dependencyBuild(chartDir: string): Promise<HelmCommandResult> {
     return this.command(buildDependencyBuildArgs(chartDir))
   }
@@ -141,7 +161,7 @@ export class HelmClient {
       maxChars: KEPT_OUTPUT_CHARS,
       onLine: (stream, line) => {
         options.onLine?.(stream, line)
-        if (options.quiet) return
+        if (options.quiet || (options.quietOutput && stream === 'stdout')) return
         const disposition = filter?.classify(stream, line) ?? 'log'
         if (disposition === 'log') log.info(redactor.text(line))
         else if (disposition === 'debug') log.debug(redactor.text(line))
@@ -150,7 +170,8 @@ export class HelmClient {
     this.running.add(child)
     const done = child.done.then(result => {
       this.running.delete(child)
-      return { ...result, stdout: redactor.text(result.stdout), stderr: redactor.text(result.stderr) }
+      // stdout is parsed (history, manifests, release JSON), never logged raw: it stays exact. stderr becomes errors.
+      return { ...result, stderr: redactor.text(result.stderr) }
     })
     return {
       pid: child.pid,

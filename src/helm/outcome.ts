@@ -13,7 +13,7 @@ export interface HistoryEntry {
   description: string
 }
 
-export type OutcomeStatus = 'deployed' | 'rolled-back' | 'failed' | 'uninstalled'
+export type OutcomeStatus = 'deployed' | 'rolled-back' | 'failed' | 'uninstalled' | 'planned'
 
 export interface Outcome {
   status: OutcomeStatus

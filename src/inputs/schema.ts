@@ -7,9 +7,9 @@ import type { KeyValue } from './key-values.js'
 import { decodeKubeconfig } from './kubeconfig.js'
 import { InputReader } from './reader.js'
 
-export type DeployMode = 'upgrade-install' | 'install' | 'upgrade' | 'uninstall'
+export type DeployMode = 'upgrade-install' | 'install' | 'upgrade' | 'uninstall' | 'plan'
 export type SummaryWhen = 'always' | 'failure' | 'never'
-export type CommentWhen = 'failure' | 'always' | 'never'
+export type CommentWhen = 'failure' | 'always' | 'never' | 'changes'
 export type { KeyValue }
 
 export interface Inputs {
@@ -93,7 +93,7 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     atomic: read.boolean('atomic'),
     waitForJobs: read.boolean('wait-for-jobs'),
     minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
-    mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall']),
+    mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
     helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
     helmMirror: read.url('helm-mirror'),
     helmSha256: read.text('helm-sha256').toLowerCase(),
@@ -107,7 +107,7 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     recoverPending: read.boolean('recover-pending'),
     environment: read.text('environment'),
     summary: read.oneOf('summary', ['always', 'failure', 'never']),
-    comment: read.oneOf('comment', ['failure', 'always', 'never']),
+    comment: read.oneOf('comment', ['failure', 'always', 'never', 'changes']),
     githubToken: read.text('github-token'),
     logLines: read.integer('log-lines', 1, 10_000),
     extraArgs: read.lines('extra-args')

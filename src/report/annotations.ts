@@ -1,4 +1,5 @@
 /** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
+import { planHeadline } from '../plan/changes.js'
 import { isFailure, type DeployReport } from './model.js'
 import { rootCause } from './render.js'
 
@@ -17,6 +18,9 @@ export function outcomeAnnotation(report: DeployReport): Annotation {
   if (isFailure(report.status)) {
     const what = report.status === 'rolled-back' ? 'rolled back' : 'failed'
     return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` }
+  }
+  if (report.plan) {
+    return { level: 'notice', title, message: `release ${report.release}: ${planHeadline(report.plan)}` }
   }
   const message =
     report.status === 'uninstalled'

@@ -7,7 +7,7 @@ import { context as actionsContext, getOctokit } from '@actions/github'
 import type { OutcomeStatus } from '../helm/outcome.js'
 import type { CommentWhen } from '../inputs/index.js'
 import { isFailure } from './model.js'
-import { OUTCOME_MARKER_PREFIX } from './render.js'
+import { OUTCOME_MARKER_PREFIX, previousPlan } from './render.js'
 
 export interface CommentIdentity {
   release: string
@@ -75,6 +75,23 @@ export async function findPullRequest(
   }
 }
 
+/** The commit a run is about: a pull request's head (GITHUB_SHA is its merge commit), else the event's SHA. */
+export function commitOf(context: EventContext): string {
+  const payload = context.payload
+  const pull = objectField(payload, 'pull_request')
+  const head = pull ? objectField(pull, 'head')?.sha : objectField(payload, 'workflow_run')?.head_sha
+  return typeof head === 'string' && head !== '' ? head : context.sha
+}
+
+/** commitOf for the running workflow's event. */
+export function runCommit(): string {
+  try {
+    return commitOf(defaultContext())
+  } catch {
+    return process.env.GITHUB_SHA ?? ''
+  }
+}
+
 function objectField(value: unknown, key: string): Record<string, unknown> | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const field = (value as Record<string, unknown>)[key]
@@ -87,16 +104,17 @@ function numberOf(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined
 }
 
-export type CommentPlan = 'write' | 'resolve-existing' | 'skip'
+export type CommentPlan = 'write' | 'update-existing' | 'skip'
 
 /**
- * `write`: create or update. `resolve-existing`: only turn an existing failure comment into a resolved one
- * (`comment: failure` after a success must not add a new comment).
+ * `write`: create or update. `update-existing`: only update an existing comment worth updating — an earlier failure
+ * (to say it is resolved) or a plan (to say how its deploy went); `comment: failure` after a success adds none.
  */
-export function commentPlan(when: CommentWhen, status: OutcomeStatus): CommentPlan {
+export function commentPlan(when: CommentWhen, status: OutcomeStatus, hasChanges = true): CommentPlan {
   if (when === 'never') return 'skip'
+  if (status === 'planned') return when === 'changes' && !hasChanges ? 'skip' : 'write'
   if (when === 'always' || isFailure(status)) return 'write'
-  return 'resolve-existing'
+  return 'update-existing'
 }
 
 /** The outcome an earlier run wrote into its comment, from the hidden outcome marker. */
@@ -122,8 +140,13 @@ export interface StickyCommentOptions {
   when: CommentWhen
   status: OutcomeStatus
   identity: CommentIdentity
-  /** The body for this run; `resolved` when it replaces an earlier failure comment after a success. */
-  render: (options: { marker: string; resolved: boolean }) => string
+  /** A plan run: whether it found changes (`comment: changes` skips a plan without). */
+  hasChanges?: boolean
+  /**
+   * The body for this run; `resolved` when it replaces an earlier failure comment after a success, and the body it
+   * replaces (a plan there is carried along).
+   */
+  render: (options: { marker: string; resolved: boolean; previousBody?: string }) => string
   /** Defaults to `github.context`. */
   context?: EventContext
   /** Defaults to GITHUB_API_URL, then https://api.github.com. */
@@ -182,8 +205,8 @@ function pullRequestOf(octokit: Octokit, context: EventContext): Promise<number 
 /** Creates or updates this release's sticky comment on the run's PR. Never throws. */
 export async function writeStickyComment(options: StickyCommentOptions): Promise<StickyCommentResult> {
   const { log } = options
-  const plan = commentPlan(options.when, options.status)
-  if (plan === 'skip') return { action: 'skipped', reason: 'comment is never' }
+  const plan = commentPlan(options.when, options.status, options.hasChanges)
+  if (plan === 'skip') return { action: 'skipped', reason: `comment is ${options.when}` }
   if (!options.token) {
     log.warning('PR comment skipped: github-token is empty')
     return { action: 'skipped', reason: 'no token' }
@@ -203,10 +226,12 @@ export async function writeStickyComment(options: StickyCommentOptions): Promise
     const existing = await findOwnComment(octokit, context, issueNumber, marker, login)
     const earlier = existing === undefined ? undefined : previousOutcome(existing.body ?? '')
     const earlierFailure = earlier === 'rolled-back' || earlier === 'failed'
-    if (plan === 'resolve-existing' && !earlierFailure) {
+    const earlierPlan = previousPlan(existing?.body) !== undefined
+    if (plan === 'update-existing' && !earlierFailure && !earlierPlan) {
       return { action: 'skipped', reason: existing ? 'already up to date' : 'no failure comment to resolve' }
     }
-    const body = options.render({ marker, resolved: !isFailure(options.status) && earlierFailure })
+    const resolved = !isFailure(options.status) && earlierFailure
+    const body = options.render({ marker, resolved, previousBody: existing?.body })
     if (existing) {
       const { data } = await octokit.rest.issues.updateComment({
         ...context.repo,

@@ -6,6 +6,7 @@ import { failureReasonText, type FailureCause } from '../cause.js'
 import type { DeployResult, RecoveryAction } from '../deploy/context.js'
 import type { HistoryEntry, OutcomeStatus } from '../helm/outcome.js'
 import type { Diagnostics } from '../kube/diagnostics.js'
+import type { Plan } from '../plan/changes.js'
 
 export const REPORT_SCHEMA = 'helm-atomic-deploy/report@1'
 
@@ -44,6 +45,10 @@ export interface DeployReport {
   }
   /** What the release watcher captured; absent when it did not run. */
   diagnostics?: Diagnostics
+  /** The commit this run planned or deployed (a pull request's head, else GITHUB_SHA); empty when unknown. */
+  commit: string
+  /** mode plan: what a deploy would change. */
+  plan?: Plan
 }
 
 /** What the run knows besides the deploy's result. */
@@ -60,6 +65,7 @@ export interface RunFacts {
   startedAt: number
   finishedAt: number
   installMs: number
+  commit: string
 }
 
 export function buildReport(facts: RunFacts, result: DeployResult): DeployReport {
@@ -92,7 +98,9 @@ export function buildReport(facts: RunFacts, result: DeployResult): DeployReport
       installMs: facts.installMs,
       helmMs: result.helmMs ?? null
     },
-    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
+    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
+    commit: facts.commit,
+    ...(result.plan ? { plan: result.plan } : {})
   }
 }
 

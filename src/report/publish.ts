@@ -10,6 +10,7 @@ import type { CommentWhen, SummaryWhen } from '../inputs/index.js'
 import type { Log } from '../log.js'
 import { outcomeAnnotation, type Annotation } from './annotations.js'
 import { writeStickyComment, type CommentIdentity } from './comment.js'
+import { hasChanges } from '../plan/changes.js'
 import type { DeployReport } from './model.js'
 import type { Redactor } from './redact.js'
 import { renderComment, renderSummary } from './render.js'
@@ -42,6 +43,27 @@ async function writeReportFile(dir: string, report: DeployReport): Promise<strin
   return path
 }
 
+/** plan-path: the counts and, per resource, action, kind, name, namespace and the (redacted) diff. */
+async function writePlanFile(dir: string, report: DeployReport): Promise<string> {
+  const plan = report.plan
+  if (!plan) return ''
+  const folder = join(dir, 'helm-atomic-deploy')
+  await mkdir(folder, { recursive: true })
+  const path = join(
+    folder,
+    `${report.release}${report.namespace ? `.${report.namespace}` : ''}-plan-${Date.now()}.json`
+  )
+  const file = {
+    schema: 'helm-atomic-deploy/plan@1',
+    release: report.release,
+    namespace: report.namespace,
+    commit: report.commit,
+    ...plan
+  }
+  await writeFile(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+  return path
+}
+
 /** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
 export async function publishReport(unredacted: DeployReport, options: PublishOptions): Promise<Annotation> {
   const { redactor, log } = options
@@ -61,6 +83,13 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
     'failure-reason': report.failureReason ?? '',
     'report-path': reportPath
   }
+  if (report.plan) {
+    outputs['has-changes'] = String(hasChanges(report.plan))
+    outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error: unknown) => {
+      log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`)
+      return ''
+    })
+  }
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redactor.text(value))
 
   if (summaryWanted(options.summary, report.status)) {
@@ -78,6 +107,7 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
       token: options.githubToken,
       when: options.comment,
       status: report.status,
+      hasChanges: report.plan ? hasChanges(report.plan) : undefined,
       identity: options.identity,
       render: rendering => redactor.text(renderComment(input, rendering)),
       log

@@ -4,7 +4,25 @@
  */
 import type { HistoryEntry } from '../helm/outcome.js'
 import type { Diagnostics, EventRecord, LogTail, PodDiagnosis, WorkloadState } from '../kube/diagnostics.js'
+import {
+  age,
+  cap,
+  cell,
+  compare,
+  escapeHtml,
+  formatDuration,
+  oneLine,
+  plainLine,
+  sentence,
+  table,
+  text,
+  url,
+  utf8Length
+} from './markdown.js'
 import { isFailure, type DeployReport } from './model.js'
+import { renderPlan } from '../plan/render.js'
+
+export { escapeHtml, formatDuration, text }
 
 export { isFailure }
 
@@ -35,6 +53,8 @@ export interface CommentOptions {
   resolved?: boolean
   /** Defaults to COMMENT_LIMIT_CHARS; lower only in tests. */
   limit?: number
+  /** The comment this one replaces: a plan in it is carried along (folded) under a deploy's result. */
+  previousBody?: string
 }
 
 export interface SummaryOptions {
@@ -93,6 +113,8 @@ interface Model {
   diagnostics?: Diagnostics
   runUrl?: string
   now: number
+  /** Under the heading: what this run did, for a comment that carries an earlier plan. */
+  statusLine?: string
 }
 
 function renderModel(input: RenderInput): Model {
@@ -103,6 +125,7 @@ export function renderSummary(input: RenderInput, options: SummaryOptions = {}):
   const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES
   const m = renderModel(input)
   const fits = (text: string): boolean => utf8Length(text) <= limit
+  if (m.report.plan) return renderPlanned(m, 'summary', '', fits)
   return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits)
 }
 
@@ -111,8 +134,96 @@ export function renderComment(input: RenderInput, options: CommentOptions = {}):
   const m = renderModel(input)
   const head = options.marker ? `${options.marker}\n` : ''
   const fits = (text: string): boolean => text.length <= limit
+  if (m.report.plan) return renderPlanned(m, 'comment', head, fits)
   const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment'
+  const carried = carriedPlan(options.previousBody, m.report)
+  if (carried) {
+    const withStatus = { ...m, statusLine: statusLine(m) }
+    const withPlan = renderWithin(withStatus, COMMENT_DETAILS, kind, head, t => fits(`${t}\n${carried}\n`))
+    if (fits(`${withPlan}\n${carried}\n`)) return `${withPlan}\n${carried}\n`
+  }
   return renderWithin(m, COMMENT_DETAILS, kind, head, fits)
+}
+
+/** `Deployed revision 4 in run 4242.`: what the run that follows a plan did. */
+function statusLine(m: Model): string {
+  const { report } = m
+  const where = m.runUrl ? ` in [run ${text(m.runUrl.split('/').pop() ?? '')}](${url(m.runUrl)})` : ''
+  const revision = report.revision === null ? '' : ` revision ${report.revision}`
+  const what: Record<DeployReport['status'], string> = {
+    deployed: `Deployed${revision}`,
+    'rolled-back': `Rolled back${report.revision === null ? ' (uninstalled)' : ` to${revision}`}`,
+    failed: 'Failed',
+    uninstalled: 'Uninstalled',
+    planned: 'Planned'
+  }
+  return `**${what[report.status]}${where}.**`
+}
+
+/** Wraps a plan part in the markers a later run finds it by. */
+const PLAN_START = '<!-- helm-atomic-deploy-plan:'
+const PLAN_END = '<!-- /helm-atomic-deploy-plan -->'
+
+/** The plan an earlier run left in its comment, and the commit it planned. */
+export function previousPlan(body: string | undefined): { commit: string; markdown: string } | undefined {
+  if (!body) return undefined
+  const start = body.indexOf(PLAN_START)
+  const end = body.indexOf(PLAN_END, start)
+  if (start < 0 || end < 0) return undefined
+  const open = body.indexOf(' -->', start)
+  const commit = body.slice(start + PLAN_START.length, open).trim()
+  let markdown = body.slice(open + ' -->'.length, end).trim()
+  // A plan carried before is folded already: carry its content, not its fold.
+  const folded = /^<details><summary>📋 Plan for [^<]*<\/summary>\n\n([\s\S]*)\n\n<\/details>$/.exec(markdown)
+  if (folded) markdown = folded[1] ?? markdown
+  return { commit, markdown }
+}
+
+function short(commit: string): string {
+  return /^[0-9a-f]{12,}$/.test(commit) ? commit.slice(0, 7) : commit
+}
+
+/** The earlier plan, folded under a deploy's result: applied when it planned this commit, outdated otherwise. */
+function carriedPlan(previousBody: string | undefined, report: DeployReport): string | undefined {
+  const plan = previousPlan(previousBody)
+  if (!plan) return undefined
+  const same = plan.commit !== '' && plan.commit === report.commit
+  const state = same
+    ? 'the plan of this commit'
+    : `outdated: this run deployed ${text(short(report.commit) || 'another commit')}`
+  return [
+    `${PLAN_START}${plan.commit} -->`,
+    `<details><summary>📋 Plan for ${text(short(plan.commit))} (${state})</summary>`,
+    '',
+    plan.markdown,
+    '',
+    '</details>',
+    PLAN_END
+  ].join('\n')
+}
+
+/** A plan's document: heading, facts, the commit it planned, and the plan itself (folded to fit). */
+function renderPlanned(
+  m: Model,
+  kind: 'summary' | 'comment',
+  head: string,
+  fits: (text: string) => boolean
+): string {
+  const { report } = m
+  const plan = report.plan
+  if (!plan) return ''
+  const before = [
+    ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
+    heading(report, false),
+    factsTable(report),
+    report.commit
+      ? `Planned for commit ${text(short(report.commit))}; nothing was changed in the cluster.`
+      : 'Nothing was changed in the cluster.',
+    `${PLAN_START}${report.commit} -->`
+  ].join('\n\n')
+  const link = m.runUrl ? `\n\n[The plan in the run summary](${url(m.runUrl)})` : ''
+  const after = `\n${PLAN_END}${kind === 'comment' ? link : ''}\n`
+  return `${before}\n${renderPlan(plan, { fits, before: `${before}\n`, after })}${after}`
 }
 
 type Kind = 'summary' | 'comment' | 'resolved'
@@ -146,7 +257,8 @@ const STATUS_TITLES: Record<DeployReport['status'], string> = {
   deployed: '✅ Deployed',
   'rolled-back': '↩️ Rolled back',
   failed: '❌ Failed',
-  uninstalled: '🗑️ Uninstalled'
+  uninstalled: '🗑️ Uninstalled',
+  planned: '📋 Planned'
 }
 
 function renderDocument(m: Model, detail: Detail | undefined, kind: Kind, folded: boolean): string {
@@ -154,6 +266,7 @@ function renderDocument(m: Model, detail: Detail | undefined, kind: Kind, folded
   const parts: string[] = []
   if (kind === 'comment' || kind === 'resolved') parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`)
   parts.push(heading(report, kind === 'resolved'))
+  if (m.statusLine) parts.push(m.statusLine)
   parts.push(factsTable(report))
 
   if (kind === 'resolved') {
@@ -395,124 +508,4 @@ function logSections(logs: LogTail[], detail: Detail): string | undefined {
   const omitted = logs.length - shown.length
   if (omitted > 0) shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`)
   return shown.join('\n\n')
-}
-
-function table(header: string[], rows: string[][], maxRows = Number.POSITIVE_INFINITY): string {
-  const shown = rows.slice(0, maxRows)
-  const lines = [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => ' --- ').join('|')}|`,
-    ...shown.map(r => `| ${r.join(' | ')} |`)
-  ]
-  const omitted = rows.length - shown.length
-  if (omitted > 0) lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`)
-  return lines.join('\n')
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;'
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c)
-}
-
-// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
-const MARKDOWN_ESCAPES: Record<string, string> = {
-  '|': '&#124;',
-  '`': '&#96;',
-  '*': '&#42;',
-  _: '&#95;',
-  '[': '&#91;',
-  ']': '&#93;',
-  '\\': '&#92;',
-  '~': '&#126;',
-  '#': '&#35;'
-}
-
-/**
- * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
- * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
- */
-export function text(value: string): string {
-  // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
-  return plainLine(value)
-    .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
-    .replace(/@(?=\w)/g, '@&#8203;')
-}
-
-/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
-function cell(value: string, max: number): string {
-  return cap(value.replace(/\r\n?/g, '\n').trim(), max)
-    .split('\n')
-    .map(line => text(line))
-    .join('<br>')
-}
-
-/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
-function plainLine(value: string): string {
-  return (
-    value
-      // eslint-disable-next-line no-control-regex
-      .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-      .replace(/\r\n?|\n/g, ' ')
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-  )
-}
-
-function oneLine(value: string): string {
-  return value
-    .split(/\r?\n/)
-    .map(line => line.trim())
-    .filter(line => line !== '')
-    .join('; ')
-}
-
-function sentence(value: string): string {
-  const first = value.charAt(0).toUpperCase() + value.slice(1)
-  return /[.!?]$/.test(first) ? first : `${first}.`
-}
-
-function cap(value: string, max: number): string {
-  if (value.length <= max) return value
-  return `${value.slice(0, Math.max(0, max - 1))}…`
-}
-
-/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
-function url(value: string): string {
-  return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#'
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function utf8Length(value: string): number {
-  return Buffer.byteLength(value, 'utf8')
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–'
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  const seconds = Math.round(ms / 1000)
-  if (seconds < 60) return `${(ms / 1000).toFixed(1)} s`
-  const h = Math.floor(seconds / 3600)
-  const min = Math.floor((seconds % 3600) / 60)
-  const s = seconds % 60
-  return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`
-}
-
-function age(timestamp: string | undefined, now: number): string {
-  const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp)
-  if (Number.isNaN(at)) return '–'
-  const seconds = Math.max(0, Math.round((now - at) / 1000))
-  if (seconds < 120) return `${seconds}s`
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`
-  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`
-  return `${Math.floor(seconds / 86_400)}d`
 }

@@ -296,8 +296,8 @@ describe('comment decisions', () => {
     expect(commentPlan('never', 'rolled-back')).toBe('skip')
     expect(commentPlan('failure', 'rolled-back')).toBe('write')
     expect(commentPlan('failure', 'failed')).toBe('write')
-    expect(commentPlan('failure', 'deployed')).toBe('resolve-existing')
-    expect(commentPlan('failure', 'uninstalled')).toBe('resolve-existing')
+    expect(commentPlan('failure', 'deployed')).toBe('update-existing')
+    expect(commentPlan('failure', 'uninstalled')).toBe('update-existing')
     expect(commentPlan('always', 'deployed')).toBe('write')
   })
 

@@ -41,6 +41,7 @@ function base(overrides: Partial<DeployReport>): DeployReport {
     rolledBack: false,
     failureReason: null,
     cause: null,
+    commit: '',
     helmError: null,
     detail: null,
     recoveries: [],

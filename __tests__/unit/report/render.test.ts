@@ -295,7 +295,8 @@ describe('a report from buildReport', () => {
       kubectl: { path: '/usr/bin/kubectl' },
       startedAt: Date.parse('2026-11-25T10:00:00.000Z'),
       finishedAt: Date.parse('2026-11-25T10:02:30.000Z'),
-      installMs: 900
+      installMs: 900,
+      commit: ''
     },
     {
       outcome: {
