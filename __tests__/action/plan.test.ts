@@ -101,12 +101,18 @@ describe.each<[HelmVersion, string, number]>([
         harness().cluster.requestLog.clear()
         const changed = await harness().deploy(
           version,
-          inputs(ns, { mode: 'plan', set: 'replicas=2\nextraSecretName=web-new', 'set-secret': `secrets.password=${NEW}` }),
+          inputs(ns, {
+            mode: 'plan',
+            set: 'replicas=2\nextraSecretName=web-new',
+            'set-secret': `secrets.password=${NEW}`
+          }),
           { env: env(COMMIT_A) }
         )
         expect(changed.outputs).toMatchObject({ status: 'planned', 'has-changes': 'true' })
         expect(changed.summary).toContain('Plan: 1 to add, 2 to change, 1 to destroy')
-      expect(changed.summary).toContain('Secret keys: added <code>password</code>; removed <code>old</code>')
+        expect(changed.summary).toContain(
+          'Secret keys: added <code>password</code>; removed <code>old</code>'
+        )
         expect(changed.summary).toMatch(/-\s+replicas: 1\n\+\s+replicas: 2/)
         expect(writes(ns)).toEqual([])
         expect(await harness().history(version, 'web', ns)).toEqual(historyBefore)
