@@ -22,7 +22,8 @@ export default defineConfig({
           include: ['__tests__/**/*.test.ts'],
           exclude: ['__tests__/unit/**', '**/node_modules/**'],
           globalSetup: ['__tests__/global-setup.ts'],
-          testTimeout: 60_000,
+          // Several deploys a test: on a loaded machine one can take minutes (tests assert their own durations).
+          testTimeout: 240_000,
           hookTimeout: 120_000
         }
       }

@@ -44625,11 +44625,15 @@ const DEFAULT_VERDICT_OPTIONS = {
     restarts: 2,
     configErrorMs: 10_000,
     configRetryGraceMs: 20_000,
-    unschedulableMs: 30_000
+    unschedulableMs: 30_000,
+    quotaMs: 30_000,
+    claimMs: 30_000
 };
 function newVerdictMemory() {
-    return { symptoms: new Map(), pullRetries: new Map() };
+    return { symptoms: new Map(), pullRetries: new Map(), eventCounts: new Map() };
 }
+/** A repeating event's count moved within this long: the controller is still retrying (its back-off tops at 60 s). */
+const RETRYING_MS = 90_000;
 const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/;
 /** Pull errors no retry can heal: the image or tag does not exist. */
 const PERMANENT_PULL = /manifest unknown|:\s*not found\b/i;
@@ -44687,6 +44691,14 @@ class Judging {
         const about = pod ? { pod, revision: 'new' } : {};
         this.verdicts.push({ rule, message, at: this.input.at, phase: 'wait', ...about });
     }
+    /** Whether an event's count moved recently (it is still being recorded), remembering when it last moved. */
+    retrying(key, count) {
+        const known = this.memory.eventCounts.get(key);
+        const at = this.input.at;
+        if (!known || known.count !== count)
+            this.memory.eventCounts.set(key, { count, changedAt: at });
+        return at - (this.memory.eventCounts.get(key)?.changedAt ?? at) < RETRYING_MS;
+    }
     /** Forgets symptoms that were not seen this time: a symptom that clears restarts its clock. */
     forgetTheRest() {
         for (const key of [...this.memory.symptoms.keys()])
@@ -44706,6 +44718,8 @@ function evaluateFailFast(input, memory, options = DEFAULT_VERDICT_OPTIONS) {
     const judging = new Judging(input, memory, options);
     for (const workload of input.workloads)
         judgeWorkload(judging, workload);
+    judgeQuota(judging);
+    judgeClaims(judging);
     for (const pod of input.pods) {
         if (pod.terminating || pod.deleted || pod.revision !== 'new')
             continue;
@@ -44728,6 +44742,40 @@ function judgeWorkload(judging, workload) {
     else if (failure.reason === 'ProgressDeadlineExceeded') {
         const message = `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`;
         judging.verdict('progress-deadline', message);
+    }
+}
+const QUOTA = /exceeded quota: ([^,]+)/;
+const UNBINDABLE = /storageclass\S* "[^"]*" not found|no storage class is set/;
+/** `FailedCreate … exceeded quota` on a new-revision owner for 30 s, while no pod of the release is on its way out. */
+function judgeQuota(judging) {
+    const { input, options } = judging;
+    const missingPods = input.workloads.some(w => w.kind !== 'Job' && w.ready < w.desired);
+    for (const e of input.events) {
+        if (e.reason !== 'FailedCreate' || !QUOTA.test(e.message) || !input.newOwners?.has(e.object))
+            continue;
+        if (!missingPods || !judging.retrying(`quota:${e.object}`, e.count))
+            continue;
+        const symptom = judging.track(`quota:${e.object}`);
+        if (!input.anyTerminating && input.at - symptom.since >= options.quotaMs) {
+            judging.verdict('quota-exceeded', `${e.object.replace('/', ' ')} cannot create pods: ${e.message.replace(/^Error creating: /, '')}`);
+        }
+    }
+}
+/** A claim of the release whose storage class does not exist (or that has none to bind with) for 30 s. */
+function judgeClaims(judging) {
+    const { input, options } = judging;
+    for (const e of input.events) {
+        const claim = e.object.startsWith('PersistentVolumeClaim/')
+            ? e.object.slice('PersistentVolumeClaim/'.length)
+            : '';
+        if (!claim || input.claims?.get(claim) !== 'Pending')
+            continue;
+        if (!((e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding') && UNBINDABLE.test(e.message)))
+            continue;
+        const symptom = judging.track(`claim:${claim}`);
+        if (input.at - symptom.since >= options.claimMs) {
+            judging.verdict('claim-unbound', `PersistentVolumeClaim ${claim} cannot bind: ${e.message}`);
+        }
     }
 }
 /** Insufficient resources: final after the grace, unless an autoscaler is adding a node; its refusal is final. */
@@ -44877,20 +44925,8 @@ function podRevision(pod, byUid) {
         return 'new';
     const labels = pod.metadata.labels ?? {};
     switch (parent.kind) {
-        case 'ReplicaSet': {
-            const rsOwner = controllerOf(parent);
-            const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined;
-            if (!deployment || deployment.kind !== 'Deployment')
-                return 'new';
-            const digest = (item) => item.templateDigest ?? templateDigest(item.spec?.template);
-            const wanted = digest(deployment);
-            if (wanted !== undefined)
-                return digest(parent) === wanted ? 'new' : 'old';
-            // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
-            const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION];
-            const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION];
-            return observed(deployment) && current !== undefined && own === current ? 'new' : 'old';
-        }
+        case 'ReplicaSet':
+            return replicaSetRevision(parent, byUid);
         case 'StatefulSet': {
             const update = parent.status?.updateRevision;
             if (!update)
@@ -44909,6 +44945,25 @@ function podRevision(pod, byUid) {
         default:
             return 'new';
     }
+}
+/** A ReplicaSet is the new revision's when its template is its Deployment's (or it has no Deployment). */
+function replicaSetRevision(rs, byUid) {
+    const rsOwner = controllerOf(rs);
+    const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined;
+    if (!deployment || deployment.kind !== 'Deployment')
+        return 'new';
+    const digest = (item) => item.templateDigest ?? templateDigest(item.spec?.template);
+    const wanted = digest(deployment);
+    if (wanted !== undefined)
+        return digest(rs) === wanted ? 'new' : 'old';
+    // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
+    const own = rs.metadata.annotations?.[DEPLOYMENT_REVISION];
+    const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION];
+    return observed(deployment) && current !== undefined && own === current ? 'new' : 'old';
+}
+/** The claims a pod mounts. */
+function claimsOf(pod) {
+    return (pod.spec?.volumes ?? []).flatMap(v => v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : []);
 }
 function toWorkloadState(item) {
     const status = item.status ?? {};
@@ -45174,10 +45229,18 @@ function crashMessage(pod, c, tracker) {
 
 
 
-const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods'];
+const KINDS = [
+    'deployments',
+    'statefulsets',
+    'daemonsets',
+    'jobs',
+    'replicasets',
+    'pods',
+    'persistentvolumeclaims'
+];
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 /** Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod. */
-const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod'];
+const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod', 'PersistentVolumeClaim'];
 /** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
 const HOOK_GRACE_MS = 5_000;
 /** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
@@ -45233,6 +45296,10 @@ class ReleaseWatcher {
      */
     revisionFacts = new Map();
     podUids = new Map();
+    /** The new revision's pod owners, the release's claims and their phase, as of the latest observation. */
+    newOwners = new Set();
+    claims = new Map();
+    claimNames = new Set();
     verdict;
     verification;
     observations = 0;
@@ -45348,6 +45415,8 @@ class ReleaseWatcher {
     isOurs(item) {
         if (belongsToRelease(item, this.options.release, this.options.namespace))
             return true;
+        if (item.kind === 'PersistentVolumeClaim')
+            return this.claimNames.has(item.metadata.name);
         if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
             const created = Date.parse(item.metadata.creationTimestamp ?? '');
             return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
@@ -45364,19 +45433,15 @@ class ReleaseWatcher {
             return { items: all.filter((x) => !isEvent(x)), events: all.filter(isEvent) };
         }
         catch {
-            let items;
-            try {
-                items = await kubectl.list(KINDS, namespace);
-            }
-            catch (error) {
-                this.note('reading workloads and pods failed', error);
+            // Kind by kind: one the token may not list (or a read that times out) costs only itself.
+            const lists = await Promise.all([...KINDS, 'events'].map(kind => kubectl.list([kind], namespace).catch((error) => {
+                this.note(`reading ${kind} failed`, error);
                 return undefined;
-            }
-            const events = await kubectl.list(['events'], namespace).catch((error) => {
-                this.note('reading events failed', error);
-                return [];
-            });
-            return { items, events };
+            })));
+            if (lists.slice(0, KINDS.indexOf('pods') + 1).some(list => list === undefined))
+                return undefined;
+            const events = lists.pop() ?? [];
+            return { items: lists.flatMap(list => list ?? []), events };
         }
     }
     /** One observation; false when the cluster could not be read. */
@@ -45391,31 +45456,13 @@ class ReleaseWatcher {
         this.observedAfterHelm = phase === 'verify';
         this.observations++;
         const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
-        const ownerNames = new Map();
-        const livePods = new Set();
-        for (const item of items) {
-            if (!this.isOurs(item))
-                continue;
-            this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item));
-            this.uids.add(item.metadata.uid);
-            this.names.add(`${item.kind}/${item.metadata.name}`);
-            const key = `${item.kind}/${item.metadata.name}`;
-            if (WORKLOAD_KINDS.has(item.kind)) {
-                this.workloads.set(key, toWorkloadState(item));
-                ownerNames.set(item.metadata.uid, key);
-            }
-            else if (item.kind === 'ReplicaSet') {
-                const owner = controllerOf(item);
-                ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? key);
-            }
-            else if (item.kind === 'Pod') {
-                const owner = controllerOf(item);
-                livePods.add(item.metadata.name);
-                this.podUids.set(item.metadata.name, item.metadata.uid);
-                const owned = owner ? ownerNames.get(owner.uid) : undefined;
-                this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)));
-            }
-        }
+        const pass = { ownerNames: new Map(), livePods: new Set(), newOwners: new Set(), claims: new Map() };
+        for (const item of items)
+            if (this.isOurs(item))
+                this.take(item, pass);
+        const livePods = pass.livePods;
+        this.newOwners = pass.newOwners;
+        this.claims = pass.claims;
         for (const [name, pod] of this.pods) {
             if (livePods.has(name))
                 continue;
@@ -45430,6 +45477,35 @@ class ReleaseWatcher {
         if (phase === 'wait' && waitingBefore)
             await this.judge(at);
         return true;
+    }
+    /** One object of the release, in owner-before-owned order. */
+    take(item, pass) {
+        this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item));
+        this.uids.add(item.metadata.uid);
+        const key = `${item.kind}/${item.metadata.name}`;
+        this.names.add(key);
+        const owner = controllerOf(item);
+        if (WORKLOAD_KINDS.has(item.kind)) {
+            this.workloads.set(key, toWorkloadState(item));
+            pass.ownerNames.set(item.metadata.uid, key);
+            pass.newOwners.add(key);
+        }
+        else if (item.kind === 'ReplicaSet') {
+            pass.ownerNames.set(item.metadata.uid, (owner && pass.ownerNames.get(owner.uid)) ?? key);
+            if (replicaSetRevision(item, this.revisionFacts) === 'new')
+                pass.newOwners.add(key);
+        }
+        else if (item.kind === 'Pod') {
+            pass.livePods.add(item.metadata.name);
+            this.podUids.set(item.metadata.name, item.metadata.uid);
+            for (const claim of claimsOf(item))
+                this.claimNames.add(claim);
+            const owned = owner ? pass.ownerNames.get(owner.uid) : undefined;
+            this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)));
+        }
+        else if (item.kind === 'PersistentVolumeClaim') {
+            pass.claims.set(item.metadata.name, item.status?.phase ?? 'Pending');
+        }
     }
     /** The pods a verdict may be about: the new revision's, not being deleted. */
     judgedPods(options) {
@@ -45512,7 +45588,10 @@ class ReleaseWatcher {
             pods: this.judgedPods({ jobs: true }),
             workloads: [...this.workloads.values()],
             events: [...this.events.values()],
-            lookups: this.lookups
+            lookups: this.lookups,
+            newOwners: this.newOwners,
+            claims: this.claims,
+            anyTerminating: [...this.pods.values()].some(p => p.terminating && !p.deleted)
         }, this.memory, this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS);
         if (evaluation.lookups.length > 0)
             await this.lookUp(evaluation.lookups);
@@ -55442,7 +55521,7 @@ class KubectlClient {
     constructor(options) {
         this.path = options.path;
         this.env = options.env ?? process.env;
-        this.common = [`--request-timeout=${options.requestTimeout ?? '5s'}`];
+        this.common = [`--request-timeout=${options.requestTimeout ?? '15s'}`];
         if (options.kubeContext)
             this.common.push('--context', options.kubeContext);
     }

@@ -14,7 +14,7 @@ export interface KubectlClientOptions {
   /** KUBECONFIG and friends, as for helm. */
   env?: NodeJS.ProcessEnv
   kubeContext?: string
-  /** Per request, so a hung API server cannot stall the watcher. */
+  /** Per request, so a hung API server cannot stall the watcher for long (a big release's list takes seconds). */
   requestTimeout?: string
 }
 
@@ -32,7 +32,7 @@ export class KubectlClient implements KubeReader {
   constructor(options: KubectlClientOptions) {
     this.path = options.path
     this.env = options.env ?? process.env
-    this.common = [`--request-timeout=${options.requestTimeout ?? '5s'}`]
+    this.common = [`--request-timeout=${options.requestTimeout ?? '15s'}`]
     if (options.kubeContext) this.common.push('--context', options.kubeContext)
   }
 

@@ -85,6 +85,8 @@ export type VerdictRule =
   | 'unschedulable'
   | 'job-failed'
   | 'progress-deadline'
+  | 'quota-exceeded'
+  | 'claim-unbound'
   | 'unstable'
 
 export interface Verdict {

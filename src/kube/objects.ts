@@ -45,6 +45,7 @@ export interface KubeItem {
     completions?: number
     nodeName?: string
     containers?: { name: string; image: string }[]
+    volumes?: { name: string; persistentVolumeClaim?: { claimName?: string } }[]
     /** A workload's or ReplicaSet's pod template. */
     template?: { metadata?: { labels?: Record<string, string> } & Record<string, unknown> } & Record<
       string,
@@ -166,19 +167,8 @@ export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>)
   if (!parent) return 'new'
   const labels = pod.metadata.labels ?? {}
   switch (parent.kind) {
-    case 'ReplicaSet': {
-      const rsOwner = controllerOf(parent)
-      const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined
-      if (!deployment || deployment.kind !== 'Deployment') return 'new'
-      const digest = (item: KubeItem): string | undefined =>
-        item.templateDigest ?? templateDigest(item.spec?.template)
-      const wanted = digest(deployment)
-      if (wanted !== undefined) return digest(parent) === wanted ? 'new' : 'old'
-      // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
-      const own = parent.metadata.annotations?.[DEPLOYMENT_REVISION]
-      const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]
-      return observed(deployment) && current !== undefined && own === current ? 'new' : 'old'
-    }
+    case 'ReplicaSet':
+      return replicaSetRevision(parent, byUid)
     case 'StatefulSet': {
       const update = parent.status?.updateRevision
       if (!update) return observed(parent) ? 'new' : 'old'
@@ -196,6 +186,28 @@ export function podRevision(pod: KubeItem, byUid: ReadonlyMap<string, KubeItem>)
     default:
       return 'new'
   }
+}
+
+/** A ReplicaSet is the new revision's when its template is its Deployment's (or it has no Deployment). */
+export function replicaSetRevision(rs: KubeItem, byUid: ReadonlyMap<string, KubeItem>): PodRevision {
+  const rsOwner = controllerOf(rs)
+  const deployment = rsOwner ? byUid.get(rsOwner.uid) : undefined
+  if (!deployment || deployment.kind !== 'Deployment') return 'new'
+  const digest = (item: KubeItem): string | undefined =>
+    item.templateDigest ?? templateDigest(item.spec?.template)
+  const wanted = digest(deployment)
+  if (wanted !== undefined) return digest(rs) === wanted ? 'new' : 'old'
+  // Without templates (a reader that kept none), the revision numbers, once the controller caught up.
+  const own = rs.metadata.annotations?.[DEPLOYMENT_REVISION]
+  const current = deployment.metadata.annotations?.[DEPLOYMENT_REVISION]
+  return observed(deployment) && current !== undefined && own === current ? 'new' : 'old'
+}
+
+/** The claims a pod mounts. */
+export function claimsOf(pod: KubeItem): string[] {
+  return (pod.spec?.volumes ?? []).flatMap(v =>
+    v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : []
+  )
 }
 
 export function toWorkloadState(item: KubeItem): WorkloadState {

@@ -20,13 +20,18 @@ export interface VerdictOptions {
   configRetryGraceMs: number
   /** How long an insufficient-resources FailedScheduling must last without an autoscaler scaling up. */
   unschedulableMs: number
+  /** How long `exceeded quota` (with no pod of the release terminating) or an unbindable claim must last. */
+  quotaMs: number
+  claimMs: number
 }
 
 export const DEFAULT_VERDICT_OPTIONS: VerdictOptions = {
   restarts: 2,
   configErrorMs: 10_000,
   configRetryGraceMs: 20_000,
-  unschedulableMs: 30_000
+  unschedulableMs: 30_000,
+  quotaMs: 30_000,
+  claimMs: 30_000
 }
 
 /** A ConfigMap or Secret (and key) a container waits for, named by the kubelet's message. */
@@ -47,6 +52,12 @@ export interface VerdictInput {
   events: readonly EventRecord[]
   /** What lookups found, by referenceKey. */
   lookups: ReadonlyMap<string, LookupResult>
+  /** The new revision's pod owners (`ReplicaSet/web-7d9f`, `StatefulSet/db`, `Job/migrate`): quota refusals count on these. */
+  newOwners?: ReadonlySet<string>
+  /** Claims the release's pods mount or the release made, and their phase: binding failures count while Pending. */
+  claims?: ReadonlyMap<string, string>
+  /** Some pod of the release is being deleted: a rolling update frees quota as old pods go. */
+  anyTerminating?: boolean
 }
 
 export interface Evaluation {
@@ -60,12 +71,16 @@ export interface VerdictMemory {
   symptoms: Map<string, { since: number; streak: number }>
   /** Containers seen in ImagePullBackOff, and how many failed pulls were seen after that. */
   pullRetries: Map<string, { backOffSeen: boolean; failuresAfterBackOff: number }>
+  /** Repeating events: their last count, and when it last changed. */
+  eventCounts: Map<string, { count: number; changedAt: number }>
 }
 
 export function newVerdictMemory(): VerdictMemory {
-  return { symptoms: new Map(), pullRetries: new Map() }
+  return { symptoms: new Map(), pullRetries: new Map(), eventCounts: new Map() }
 }
 
+/** A repeating event's count moved within this long: the controller is still retrying (its back-off tops at 60 s). */
+const RETRYING_MS = 90_000
 const INSUFFICIENT = /Insufficient (cpu|memory|ephemeral-storage|pods|[\w./-]+)/
 /** Pull errors no retry can heal: the image or tag does not exist. */
 const PERMANENT_PULL = /manifest unknown|:\s*not found\b/i
@@ -129,6 +144,14 @@ class Judging {
     this.verdicts.push({ rule, message, at: this.input.at, phase: 'wait', ...about })
   }
 
+  /** Whether an event's count moved recently (it is still being recorded), remembering when it last moved. */
+  retrying(key: string, count: number): boolean {
+    const known = this.memory.eventCounts.get(key)
+    const at = this.input.at
+    if (!known || known.count !== count) this.memory.eventCounts.set(key, { count, changedAt: at })
+    return at - (this.memory.eventCounts.get(key)?.changedAt ?? at) < RETRYING_MS
+  }
+
   /** Forgets symptoms that were not seen this time: a symptom that clears restarts its clock. */
   forgetTheRest(): void {
     for (const key of [...this.memory.symptoms.keys()])
@@ -150,6 +173,8 @@ export function evaluateFailFast(
 ): Evaluation {
   const judging = new Judging(input, memory, options)
   for (const workload of input.workloads) judgeWorkload(judging, workload)
+  judgeQuota(judging)
+  judgeClaims(judging)
   for (const pod of input.pods) {
     if (pod.terminating || pod.deleted || pod.revision !== 'new') continue
     const events = podEvents(input.events, pod.name)
@@ -169,6 +194,43 @@ function judgeWorkload(judging: Judging, workload: WorkloadState): void {
   } else if (failure.reason === 'ProgressDeadlineExceeded') {
     const message = `${workload.kind} ${workload.name} exceeded its progress deadline (${failure.message})`
     judging.verdict('progress-deadline', message)
+  }
+}
+
+const QUOTA = /exceeded quota: ([^,]+)/
+const UNBINDABLE = /storageclass\S* "[^"]*" not found|no storage class is set/
+
+/** `FailedCreate … exceeded quota` on a new-revision owner for 30 s, while no pod of the release is on its way out. */
+function judgeQuota(judging: Judging): void {
+  const { input, options } = judging
+  const missingPods = input.workloads.some(w => w.kind !== 'Job' && w.ready < w.desired)
+  for (const e of input.events) {
+    if (e.reason !== 'FailedCreate' || !QUOTA.test(e.message) || !input.newOwners?.has(e.object)) continue
+    if (!missingPods || !judging.retrying(`quota:${e.object}`, e.count)) continue
+    const symptom = judging.track(`quota:${e.object}`)
+    if (!input.anyTerminating && input.at - symptom.since >= options.quotaMs) {
+      judging.verdict(
+        'quota-exceeded',
+        `${e.object.replace('/', ' ')} cannot create pods: ${e.message.replace(/^Error creating: /, '')}`
+      )
+    }
+  }
+}
+
+/** A claim of the release whose storage class does not exist (or that has none to bind with) for 30 s. */
+function judgeClaims(judging: Judging): void {
+  const { input, options } = judging
+  for (const e of input.events) {
+    const claim = e.object.startsWith('PersistentVolumeClaim/')
+      ? e.object.slice('PersistentVolumeClaim/'.length)
+      : ''
+    if (!claim || input.claims?.get(claim) !== 'Pending') continue
+    if (!((e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding') && UNBINDABLE.test(e.message)))
+      continue
+    const symptom = judging.track(`claim:${claim}`)
+    if (input.at - symptom.since >= options.claimMs) {
+      judging.verdict('claim-unbound', `PersistentVolumeClaim ${claim} cannot bind: ${e.message}`)
+    }
   }
 }
 

@@ -18,7 +18,9 @@ import {
   belongsToRelease,
   controllerOf,
   HOOK_ANNOTATION,
+  claimsOf,
   podRevision,
+  replicaSetRevision,
   sortEvents,
   templateDigest,
   toEventRecord,
@@ -75,10 +77,18 @@ export interface WatchOptions {
   log?: Log
 }
 
-const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'jobs', 'replicasets', 'pods']
+const KINDS = [
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'jobs',
+  'replicasets',
+  'pods',
+  'persistentvolumeclaims'
+]
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job'])
 /** Owners are listed before what they own, so one pass finds Deployment → ReplicaSet → Pod. */
-const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod']
+const ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'Pod', 'PersistentVolumeClaim']
 /** A hook Job created this long before the watch began still counts as ours (clock skew, slow start). */
 const HOOK_GRACE_MS = 5_000
 /** Event timestamps have second precision and the cluster's clock may differ a little from ours. */
@@ -139,6 +149,10 @@ export class ReleaseWatcher {
    */
   private readonly revisionFacts = new Map<string, KubeItem>()
   private readonly podUids = new Map<string, string>()
+  /** The new revision's pod owners, the release's claims and their phase, as of the latest observation. */
+  private newOwners = new Set<string>()
+  private claims = new Map<string, string>()
+  private readonly claimNames = new Set<string>()
   private verdict: Verdict | undefined
   private verification: Verification | undefined
   private observations = 0
@@ -266,6 +280,7 @@ export class ReleaseWatcher {
 
   private isOurs(item: KubeItem): boolean {
     if (belongsToRelease(item, this.options.release, this.options.namespace)) return true
+    if (item.kind === 'PersistentVolumeClaim') return this.claimNames.has(item.metadata.name)
     if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
       const created = Date.parse(item.metadata.creationTimestamp ?? '')
       return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS
@@ -282,18 +297,18 @@ export class ReleaseWatcher {
       const isEvent = (x: KubeItem | KubeEvent): x is KubeEvent => 'involvedObject' in x
       return { items: all.filter((x): x is KubeItem => !isEvent(x)), events: all.filter(isEvent) }
     } catch {
-      let items: KubeItem[]
-      try {
-        items = await kubectl.list<KubeItem>(KINDS, namespace)
-      } catch (error) {
-        this.note('reading workloads and pods failed', error)
-        return undefined
-      }
-      const events = await kubectl.list<KubeEvent>(['events'], namespace).catch((error: unknown) => {
-        this.note('reading events failed', error)
-        return []
-      })
-      return { items, events }
+      // Kind by kind: one the token may not list (or a read that times out) costs only itself.
+      const lists = await Promise.all(
+        [...KINDS, 'events'].map(kind =>
+          kubectl.list<KubeItem & KubeEvent>([kind], namespace).catch((error: unknown) => {
+            this.note(`reading ${kind} failed`, error)
+            return undefined
+          })
+        )
+      )
+      if (lists.slice(0, KINDS.indexOf('pods') + 1).some(list => list === undefined)) return undefined
+      const events = lists.pop() ?? []
+      return { items: lists.flatMap(list => list ?? []), events }
     }
   }
 
@@ -308,28 +323,11 @@ export class ReleaseWatcher {
     this.observedAfterHelm = phase === 'verify'
     this.observations++
     const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
-    const ownerNames = new Map<string, string>()
-    const livePods = new Set<string>()
-    for (const item of items) {
-      if (!this.isOurs(item)) continue
-      this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item))
-      this.uids.add(item.metadata.uid)
-      this.names.add(`${item.kind}/${item.metadata.name}`)
-      const key = `${item.kind}/${item.metadata.name}`
-      if (WORKLOAD_KINDS.has(item.kind)) {
-        this.workloads.set(key, toWorkloadState(item))
-        ownerNames.set(item.metadata.uid, key)
-      } else if (item.kind === 'ReplicaSet') {
-        const owner = controllerOf(item)
-        ownerNames.set(item.metadata.uid, (owner && ownerNames.get(owner.uid)) ?? key)
-      } else if (item.kind === 'Pod') {
-        const owner = controllerOf(item)
-        livePods.add(item.metadata.name)
-        this.podUids.set(item.metadata.name, item.metadata.uid)
-        const owned = owner ? ownerNames.get(owner.uid) : undefined
-        this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)))
-      }
-    }
+    const pass: Pass = { ownerNames: new Map(), livePods: new Set(), newOwners: new Set(), claims: new Map() }
+    for (const item of items) if (this.isOurs(item)) this.take(item, pass)
+    const livePods = pass.livePods
+    this.newOwners = pass.newOwners
+    this.claims = pass.claims
     for (const [name, pod] of this.pods) {
       if (livePods.has(name)) continue
       pod.deleted = true
@@ -341,6 +339,31 @@ export class ReleaseWatcher {
     await this.collectLogs(false)
     if (phase === 'wait' && waitingBefore) await this.judge(at)
     return true
+  }
+
+  /** One object of the release, in owner-before-owned order. */
+  private take(item: KubeItem, pass: Pass): void {
+    this.revisionFacts.set(item.metadata.uid, revisionFactsOf(item))
+    this.uids.add(item.metadata.uid)
+    const key = `${item.kind}/${item.metadata.name}`
+    this.names.add(key)
+    const owner = controllerOf(item)
+    if (WORKLOAD_KINDS.has(item.kind)) {
+      this.workloads.set(key, toWorkloadState(item))
+      pass.ownerNames.set(item.metadata.uid, key)
+      pass.newOwners.add(key)
+    } else if (item.kind === 'ReplicaSet') {
+      pass.ownerNames.set(item.metadata.uid, (owner && pass.ownerNames.get(owner.uid)) ?? key)
+      if (replicaSetRevision(item, this.revisionFacts) === 'new') pass.newOwners.add(key)
+    } else if (item.kind === 'Pod') {
+      pass.livePods.add(item.metadata.name)
+      this.podUids.set(item.metadata.name, item.metadata.uid)
+      for (const claim of claimsOf(item)) this.claimNames.add(claim)
+      const owned = owner ? pass.ownerNames.get(owner.uid) : undefined
+      this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)))
+    } else if (item.kind === 'PersistentVolumeClaim') {
+      pass.claims.set(item.metadata.name, item.status?.phase ?? 'Pending')
+    }
   }
 
   /** The pods a verdict may be about: the new revision's, not being deleted. */
@@ -427,7 +450,10 @@ export class ReleaseWatcher {
         pods: this.judgedPods({ jobs: true }),
         workloads: [...this.workloads.values()],
         events: [...this.events.values()],
-        lookups: this.lookups
+        lookups: this.lookups,
+        newOwners: this.newOwners,
+        claims: this.claims,
+        anyTerminating: [...this.pods.values()].some(p => p.terminating && !p.deleted)
       },
       this.memory,
       this.options.verdictOptions ?? DEFAULT_VERDICT_OPTIONS
@@ -472,6 +498,14 @@ function revisionFactsOf(item: KubeItem): KubeItem {
       updateRevision: item.status?.updateRevision
     }
   }
+}
+
+/** What one observation collects while it walks the release's objects. */
+interface Pass {
+  ownerNames: Map<string, string>
+  livePods: Set<string>
+  newOwners: Set<string>
+  claims: Map<string, string>
 }
 
 function verificationOf(state: StabilityState, minReadyMs: number, waitedMs: number): Verification {

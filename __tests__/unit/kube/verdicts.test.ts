@@ -400,3 +400,97 @@ describe('workloads', () => {
     expect(sequence([{ at: 0, workloads: [workload] }])[0]).toBe(expected)
   })
 })
+
+describe('quota and claims', () => {
+  const quotaEvent = (count: number): EventRecord =>
+    event(
+      'FailedCreate',
+      'Error creating: pods "web-7d9f-x" is forbidden: exceeded quota: team-quota, requested: pods=1, used: pods=1, limited: pods=1',
+      { object: 'ReplicaSet/web-7d9f', count }
+    )
+  const notReady: WorkloadState = { kind: 'Deployment', name: 'web', desired: 2, ready: 1, conditions: [] }
+  const run = (steps: { at: number; count: number; terminating?: boolean; owners?: string[] }[]) => {
+    const memory = newVerdictMemory()
+    return steps.map(
+      s =>
+        evaluateFailFast(
+          {
+            at: s.at,
+            pods: [],
+            workloads: [notReady],
+            events: [quotaEvent(s.count)],
+            lookups: new Map(),
+            newOwners: new Set(s.owners ?? ['ReplicaSet/web-7d9f']),
+            anyTerminating: s.terminating ?? false
+          },
+          memory
+        ).verdict?.message
+    )
+  }
+
+  it('exceeded quota on the new ReplicaSet for 30 s: verdict', () => {
+    expect(
+      run([
+        { at: 0, count: 1 },
+        { at: 29_000, count: 5 },
+        { at: 30_000, count: 6 }
+      ])
+    ).toEqual([
+      undefined,
+      undefined,
+      'ReplicaSet web-7d9f cannot create pods: pods "web-7d9f-x" is forbidden: exceeded quota: team-quota, requested: pods=1, used: pods=1, limited: pods=1'
+    ])
+  })
+
+  it('not while a pod of the release terminates (a rolling update frees quota), nor on an old ReplicaSet', () => {
+    expect(
+      run([
+        { at: 0, count: 1, terminating: true },
+        { at: 40_000, count: 9, terminating: true }
+      ])
+    ).toEqual([undefined, undefined])
+    expect(
+      run([
+        { at: 0, count: 1, owners: [] },
+        { at: 40_000, count: 9, owners: [] }
+      ])
+    ).toEqual([undefined, undefined])
+  })
+
+  it('an event that stopped repeating (the controller stopped failing) is not a verdict', () => {
+    expect(
+      run([
+        { at: 0, count: 3 },
+        { at: 100_000, count: 3 },
+        { at: 130_000, count: 3 }
+      ])
+    ).toEqual([undefined, undefined, undefined])
+  })
+
+  it('a claim whose storage class does not exist, Pending for 30 s: verdict; once Bound, none', () => {
+    const claim = (phase: string, at: number, memory = newVerdictMemory()) =>
+      evaluateFailFast(
+        {
+          at,
+          pods: [],
+          workloads: [],
+          events: [
+            event('ProvisioningFailed', 'storageclass.storage.k8s.io "fast-ssd" not found', {
+              object: 'PersistentVolumeClaim/data-db-0'
+            })
+          ],
+          lookups: new Map(),
+          claims: new Map([['data-db-0', phase]])
+        },
+        memory
+      ).verdict?.message
+    const memory = newVerdictMemory()
+    expect(claim('Pending', 0, memory)).toBeUndefined()
+    expect(claim('Pending', 30_000, memory)).toBe(
+      'PersistentVolumeClaim data-db-0 cannot bind: storageclass.storage.k8s.io "fast-ssd" not found'
+    )
+    const bound = newVerdictMemory()
+    expect(claim('Bound', 0, bound)).toBeUndefined()
+    expect(claim('Bound', 60_000, bound)).toBeUndefined()
+  })
+})
