@@ -30,6 +30,8 @@ export interface DeployResult {
   helmError?: string
   /** mode plan: what a deploy would change. */
   plan?: Plan
+  /** A failed upgrade: what it changed against the revision live before, a line each. */
+  changes?: string[]
 }
 
 /** The release watcher as the deploy drives it: started with helm, verifying after its wait, stopped last. */

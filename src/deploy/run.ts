@@ -15,6 +15,7 @@ import {
   type DeployResult,
   type RecoveryAction
 } from './context.js'
+import { deployChanges } from './changes.js'
 import { missingDependencies } from './dependencies.js'
 import { recoverPendingLock } from './recovery.js'
 import { undoUnstableDeploy } from './undo.js'
@@ -130,7 +131,12 @@ async function judge(
     historyBefore,
     historyAfter: history
   })
-  const done = { recoveries, history, helmMs: result.durationMs }
+  const done = {
+    recoveries,
+    history,
+    helmMs: result.durationMs,
+    changes: await attemptedChanges(ctx, historyBefore, history)
+  }
   // The other deploy's pods are not this run's evidence.
   if (outcome.cause?.source === 'concurrent') return { ...done, outcome }
   const verdict = diagnostics?.verdict
@@ -141,6 +147,38 @@ async function judge(
   if (verdict?.phase !== 'wait' || outcome.status === 'deployed') return { ...done, outcome, diagnostics }
   const cause: FailureCause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message }
   return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message }
+}
+
+/**
+ * What the attempted revision changed against the one live before — only when it did not stay deployed. Reads the
+ * two revisions' values and manifests; a read that fails leaves the list out.
+ */
+async function attemptedChanges(
+  ctx: DeployContext,
+  before: HistoryEntry[],
+  after: HistoryEntry[]
+): Promise<string[] | undefined> {
+  const live = liveRevision(before)
+  const newestBefore = before[before.length - 1]?.revision ?? 0
+  const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description))
+  if (live === undefined || !attempted || attempted.status === 'deployed') return undefined
+  const target = targetOf(ctx.inputs)
+  try {
+    const read = async (revision: number) => ({
+      values: await ctx.helm.getValues(target, revision),
+      manifest: await ctx.helm.getManifest(target, revision)
+    })
+    return deployChanges(
+      await read(live),
+      await read(attempted.revision),
+      ctx.inputs.setSecret.map(s => s.key)
+    )
+  } catch (error) {
+    ctx.log.debug(
+      `what the upgrade changed could not be read: ${error instanceof Error ? error.message : String(error)}`
+    )
+    return undefined
+  }
 }
 
 async function uninstall(

@@ -128,6 +128,19 @@ export function buildRollbackArgs(
   return args
 }
 
+export function buildGetValuesArgs(target: ReleaseTarget, revision: number): string[] {
+  return [
+    'get',
+    'values',
+    target.release,
+    '--revision',
+    String(revision),
+    '-o',
+    'json',
+    ...targetArgs(target)
+  ]
+}
+
 export function buildGetManifestArgs(target: ReleaseTarget, revision: number): string[] {
   return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)]
 }

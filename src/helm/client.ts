@@ -5,6 +5,7 @@ import type { Redactor } from '../report/redact.js'
 import {
   buildDependencyBuildArgs,
   buildGetManifestArgs,
+  buildGetValuesArgs,
   buildHistoryArgs,
   buildRollbackArgs,
   buildUninstallArgs,
@@ -122,6 +123,13 @@ export class HelmClient {
     const result = await this.exec(buildGetManifestArgs(target, revision), { quiet: true }).done
     if (result.exitCode !== 0) throw new HelmError(['get', 'manifest', target.release], result)
     return result.stdout
+  }
+
+  /** The user-supplied values of one revision (they may hold secrets: parse, never log). */
+  async getValues(target: ReleaseTarget, revision: number): Promise<unknown> {
+    const result = await this.exec(buildGetValuesArgs(target, revision), { quiet: true }).done
+    if (result.exitCode !== 0) throw new HelmError(['get', 'values', target.release], result)
+    return JSON.parse(result.stdout || 'null') as unknown
   }
 
   async dependencyBuild(chartDir: string): Promise<HelmCommandResult> {

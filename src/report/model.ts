@@ -49,6 +49,8 @@ export interface DeployReport {
   commit: string
   /** mode plan: what a deploy would change. */
   plan?: Plan
+  /** A failed upgrade: the images and values it changed against the revision live before. */
+  changes?: string[]
 }
 
 /** What the run knows besides the deploy's result. */
@@ -100,7 +102,8 @@ export function buildReport(facts: RunFacts, result: DeployResult): DeployReport
     },
     ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
     commit: facts.commit,
-    ...(result.plan ? { plan: result.plan } : {})
+    ...(result.plan ? { plan: result.plan } : {}),
+    ...(result.changes?.length ? { changes: result.changes } : {})
   }
 }
 
