@@ -3,7 +3,7 @@ import * as core from '@actions/core'
 import type { DeployResult } from './deploy/context.js'
 import { recoverAbandonedRelease } from './deploy/recovery.js'
 import { runDeploy } from './deploy/run.js'
-import { watcherCompanion } from './deploy/watcher.js'
+import { testWatcher, watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs } from './inputs/index.js'
 import { coreLog, redactStdout } from './log.js'
@@ -25,6 +25,7 @@ async function deployRelease(run: Run): Promise<DeployResult> {
         workDir: run.session.workDir,
         log,
         startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+        watchTests: testWatcher(inputs, kubectl, facts.namespace, log),
         isCancelled: () => run.cancellation.cancelled()
       })
     )

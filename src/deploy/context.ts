@@ -7,6 +7,7 @@ import type { HistoryEntry, Outcome } from '../helm/outcome.js'
 import type { Inputs } from '../inputs/index.js'
 import type { Diagnostics, Verification } from '../kube/diagnostics.js'
 import type { Log } from '../log.js'
+import type { TestResults } from './test-results.js'
 
 /** What the action did to the release besides the deploy itself (stale-lock recovery). */
 export interface RecoveryAction {
@@ -27,11 +28,19 @@ export interface DeployResult {
   diagnostics?: Diagnostics
   /** helm's own error when a verdict is the failure's cause. */
   helmError?: string
+  /** What helm test established, when `test` is on and the deploy succeeded. */
+  tests?: TestResults
 }
 
 /** The release watcher as the deploy drives it: started with helm, verifying after its wait, stopped last. */
 export interface Companion {
   verify(minReadyMs: number): Promise<Verification>
+  stop(): Promise<Diagnostics>
+}
+
+/** The watcher of helm test's pods: made (its baseline read) before helm test starts, then told which helm to stop. */
+export interface TestWatch {
+  follow(child: RunningProcess): void
   stop(): Promise<Diagnostics>
 }
 
@@ -43,6 +52,8 @@ export interface DeployContext {
   log: Log
   /** Started with the main helm command. `isHelmWaiting` turns true once helm's wait began. */
   startCompanion?: (child: RunningProcess, isHelmWaiting: () => boolean) => Companion
+  /** Made before helm test starts; follows the test pods and ends helm test on a fail-fast verdict. */
+  watchTests?: () => Promise<TestWatch>
   /** True once the workflow was cancelled: helm is then not started at all. */
   isCancelled?: () => boolean
 }

@@ -4,6 +4,7 @@
  */
 import { failureReasonText, type FailureCause } from '../cause.js'
 import type { DeployResult, RecoveryAction } from '../deploy/context.js'
+import type { TestResults } from '../deploy/test-results.js'
 import type { HistoryEntry, OutcomeStatus } from '../helm/outcome.js'
 import type { Diagnostics } from '../kube/diagnostics.js'
 
@@ -44,6 +45,8 @@ export interface DeployReport {
   }
   /** What the release watcher captured; absent when it did not run. */
   diagnostics?: Diagnostics
+  /** helm test's results, per test; absent when the tests did not run (`test` off, or the deploy failed). */
+  tests?: TestResults
 }
 
 /** What the run knows besides the deploy's result. */
@@ -92,7 +95,8 @@ export function buildReport(facts: RunFacts, result: DeployResult): DeployReport
       installMs: facts.installMs,
       helmMs: result.helmMs ?? null
     },
-    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
+    ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
+    ...(result.tests ? { tests: result.tests } : {})
   }
 }
 

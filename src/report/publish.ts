@@ -59,7 +59,8 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
     'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
     'rolled-back': String(report.rolledBack),
     'failure-reason': report.failureReason ?? '',
-    'report-path': reportPath
+    'report-path': reportPath,
+    tests: report.tests?.result ?? ''
   }
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redactor.text(value))
 
