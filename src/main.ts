@@ -7,6 +7,7 @@ import { testWatcher, watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs } from './inputs/index.js'
 import { coreLog, redactStdout } from './log.js'
+import { deploymentSettings, startDeployment, type GitHubDeployment } from './report/deployments.js'
 import { buildReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { openSession, type Session } from './session.js'
@@ -47,9 +48,12 @@ export async function runMain(): Promise<void> {
   const facts = factsOf(read.raw, startedAt)
   let result: DeployResult
   let session: Session | undefined
+  let deployment: GitHubDeployment | undefined
   try {
     if (!read.inputs) result = failedBefore('input', read.errors.join('; '))
     else {
+      if (read.inputs.githubDeployment)
+        deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log))
       session = await openSession(read.inputs.kubeconfig)
       result = await deployRelease({
         inputs: read.inputs,
@@ -74,6 +78,7 @@ export async function runMain(): Promise<void> {
       summary: read.inputs?.summary ?? 'always',
       comment: read.inputs?.comment ?? 'never',
       githubToken: read.inputs?.githubToken ?? '',
+      deployment,
       identity: {
         release: facts.release,
         namespace: facts.namespace,

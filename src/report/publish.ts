@@ -10,6 +10,7 @@ import type { CommentWhen, SummaryWhen } from '../inputs/index.js'
 import type { Log } from '../log.js'
 import { outcomeAnnotation, type Annotation } from './annotations.js'
 import { writeStickyComment, type CommentIdentity } from './comment.js'
+import { finishDeployment, type GitHubDeployment } from './deployments.js'
 import type { DeployReport } from './model.js'
 import type { Redactor } from './redact.js'
 import { renderComment, renderSummary } from './render.js'
@@ -23,6 +24,8 @@ export interface PublishOptions {
   comment: CommentWhen
   githubToken: string
   identity: CommentIdentity
+  /** The run's GitHub deployment (github-deployment), given its final status here. */
+  deployment?: GitHubDeployment
 }
 
 function runUrl(): string | undefined {
@@ -84,6 +87,10 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
       log
     })
     if (comment.url) core.setOutput('comment-url', comment.url)
+  }
+  if (options.deployment) {
+    await finishDeployment(options.deployment, report)
+    if (options.deployment.id !== undefined) core.setOutput('deployment-id', String(options.deployment.id))
   }
   log.info(
     `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
