@@ -9,6 +9,7 @@ import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy
 
 const harness = useDeployHarness()
 
+const SECRET = 'tr0ub4dor-and-3'
 const V1 = 'registry.example.com/shop/web:1.2.0'
 const V2 = 'registry.example.com/shop/web:1.3.0'
 
@@ -119,9 +120,16 @@ describe.each<[HelmVersion, string]>([
     }
   )
 
-  it.concurrent('a failing test on install: uninstalled', async () => {
+  it.concurrent('a failing test on install: uninstalled; a secret the test printed is redacted', async () => {
     const ns = `${id}-test-install`
-    const run = await harness().deploy(version, { ...base(ns, 'fresh'), 'set-string': FAILING })
+    const run = await harness().deploy(version, {
+      ...base(ns, 'fresh'),
+      'set-secret': `db.password=${SECRET}`,
+      'set-string': [
+        'tests.smoke.env.SIM_EXIT_CODE=3',
+        `tests.smoke.env.SIM_LOG=login with ${SECRET}\\\\nlogin refused`
+      ].join('\n')
+    })
     expect(run.outputs, run.stdout).toMatchObject({
       status: 'rolled-back',
       'rolled-back': 'true',
@@ -133,6 +141,11 @@ describe.each<[HelmVersion, string]>([
     expect(run.report?.detail).toBe('the failed install was uninstalled; no release is left')
     expect(await harness().history(version, 'fresh', ns)).toEqual([])
     expect(harness().cluster.store.get('deployments', ns, 'fresh')).toBeUndefined()
+    expect(run.report?.tests?.tests[0]?.log?.lines).toEqual(['login with ***', 'login refused'])
+    const reportFile = await readFile(run.outputs['report-path'] ?? '', 'utf8')
+    const logged = run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::'))
+    for (const text of [reportFile, logged.join('\n'), run.summary]) expect(text).not.toContain(SECRET)
+    expect(run.summary).toContain('login with ***')
   })
 
   it.concurrent('atomic off: a failing test fails the run and keeps the release', async () => {
@@ -152,6 +165,27 @@ describe.each<[HelmVersion, string]>([
     expect(await harness().history(version, 'kept', ns)).toMatchObject([{ revision: 1, status: 'deployed' }])
   })
 
+  it.concurrent('a test pod that cannot be scheduled fails fast with the scheduler’s reason', async () => {
+    const ns = `${id}-test-sched`
+    const started = Date.now()
+    const run = await harness().deploy(version, {
+      ...base(ns, 'big'),
+      'test-timeout': '10m',
+      // The action's clock is real time (the cluster's is scaled): a short grace keeps the test short.
+      'fail-fast-unschedulable': '2s',
+      'set-string': 'tests.load.cpu=64'
+    })
+    expect(Date.now() - started).toBeLessThan(30_000)
+    expect(run.outputs, run.stdout).toMatchObject({ status: 'rolled-back', tests: 'failed' })
+    expect(run.outputs['failure-reason']).toMatch(
+      /^helm test failed: pod big-test-load cannot be scheduled: 0\/1 nodes are available: 1 Insufficient cpu\./
+    )
+    expect(run.report?.cause).toMatchObject({ source: 'test', rule: 'unschedulable' })
+    expect(run.report?.tests?.tests[0]?.events).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'Warning', reason: 'FailedScheduling' })])
+    )
+  })
+
   it.concurrent(
     'a test pod that never starts (unpullable image) fails fast with its reason; later tests not run',
     async () => {
@@ -165,7 +199,7 @@ describe.each<[HelmVersion, string]>([
           'tests.b-after.env.SIM_LOG=never runs'
         ].join('\n')
       })
-      // Far below test-timeout (10 simulated minutes are 30 s here): fail-fast ended helm test.
+      // Far below test-timeout: fail-fast ended helm test.
       expect(Date.now() - started).toBeLessThan(30_000)
       expect(run.outputs, run.stdout).toMatchObject({ status: 'rolled-back', tests: 'failed' })
       expect(run.outputs['failure-reason']).toMatch(
