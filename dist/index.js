@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 9659:
+/***/ 1947:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(3335));
-const tunnel = __importStar(__nccwpck_require__(770));
-const undici_1 = __nccwpck_require__(6752);
+const pm = __importStar(__nccwpck_require__(9431));
+const tunnel = __importStar(__nccwpck_require__(8482));
+const undici_1 = __nccwpck_require__(2480);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 3335:
+/***/ 9431:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,7 +844,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 9379:
+/***/ 3472:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -984,17 +984,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(356)
-const { safeRe: re, t } = __nccwpck_require__(5471)
-const cmp = __nccwpck_require__(8646)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const parseOptions = __nccwpck_require__(5684)
+const { safeRe: re, t } = __nccwpck_require__(1295)
+const cmp = __nccwpck_require__(8470)
+const debug = __nccwpck_require__(4039)
+const SemVer = __nccwpck_require__(203)
+const Range = __nccwpck_require__(7646)
 
 
 /***/ }),
 
-/***/ 6782:
+/***/ 7646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1216,22 +1216,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(1383)
+const LRU = __nccwpck_require__(6071)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(356)
-const Comparator = __nccwpck_require__(9379)
-const debug = __nccwpck_require__(1159)
-const SemVer = __nccwpck_require__(7163)
-const trimComparatorWhitespace = __nccwpck_require__(9737)
+const parseOptions = __nccwpck_require__(5684)
+const Comparator = __nccwpck_require__(3472)
+const debug = __nccwpck_require__(4039)
+const SemVer = __nccwpck_require__(203)
+const trimComparatorWhitespace = __nccwpck_require__(5465)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(5471)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
+} = __nccwpck_require__(1295)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(6045)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -1578,17 +1578,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 7163:
+/***/ 203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(1159)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const debug = __nccwpck_require__(4039)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(6045)
+const { safeRe: re, t } = __nccwpck_require__(1295)
 
-const parseOptions = __nccwpck_require__(356)
-const { compareIdentifiers } = __nccwpck_require__(3348)
+const parseOptions = __nccwpck_require__(5684)
+const { compareIdentifiers } = __nccwpck_require__(4180)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1935,12 +1935,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 1799:
+/***/ 8439:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(1105)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1950,17 +1950,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 8646:
+/***/ 8470:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gt = __nccwpck_require__(6599)
-const gte = __nccwpck_require__(1236)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
+const eq = __nccwpck_require__(3578)
+const neq = __nccwpck_require__(7486)
+const gt = __nccwpck_require__(6247)
+const gte = __nccwpck_require__(9908)
+const lt = __nccwpck_require__(9088)
+const lte = __nccwpck_require__(3405)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -2011,14 +2011,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 5385:
+/***/ 8377:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const parse = __nccwpck_require__(6353)
-const { safeRe: re, t } = __nccwpck_require__(5471)
+const SemVer = __nccwpck_require__(203)
+const parse = __nccwpck_require__(1105)
+const { safeRe: re, t } = __nccwpck_require__(1295)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -2080,12 +2080,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 7648:
+/***/ 8336:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -2096,24 +2096,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 6874:
+/***/ 1962:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 8469:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -2122,12 +2122,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 711:
+/***/ 7447:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(1105)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -2189,48 +2189,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 5082:
+/***/ 3578:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 6599:
+/***/ 6247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1236:
+/***/ 9908:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 2338:
+/***/ 6754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -2253,72 +2253,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 3872:
+/***/ 9088:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 6717:
+/***/ 3405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 8511:
+/***/ 2031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 2603:
+/***/ 3387:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 4974:
+/***/ 7486:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 6353:
+/***/ 1105:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -2338,24 +2338,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 8756:
+/***/ 7236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
+const SemVer = __nccwpck_require__(203)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 5714:
+/***/ 3602:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(1105)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -2365,36 +2365,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 2173:
+/***/ 6877:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(8469)
+const compare = __nccwpck_require__(837)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 7192:
+/***/ 2600:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(8336)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 8011:
+/***/ 9451:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7646)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -2408,26 +2408,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 9872:
+/***/ 2928:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(7648)
+const compareBuild = __nccwpck_require__(8336)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 6114:
+/***/ 6562:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(1105)
+const constants = __nccwpck_require__(6045)
+const SemVer = __nccwpck_require__(203)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -2475,12 +2475,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 8780:
+/***/ 6716:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(6353)
+const parse = __nccwpck_require__(1105)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -2490,54 +2490,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 2088:
+/***/ 3880:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(5471)
-const constants = __nccwpck_require__(5101)
-const SemVer = __nccwpck_require__(7163)
-const identifiers = __nccwpck_require__(3348)
-const parse = __nccwpck_require__(6353)
-const valid = __nccwpck_require__(8780)
-const clean = __nccwpck_require__(1799)
-const inc = __nccwpck_require__(2338)
-const diff = __nccwpck_require__(711)
-const major = __nccwpck_require__(8511)
-const minor = __nccwpck_require__(2603)
-const patch = __nccwpck_require__(8756)
-const prerelease = __nccwpck_require__(5714)
-const compare = __nccwpck_require__(8469)
-const rcompare = __nccwpck_require__(2173)
-const compareLoose = __nccwpck_require__(6874)
-const compareBuild = __nccwpck_require__(7648)
-const sort = __nccwpck_require__(9872)
-const rsort = __nccwpck_require__(7192)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const eq = __nccwpck_require__(5082)
-const neq = __nccwpck_require__(4974)
-const gte = __nccwpck_require__(1236)
-const lte = __nccwpck_require__(6717)
-const cmp = __nccwpck_require__(8646)
-const coerce = __nccwpck_require__(5385)
-const truncate = __nccwpck_require__(6114)
-const Comparator = __nccwpck_require__(9379)
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const toComparators = __nccwpck_require__(4750)
-const maxSatisfying = __nccwpck_require__(5574)
-const minSatisfying = __nccwpck_require__(8595)
-const minVersion = __nccwpck_require__(1866)
-const validRange = __nccwpck_require__(4737)
-const outside = __nccwpck_require__(280)
-const gtr = __nccwpck_require__(2276)
-const ltr = __nccwpck_require__(5213)
-const intersects = __nccwpck_require__(3465)
-const simplifyRange = __nccwpck_require__(2028)
-const subset = __nccwpck_require__(1489)
+const internalRe = __nccwpck_require__(1295)
+const constants = __nccwpck_require__(6045)
+const SemVer = __nccwpck_require__(203)
+const identifiers = __nccwpck_require__(4180)
+const parse = __nccwpck_require__(1105)
+const valid = __nccwpck_require__(6716)
+const clean = __nccwpck_require__(8439)
+const inc = __nccwpck_require__(6754)
+const diff = __nccwpck_require__(7447)
+const major = __nccwpck_require__(2031)
+const minor = __nccwpck_require__(3387)
+const patch = __nccwpck_require__(7236)
+const prerelease = __nccwpck_require__(3602)
+const compare = __nccwpck_require__(837)
+const rcompare = __nccwpck_require__(6877)
+const compareLoose = __nccwpck_require__(1962)
+const compareBuild = __nccwpck_require__(8336)
+const sort = __nccwpck_require__(2928)
+const rsort = __nccwpck_require__(2600)
+const gt = __nccwpck_require__(6247)
+const lt = __nccwpck_require__(9088)
+const eq = __nccwpck_require__(3578)
+const neq = __nccwpck_require__(7486)
+const gte = __nccwpck_require__(9908)
+const lte = __nccwpck_require__(3405)
+const cmp = __nccwpck_require__(8470)
+const coerce = __nccwpck_require__(8377)
+const truncate = __nccwpck_require__(6562)
+const Comparator = __nccwpck_require__(3472)
+const Range = __nccwpck_require__(7646)
+const satisfies = __nccwpck_require__(9451)
+const toComparators = __nccwpck_require__(2126)
+const maxSatisfying = __nccwpck_require__(825)
+const minSatisfying = __nccwpck_require__(4867)
+const minVersion = __nccwpck_require__(4122)
+const validRange = __nccwpck_require__(1745)
+const outside = __nccwpck_require__(5720)
+const gtr = __nccwpck_require__(6372)
+const ltr = __nccwpck_require__(9309)
+const intersects = __nccwpck_require__(1673)
+const simplifyRange = __nccwpck_require__(7660)
+const subset = __nccwpck_require__(129)
 module.exports = {
   parse,
   valid,
@@ -2590,7 +2590,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5101:
+/***/ 6045:
 /***/ ((module) => {
 
 
@@ -2664,7 +2664,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1159:
+/***/ 4039:
 /***/ ((module) => {
 
 
@@ -2682,7 +2682,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 3348:
+/***/ 4180:
 /***/ ((module) => {
 
 
@@ -2718,7 +2718,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1383:
+/***/ 6071:
 /***/ ((module) => {
 
 
@@ -2767,7 +2767,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 356:
+/***/ 5684:
 /***/ ((module) => {
 
 
@@ -2791,7 +2791,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 5471:
+/***/ 1295:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -2800,8 +2800,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(5101)
-const debug = __nccwpck_require__(1159)
+} = __nccwpck_require__(6045)
+const debug = __nccwpck_require__(4039)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -3021,7 +3021,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 9737:
+/***/ 5465:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -3036,7 +3036,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(5101)
+} = __nccwpck_require__(6045)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -3466,25 +3466,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 2276:
+/***/ 6372:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(5720)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 3465:
+/***/ 1673:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7646)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -3495,12 +3495,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 5213:
+/***/ 9309:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(280)
+const outside = __nccwpck_require__(5720)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -3508,13 +3508,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 5574:
+/***/ 825:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(203)
+const Range = __nccwpck_require__(7646)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -3542,13 +3542,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 8595:
+/***/ 4867:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
+const SemVer = __nccwpck_require__(203)
+const Range = __nccwpck_require__(7646)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -3575,14 +3575,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 1866:
+/***/ 4122:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Range = __nccwpck_require__(6782)
-const gt = __nccwpck_require__(6599)
+const SemVer = __nccwpck_require__(203)
+const Range = __nccwpck_require__(7646)
+const gt = __nccwpck_require__(6247)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -3645,20 +3645,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 280:
+/***/ 5720:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(7163)
-const Comparator = __nccwpck_require__(9379)
+const SemVer = __nccwpck_require__(203)
+const Comparator = __nccwpck_require__(3472)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(6782)
-const satisfies = __nccwpck_require__(8011)
-const gt = __nccwpck_require__(6599)
-const lt = __nccwpck_require__(3872)
-const lte = __nccwpck_require__(6717)
-const gte = __nccwpck_require__(1236)
+const Range = __nccwpck_require__(7646)
+const satisfies = __nccwpck_require__(9451)
+const gt = __nccwpck_require__(6247)
+const lt = __nccwpck_require__(9088)
+const lte = __nccwpck_require__(3405)
+const gte = __nccwpck_require__(9908)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -3734,7 +3734,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 2028:
+/***/ 7660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3742,8 +3742,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(9451)
+const compare = __nccwpck_require__(837)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -3790,16 +3790,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 1489:
+/***/ 129:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
-const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(7646)
+const Comparator = __nccwpck_require__(3472)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(8011)
-const compare = __nccwpck_require__(8469)
+const satisfies = __nccwpck_require__(9451)
+const compare = __nccwpck_require__(837)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -4046,12 +4046,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 4750:
+/***/ 2126:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7646)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -4063,12 +4063,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 4737:
+/***/ 1745:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(6782)
+const Range = __nccwpck_require__(7646)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -4083,15 +4083,15 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 770:
+/***/ 8482:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(218);
+module.exports = __nccwpck_require__(9290);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 9290:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4362,33 +4362,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 6752:
+/***/ 2480:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(1285)
+const Dispatcher = __nccwpck_require__(7939)
+const Pool = __nccwpck_require__(2244)
+const BalancedPool = __nccwpck_require__(2549)
+const Agent = __nccwpck_require__(8285)
+const ProxyAgent = __nccwpck_require__(9920)
+const EnvHttpProxyAgent = __nccwpck_require__(929)
+const RetryAgent = __nccwpck_require__(1346)
+const errors = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(8567)
+const buildConnector = __nccwpck_require__(2784)
+const MockClient = __nccwpck_require__(9493)
+const MockAgent = __nccwpck_require__(1437)
+const MockPool = __nccwpck_require__(5220)
+const mockErrors = __nccwpck_require__(9917)
+const RetryHandler = __nccwpck_require__(5640)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8421)
+const DecoratorHandler = __nccwpck_require__(91)
+const RedirectHandler = __nccwpck_require__(7970)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -4406,10 +4406,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(730),
+  retry: __nccwpck_require__(4346),
+  dump: __nccwpck_require__(8412),
+  dns: __nccwpck_require__(8731)
 }
 
 module.exports.buildConnector = buildConnector
@@ -4471,7 +4471,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(8702).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -4483,39 +4483,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(660).Headers
-module.exports.Response = __nccwpck_require__(9051).Response
-module.exports.Request = __nccwpck_require__(9967).Request
-module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.Headers = __nccwpck_require__(5524).Headers
+module.exports.Response = __nccwpck_require__(715).Response
+module.exports.Request = __nccwpck_require__(175).Request
+module.exports.FormData = __nccwpck_require__(1142).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8355).FileReader
+module.exports.FileReader = __nccwpck_require__(4848).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(179)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(5965)
+const { kConstruct } = __nccwpck_require__(61)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6933)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(7708)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(7316)
+module.exports.WebSocket = __nccwpck_require__(1886).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -4531,18 +4531,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(1670)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(4640)
+const { RequestAbortedError } = __nccwpck_require__(4627)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -4602,16 +4602,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 2004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -4717,7 +4717,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 5646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4731,10 +4731,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -4975,16 +4975,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 4203:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(471)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -5196,18 +5196,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 9656:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(2247)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -5423,15 +5423,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 6730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(4627)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(4640)
+const { addSignal, removeSignal } = __nccwpck_require__(670)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -5538,21 +5538,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 8567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(4203)
+module.exports.stream = __nccwpck_require__(9656)
+module.exports.pipeline = __nccwpck_require__(5646)
+module.exports.upgrade = __nccwpck_require__(6730)
+module.exports.connect = __nccwpck_require__(2004)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -5561,9 +5561,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { ReadableStreamFrom } = __nccwpck_require__(4640)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -5944,15 +5944,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 2247:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(471)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -6044,16 +6044,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(4627)
+const timers = __nccwpck_require__(1275)
 
 function noop () {}
 
@@ -6291,7 +6291,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 2303:
 /***/ ((module) => {
 
 
@@ -6416,7 +6416,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 3374:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6625,7 +6625,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 4627:
 /***/ ((module) => {
 
 
@@ -7057,7 +7057,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7311:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7065,7 +7065,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -7080,9 +7080,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -7546,7 +7546,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 4043:
 /***/ ((module) => {
 
 module.exports = {
@@ -7620,7 +7620,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 4152:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7628,7 +7628,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(2303)
 
 class TstNode {
   /** @type {any} */
@@ -7779,13 +7779,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 4640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(4043)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -7793,9 +7793,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(2303)
+const { tree } = __nccwpck_require__(4152)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -8505,18 +8505,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 8285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
+const DispatcherBase = __nccwpck_require__(9265)
+const Pool = __nccwpck_require__(2244)
+const Client = __nccwpck_require__(1285)
+const util = __nccwpck_require__(4640)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -8645,7 +8645,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 2549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8653,7 +8653,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   PoolBase,
   kClients,
@@ -8661,10 +8661,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3856)
+const Pool = __nccwpck_require__(2244)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const { parseOrigin } = __nccwpck_require__(4640)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -8861,7 +8861,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 9133:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8869,9 +8869,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const timers = __nccwpck_require__(1275)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -8884,7 +8884,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -8917,9 +8917,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(776)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -8931,11 +8931,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7630) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(8586))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -8943,7 +8943,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7630))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -9858,7 +9858,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(6396).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -10381,7 +10381,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4548:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10389,13 +10389,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(4627)
 const {
   kUrl,
   kReset,
@@ -10414,7 +10414,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(4043)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -10820,7 +10820,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(6396).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -11180,7 +11180,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 1285:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -11190,16 +11190,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(4640)
+const { channels } = __nccwpck_require__(3374)
+const Request = __nccwpck_require__(7311)
+const DispatcherBase = __nccwpck_require__(9265)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
 const {
   kUrl,
   kServerName,
@@ -11241,9 +11241,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(4043)
+const connectH1 = __nccwpck_require__(9133)
+const connectH2 = __nccwpck_require__(4548)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -11551,7 +11551,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(6036)
 
 function onError (client, err) {
   if (
@@ -11811,19 +11811,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 9265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(7939)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(4627)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -12026,7 +12026,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 7939:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12098,15 +12098,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 929:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(9265)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(4043)
+const ProxyAgent = __nccwpck_require__(9920)
+const Agent = __nccwpck_require__(8285)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -12265,7 +12265,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 5844:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -12389,15 +12389,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3856:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(9265)
+const FixedQueue = __nccwpck_require__(5844)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(4043)
+const PoolStats = __nccwpck_require__(5710)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -12590,10 +12590,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 5710:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(4043)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -12631,7 +12631,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 2244:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12642,14 +12642,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3856)
+const Client = __nccwpck_require__(1285)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(4627)
+const util = __nccwpck_require__(4640)
+const { kUrl, kInterceptors } = __nccwpck_require__(4043)
+const buildConnector = __nccwpck_require__(2784)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -12745,19 +12745,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9920:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(4043)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(8285)
+const Pool = __nccwpck_require__(2244)
+const DispatcherBase = __nccwpck_require__(9265)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(4627)
+const buildConnector = __nccwpck_require__(2784)
+const Client = __nccwpck_require__(1285)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -13026,13 +13026,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(7939)
+const RetryHandler = __nccwpck_require__(5640)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -13068,7 +13068,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 8421:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13076,8 +13076,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const Agent = __nccwpck_require__(8285)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -13107,7 +13107,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 91:
 /***/ ((module) => {
 
 
@@ -13158,15 +13158,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 7970:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(4640)
+const { kBodyUsed } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -13397,20 +13397,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(4043)
+const { RequestRetryError } = __nccwpck_require__(4627)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(4640)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -13841,14 +13841,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 8731:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(91)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(4627)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -14223,14 +14223,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 8412:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(4640)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4627)
+const DecoratorHandler = __nccwpck_require__(91)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -14353,12 +14353,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 6036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -14381,11 +14381,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 730:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(7970)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -14412,11 +14412,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 4346:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5640)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -14438,13 +14438,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 776:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(1308);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -14722,7 +14722,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7630:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14734,7 +14734,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 8586:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14746,7 +14746,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -14767,13 +14767,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 1437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(4043)
+const Agent = __nccwpck_require__(8285)
 const {
   kAgent,
   kMockAgentSet,
@@ -14784,14 +14784,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(941)
+const MockClient = __nccwpck_require__(9493)
+const MockPool = __nccwpck_require__(5220)
+const { matchValue, buildMockOptions } = __nccwpck_require__(8981)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(4627)
+const Dispatcher = __nccwpck_require__(7939)
+const Pluralizer = __nccwpck_require__(3289)
+const PendingInterceptorsFormatter = __nccwpck_require__(1726)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -14934,14 +14934,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 9493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(1285)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -14950,10 +14950,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -15000,12 +15000,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 9917:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(4627)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -15035,12 +15035,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 5015:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kDispatchKey,
@@ -15048,9 +15048,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
+const { buildURL } = __nccwpck_require__(4640)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -15249,14 +15249,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 5220:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(2244)
+const { buildMockDispatch } = __nccwpck_require__(8981)
 const {
   kDispatches,
   kMockAgent,
@@ -15265,10 +15265,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(941)
+const { MockInterceptor } = __nccwpck_require__(5015)
+const Symbols = __nccwpck_require__(4043)
+const { InvalidArgumentError } = __nccwpck_require__(4627)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -15315,7 +15315,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 941:
 /***/ ((module) => {
 
 
@@ -15345,20 +15345,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 8981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(9917)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(941)
+const { buildURL } = __nccwpck_require__(4640)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -15719,7 +15719,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15769,7 +15769,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3289:
 /***/ ((module) => {
 
 
@@ -15805,7 +15805,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 1275:
 /***/ ((module) => {
 
 
@@ -16235,20 +16235,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 8514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(61)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6814)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(4640)
+const { webidl } = __nccwpck_require__(5701)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(715)
+const { Request, fromInnerRequest } = __nccwpck_require__(175)
+const { kState } = __nccwpck_require__(1995)
+const { fetching } = __nccwpck_require__(8702)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(9520)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -17101,15 +17101,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 5965:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(61)
+const { Cache } = __nccwpck_require__(8514)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class CacheStorage {
   /**
@@ -17260,26 +17260,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 61:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(4043).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 6814:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { isValidHeaderName } = __nccwpck_require__(9520)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -17324,7 +17324,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 3404:
 /***/ ((module) => {
 
 
@@ -17343,15 +17343,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 6933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(8906)
+const { stringify } = __nccwpck_require__(1077)
+const { webidl } = __nccwpck_require__(5701)
+const { Headers } = __nccwpck_require__(5524)
 
 /**
  * @typedef {Object} Cookie
@@ -17534,14 +17534,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 8906:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(3404)
+const { isCTLExcludingHtab } = __nccwpck_require__(1077)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(7708)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -17851,7 +17851,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 1077:
 /***/ ((module) => {
 
 
@@ -18210,13 +18210,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(3691)
 
 /**
  * @type {number[]} BOM
@@ -18791,23 +18791,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 1670:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(8702)
+const { makeRequest } = __nccwpck_require__(175)
+const { webidl } = __nccwpck_require__(5701)
+const { EventSourceStream } = __nccwpck_require__(335)
+const { parseMIMEType } = __nccwpck_require__(7708)
+const { createFastMessageEvent } = __nccwpck_require__(7316)
+const { isNetworkError } = __nccwpck_require__(715)
+const { delay } = __nccwpck_require__(3691)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 
 let experimentalWarned = false
 
@@ -19281,7 +19281,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 3691:
 /***/ ((module) => {
 
 
@@ -19325,12 +19325,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 6396:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(4640)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -19340,16 +19340,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { FormData } = __nccwpck_require__(1142)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(7708)
+const { multipartFormDataParser } = __nccwpck_require__(3028)
 let random
 
 try {
@@ -19861,7 +19861,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 7775:
 /***/ ((module) => {
 
 
@@ -19992,7 +19992,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 7708:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20743,12 +20743,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 9197:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(4043)
 
 class CompatWeakRef {
   constructor (value) {
@@ -20796,14 +20796,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2538:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -20929,16 +20929,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { utf8DecodeBytes } = __nccwpck_require__(9520)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(7708)
+const { isFileLike } = __nccwpck_require__(2538)
+const { makeEntry } = __nccwpck_require__(1142)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -21410,16 +21410,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 1142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(9520)
+const { kState } = __nccwpck_require__(1995)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { FileLike, isFileLike } = __nccwpck_require__(2538)
+const { webidl } = __nccwpck_require__(5701)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -21669,7 +21669,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 179:
 /***/ ((module) => {
 
 
@@ -21716,21 +21716,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 5524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(4043)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(9520)
+const { webidl } = __nccwpck_require__(5701)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -22410,7 +22410,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -22423,9 +22423,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(715)
+const { HeadersList } = __nccwpck_require__(5524)
+const { Request, cloneRequest } = __nccwpck_require__(175)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -22461,23 +22461,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(9520)
+const { kState, kDispatcher } = __nccwpck_require__(1995)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(6396)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(4640)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(7708)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
+const { webidl } = __nccwpck_require__(5701)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -24687,23 +24687,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 175:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(6396)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(5524)
+const { FinalizationRegistry } = __nccwpck_require__(9197)()
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -24713,12 +24713,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(7775)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -25731,14 +25731,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 715:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(5524)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(6396)
+const util = __nccwpck_require__(4640)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -25750,16 +25750,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(9520)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(7775)
+const { kState, kHeaders } = __nccwpck_require__(1995)
+const { webidl } = __nccwpck_require__(5701)
+const { FormData } = __nccwpck_require__(1142)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { kConstruct } = __nccwpck_require__(4043)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -26348,7 +26348,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 1995:
 /***/ ((module) => {
 
 
@@ -26364,21 +26364,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 9520:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(7775)
+const { getGlobalOrigin } = __nccwpck_require__(179)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(7708)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(4640)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 let supportedHashes = []
 
@@ -28003,14 +28003,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 5701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(4640)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -28705,7 +28705,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 2927:
 /***/ ((module) => {
 
 
@@ -29002,7 +29002,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 4848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29011,16 +29011,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(410)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(4929)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -29353,12 +29353,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 5549:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(5701)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -29438,7 +29438,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 4929:
 /***/ ((module) => {
 
 
@@ -29455,7 +29455,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29466,10 +29466,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(4929)
+const { ProgressEvent } = __nccwpck_require__(5549)
+const { getEncoding } = __nccwpck_require__(2927)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(7708)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -29853,27 +29853,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 7905:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6096)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(32)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(1025)
+const { channels } = __nccwpck_require__(3374)
+const { CloseEvent } = __nccwpck_require__(7316)
+const { makeRequest } = __nccwpck_require__(175)
+const { fetching } = __nccwpck_require__(8702)
+const { Headers, getHeadersList } = __nccwpck_require__(5524)
+const { getDecodeSplit } = __nccwpck_require__(9520)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
 
 /** @type {import('crypto')} */
 let crypto
@@ -30231,7 +30231,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 6096:
 /***/ ((module) => {
 
 
@@ -30304,14 +30304,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 7316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(5701)
+const { kEnumerableProperty } = __nccwpck_require__(4640)
+const { kConstruct } = __nccwpck_require__(4043)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -30640,12 +30640,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9104:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(6096)
 
 const BUFFER_SIZE = 16386
 
@@ -30743,14 +30743,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 1869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(1025)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -30855,16 +30855,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 9332:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6096)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(32)
+const { channels } = __nccwpck_require__(3374)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -30874,11 +30874,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(1025)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { closeWebSocketConnection } = __nccwpck_require__(7905)
+const { PerMessageDeflate } = __nccwpck_require__(1869)
+const { MessageSizeExceededError } = __nccwpck_require__(4627)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -31389,14 +31389,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 9388:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9104)
+const { opcodes, sendHints } = __nccwpck_require__(6096)
+const FixedQueue = __nccwpck_require__(5844)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -31500,7 +31500,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 32:
 /***/ ((module) => {
 
 
@@ -31519,16 +31519,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 1025:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(32)
+const { states, opcodes } = __nccwpck_require__(6096)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(7316)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(7708)
 
 /* globals Blob */
 
@@ -31848,15 +31848,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 1886:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(5701)
+const { URLSerializer } = __nccwpck_require__(7708)
+const { environmentSettingsObject } = __nccwpck_require__(9520)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6096)
 const {
   kWebSocketURL,
   kReadyState,
@@ -31865,21 +31865,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(32)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(1025)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(7905)
+const { ByteParser } = __nccwpck_require__(9332)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(4640)
+const { getGlobalDispatcher } = __nccwpck_require__(8421)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(7316)
+const { SendQueue } = __nccwpck_require__(9388)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -32660,18 +32660,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 2197:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveBlockMap = __nccwpck_require__(143);
+var resolveBlockSeq = __nccwpck_require__(1854);
+var resolveFlowCollection = __nccwpck_require__(9030);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -32757,15 +32757,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 83:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(573);
+var composeNode = __nccwpck_require__(4961);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -32809,17 +32809,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4961:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var composeCollection = __nccwpck_require__(2197);
+var composeScalar = __nccwpck_require__(3573);
+var resolveEnd = __nccwpck_require__(1020);
+var utilEmptyScalarPosition = __nccwpck_require__(8407);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -32928,15 +32928,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -33023,18 +33023,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2606);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var identity = __nccwpck_require__(4919);
+var composeDoc = __nccwpck_require__(83);
+var resolveEnd = __nccwpck_require__(1020);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -33254,17 +33254,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 143:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -33378,12 +33378,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 5089:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -33585,14 +33585,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 1854:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveProps = __nccwpck_require__(775);
+var utilFlowIndentCheck = __nccwpck_require__(1795);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -33643,7 +33643,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 1020:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -33689,19 +33689,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 9030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var resolveEnd = __nccwpck_require__(1020);
+var resolveProps = __nccwpck_require__(775);
+var utilContainsNewline = __nccwpck_require__(4283);
+var utilMapIncludes = __nccwpck_require__(1091);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -33905,13 +33905,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 5882:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(389);
+var resolveEnd = __nccwpck_require__(1020);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -34140,7 +34140,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 775:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -34295,7 +34295,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 4283:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -34338,7 +34338,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 8407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -34373,12 +34373,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 1795:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(4283);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -34397,12 +34397,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 1091:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -34419,22 +34419,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 573:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(6424);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7105);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var toJS = __nccwpck_require__(3899);
+var Schema = __nccwpck_require__(8224);
+var stringifyDocument = __nccwpck_require__(2285);
+var anchors = __nccwpck_require__(9196);
+var applyReviver = __nccwpck_require__(909);
+var createNode = __nccwpck_require__(1732);
+var directives = __nccwpck_require__(2606);
 
 class Document {
     constructor(value, replacer, options) {
@@ -34763,13 +34763,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -34846,7 +34846,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 909:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -34910,14 +34910,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 1732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -35007,13 +35007,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2606:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(4919);
+var visit = __nccwpck_require__(2588);
 
 const escapeChars = {
     '!': '%21',
@@ -35192,7 +35192,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 152:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35261,28 +35261,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3439:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var Schema = __nccwpck_require__(8224);
+var errors = __nccwpck_require__(152);
+var Alias = __nccwpck_require__(7105);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
+var publicApi = __nccwpck_require__(4543);
+var visit = __nccwpck_require__(2588);
 
 
 
@@ -35319,7 +35319,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 7297:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -35345,16 +35345,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var anchors = __nccwpck_require__(9196);
+var visit = __nccwpck_require__(2588);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -35472,14 +35472,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 4661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(1732);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -35630,14 +35630,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 4833:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var applyReviver = __nccwpck_require__(909);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 class NodeBase {
     constructor(type) {
@@ -35677,15 +35677,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(1732);
+var stringifyPair = __nccwpck_require__(7764);
+var addPairToJSMap = __nccwpck_require__(8768);
+var identity = __nccwpck_require__(4919);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -35723,14 +35723,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 389:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(6424);
+var identity = __nccwpck_require__(4919);
+var Node = __nccwpck_require__(4833);
+var toJS = __nccwpck_require__(3899);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -35757,17 +35757,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 5462:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(4156);
+var addPairToJSMap = __nccwpck_require__(8768);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -35911,17 +35911,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 6831:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(6424);
+var createNode = __nccwpck_require__(1732);
+var stringifyCollection = __nccwpck_require__(4156);
+var Collection = __nccwpck_require__(4661);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var toJS = __nccwpck_require__(3899);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -36033,16 +36033,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 8768:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
+var log = __nccwpck_require__(7297);
+var merge = __nccwpck_require__(9380);
+var stringify = __nccwpck_require__(9300);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -36105,7 +36105,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 4919:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36165,12 +36165,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 6424:
+/***/ 3899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -36211,15 +36211,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(5089);
+var resolveFlowScalar = __nccwpck_require__(5882);
+var errors = __nccwpck_require__(152);
+var stringifyString = __nccwpck_require__(1773);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -36436,7 +36436,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 3701:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36506,7 +36506,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5235:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36612,14 +36612,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 9877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(334);
+var cstStringify = __nccwpck_require__(3701);
+var cstVisit = __nccwpck_require__(5235);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -36731,12 +36731,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 5145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(9877);
 
 /*
 START -> stream
@@ -37461,7 +37461,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 1460:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37509,14 +37509,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 2064:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(9877);
+var lexer = __nccwpck_require__(5145);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -38496,18 +38496,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4543:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3104);
+var Document = __nccwpck_require__(573);
+var errors = __nccwpck_require__(152);
+var log = __nccwpck_require__(7297);
+var identity = __nccwpck_require__(4919);
+var lineCounter = __nccwpck_require__(1460);
+var parser = __nccwpck_require__(2064);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -38610,16 +38610,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8224:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(4919);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var tags = __nccwpck_require__(6178);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -38656,13 +38656,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 6424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var YAMLMap = __nccwpck_require__(5462);
 
 const map = {
     collection: 'map',
@@ -38682,12 +38682,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const nullTag = {
     identify: value => value == null,
@@ -38706,13 +38706,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 7562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var YAMLSeq = __nccwpck_require__(6831);
 
 const seq = {
     collection: 'seq',
@@ -38732,12 +38732,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4704:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(1773);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -38755,12 +38755,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 4359:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -38783,13 +38783,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 6229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -38837,12 +38837,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 7602:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -38886,18 +38886,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 7904:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
 
 const schema = [
     map.map,
@@ -38918,14 +38918,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 8647:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(389);
+var map = __nccwpck_require__(6424);
+var seq = __nccwpck_require__(7562);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -38989,27 +38989,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 6178:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var bool = __nccwpck_require__(4359);
+var float = __nccwpck_require__(6229);
+var int = __nccwpck_require__(7602);
+var schema = __nccwpck_require__(7904);
+var schema$1 = __nccwpck_require__(8647);
+var binary = __nccwpck_require__(4355);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var schema$2 = __nccwpck_require__(3081);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -39095,14 +39095,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4355:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(389);
+var stringifyString = __nccwpck_require__(1773);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -39172,12 +39172,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 6158:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(389);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -39208,13 +39208,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(389);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -39265,12 +39265,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 5609:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -39348,13 +39348,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 9380:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -39426,16 +39426,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6431:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(6424);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(4919);
+var toJS = __nccwpck_require__(3899);
+var YAMLMap = __nccwpck_require__(5462);
+var YAMLSeq = __nccwpck_require__(6831);
+var pairs = __nccwpck_require__(9281);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -39510,15 +39510,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 9281:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var Scalar = __nccwpck_require__(389);
+var YAMLSeq = __nccwpck_require__(6831);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -39599,24 +39599,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(4371);
+var map = __nccwpck_require__(6424);
+var _null = __nccwpck_require__(5632);
+var seq = __nccwpck_require__(7562);
+var string = __nccwpck_require__(4704);
+var binary = __nccwpck_require__(4355);
+var bool = __nccwpck_require__(6158);
+var float = __nccwpck_require__(838);
+var int = __nccwpck_require__(5609);
+var merge = __nccwpck_require__(9380);
+var omap = __nccwpck_require__(6431);
+var pairs = __nccwpck_require__(9281);
+var set = __nccwpck_require__(2504);
+var timestamp = __nccwpck_require__(4960);
 
 const schema = [
     map.map,
@@ -39647,14 +39647,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 2504:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(4919);
+var Pair = __nccwpck_require__(5773);
+var YAMLMap = __nccwpck_require__(5462);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -39750,12 +39750,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 4371:
+/***/ 4960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3569);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -39862,7 +39862,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 9915:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40020,15 +40020,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 9300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(9196);
+var identity = __nccwpck_require__(4919);
+var stringifyComment = __nccwpck_require__(6599);
+var stringifyString = __nccwpck_require__(1773);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -40159,14 +40159,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 4156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -40321,7 +40321,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 6599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40352,14 +40352,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 2285:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -40446,7 +40446,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3569:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40480,15 +40480,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 7764:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(4919);
+var Scalar = __nccwpck_require__(389);
+var stringify = __nccwpck_require__(9300);
+var stringifyComment = __nccwpck_require__(6599);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -40639,13 +40639,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 1773:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(389);
+var foldFlowLines = __nccwpck_require__(9915);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -40984,12 +40984,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 2588:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(4919);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -41326,7 +41326,7 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -41362,7 +41362,7 @@ function toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -41458,7 +41458,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -41501,7 +41501,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -41592,11 +41592,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../main/node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(8482);
+// EXTERNAL MODULE: ../main/node_modules/undici/index.js
+var undici = __nccwpck_require__(2480);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -42293,7 +42293,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42369,7 +42369,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42443,7 +42443,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42724,7 +42724,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -42766,7 +42766,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -42946,7 +42946,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -43220,7 +43220,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -43808,7 +43808,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -43888,7 +43888,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -43953,7 +43953,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -44620,7 +44620,62 @@ async function recoverAbandonedRelease(ctx) {
     return recoverPendingLock({ ...ctx, inputs: { ...ctx.inputs, recoverPending: true } }, history, Number.POSITIVE_INFINITY);
 }
 
+;// CONCATENATED MODULE: ./src/helm/hooks.ts
+/**
+ * A release's hooks as helm records them, read with `helm get all --template` (both majors expose the release to the
+ * template; `helm test` itself has no structured output). Pure.
+ */
+/**
+ * One tab-separated line per hook: kind, name, events (comma-terminated), weight, phase, started and completed
+ * (epoch ms, empty for Go's zero time). Names cannot contain tabs or newlines (DNS-1123).
+ */
+const HOOKS_TEMPLATE = [
+    '{{range .Release.Hooks}}',
+    '{{.Kind}}\t{{.Name}}\t{{range .Events}}{{.}},{{end}}\t{{.Weight}}\t{{.LastRun.Phase}}\t',
+    '{{if not .LastRun.StartedAt.IsZero}}{{.LastRun.StartedAt.UnixMilli}}{{end}}\t',
+    '{{if not .LastRun.CompletedAt.IsZero}}{{.LastRun.CompletedAt.UnixMilli}}{{end}}',
+    '{{"\\n"}}{{end}}'
+].join('');
+const TEST_EVENT = 'test';
+function parseHooks(stdout) {
+    const hooks = [];
+    for (const line of stdout.split('\n')) {
+        const fields = line.replace(/\r$/, '').split('\t');
+        if (fields.length !== 7)
+            continue;
+        const [kind = '', name = '', events = '', weight = '', phase = '', started = '', completed = ''] = fields;
+        if (kind === '' || name === '')
+            continue;
+        const hook = {
+            kind,
+            name,
+            events: events.split(',').filter(Boolean),
+            weight: Number.parseInt(weight, 10) || 0,
+            phase
+        };
+        const startedAt = epoch(started);
+        const completedAt = epoch(completed);
+        if (startedAt !== undefined)
+            hook.startedAt = startedAt;
+        if (completedAt !== undefined)
+            hook.completedAt = completedAt;
+        hooks.push(hook);
+    }
+    return hooks;
+}
+function epoch(value) {
+    const n = Number(value);
+    return value !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+/** The release's test hooks in the order helm runs them: by weight, then name. */
+function testHooks(hooks) {
+    return hooks
+        .filter(h => h.events.includes(TEST_EVENT))
+        .sort((a, b) => a.weight - b.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 ;// CONCATENATED MODULE: ./src/helm/args.ts
+
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
 function waitFlag(major) {
     return major === 3 ? '--wait' : '--wait=watcher';
@@ -44696,6 +44751,14 @@ function buildRollbackArgs(target, revision, options) {
 function buildDependencyBuildArgs(chartDir) {
     return ['dependency', 'build', chartDir];
 }
+/** helm test waits for each test hook in turn; `--timeout` is per hook, as helm documents it. */
+function buildTestArgs(target, options) {
+    return ['test', target.release, ...targetArgs(target), '--timeout', options.timeout];
+}
+/** The release's hooks and their last runs, one line each (see HOOKS_TEMPLATE). */
+function buildHooksArgs(target) {
+    return ['get', 'all', target.release, ...targetArgs(target), '--template', HOOKS_TEMPLATE];
+}
 
 ;// CONCATENATED MODULE: ./src/helm/output.ts
 /** How helm's output lines are shown when it runs with --debug (needed to know when its wait begins). Pure. */
@@ -44743,8 +44806,8 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ../main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3439);
 ;// CONCATENATED MODULE: ./src/deploy/dependencies.ts
 /**
  * Which declared dependencies of a local chart directory are missing from its charts/ folder. helm itself
@@ -44849,6 +44912,123 @@ function missingDependencies(chart) {
     return declaredDependencies(chart).filter(name => !present.has(name));
 }
 
+;// CONCATENATED MODULE: ./src/deploy/test-results.ts
+/** helm's error for a failed test run in one line (helm 3 wraps it as `1 error occurred: * …`). */
+function testErrorText(stderr) {
+    const at = stderr.indexOf('Error: ');
+    const message = at < 0 ? stderr : stderr.slice(at + 'Error: '.length);
+    return message
+        .replace(/^\s*\d+ errors? occurred:\s*/, '')
+        .split(/\r?\n/)
+        .map(line => line.replace(/^\s*\*\s*/, '').trim())
+        .filter(line => line !== '')
+        .join('; ');
+}
+function buildTestResults(evidence) {
+    const verdict = evidence.diagnostics?.verdict;
+    const failed = evidence.exitCode !== 0 || verdict !== undefined;
+    const tests = evidence.hooks.map(hook => testCase(hook, evidence));
+    const results = {
+        result: failed ? 'failed' : 'passed',
+        tests,
+        durationMs: evidence.durationMs
+    };
+    const helmError = failed ? testErrorText(evidence.stderr) : '';
+    if (helmError)
+        results.helmError = helmError;
+    if (verdict)
+        results.verdict = verdict;
+    const partial = [
+        ...(evidence.diagnostics?.partial ? [evidence.diagnostics.partial.replace(/^partial: /, '')] : []),
+        ...(evidence.partial ?? [])
+    ];
+    if (partial.length > 0)
+        results.partial = `partial: ${partial.join('; ')}`;
+    return results;
+}
+/** The cause of a failed test run: the first failed test's reason, else helm's error. */
+function testFailureCause(results) {
+    const failed = results.tests.find(t => t.phase === 'Failed' && t.reason);
+    const message = failed?.reason ??
+        results.verdict?.message ??
+        results.helmError ??
+        'helm test failed without an error message';
+    return { source: 'test', message, ...(results.verdict ? { rule: results.verdict.rule } : {}) };
+}
+function testCase(hook, evidence) {
+    const pod = podOf(hook, evidence.diagnostics?.pods ?? []);
+    const verdict = evidence.diagnostics?.verdict;
+    const stoppedHere = verdict !== undefined && hook.phase === 'Running';
+    const phase = hook.phase === 'Succeeded' || hook.phase === 'Failed'
+        ? hook.phase
+        : stoppedHere
+            ? 'Failed'
+            : hook.startedAt === undefined
+                ? 'NotRun'
+                : 'Unknown';
+    const test = { name: hook.name, kind: hook.kind, phase, events: [] };
+    if (hook.startedAt !== undefined) {
+        test.durationMs = Math.max(0, (hook.completedAt ?? evidence.endedAt) - hook.startedAt);
+    }
+    if (!pod) {
+        if (phase === 'Failed')
+            test.reason = stoppedHere ? verdict.message : helmReason(evidence);
+        return test;
+    }
+    test.pod = pod.name;
+    const container = testContainer(pod);
+    if (container?.exitCode !== undefined)
+        test.exitCode = container.exitCode;
+    const log = evidence.diagnostics?.logs.find(l => l.pod === pod.name && !l.previous && (!container || l.container === container.name));
+    if (log)
+        test.log = log;
+    const objects = new Set([`Pod/${pod.name}`, `${hook.kind}/${hook.name}`]);
+    test.events = (evidence.diagnostics?.events ?? []).filter(e => objects.has(e.object));
+    if (phase === 'Failed') {
+        test.reason = stoppedHere && verdict ? verdict.message : failureReason(hook, pod, container, evidence);
+    }
+    return test;
+}
+/** A Pod test's pod by name; a Job test's newest pod (the failed one, when there is one). */
+function podOf(hook, pods) {
+    if (hook.kind === 'Pod')
+        return pods.find(p => p.name === hook.name);
+    const own = pods.filter(p => p.owner === `${hook.kind}/${hook.name}`);
+    return own.find(p => p.phase === 'Failed') ?? own[own.length - 1];
+}
+/** The container that decided the test: the first that failed, else the last that ran. */
+function testContainer(pod) {
+    const ended = pod.containers.filter(c => c.state === 'terminated');
+    return (ended.find(c => c.exitCode !== 0) ??
+        pod.containers.find(c => c.state !== 'terminated') ??
+        ended[ended.length - 1] ??
+        pod.containers[0]);
+}
+function failureReason(hook, pod, container, evidence) {
+    const owner = hook.kind === 'Pod' ? '' : ` of ${hook.kind} ${hook.name}`;
+    const several = pod.containers.length > 1 && container ? `container ${container.name} in ` : '';
+    if (container?.state === 'terminated' && container.exitCode !== undefined && container.exitCode !== 0) {
+        const why = container.reason && container.reason !== 'Error' ? ` (${container.reason})` : '';
+        return `${several}pod ${pod.name}${owner} exited with code ${container.exitCode}${why}`;
+    }
+    if (pod.phase === 'Pending' || pod.phase === 'Running' || container?.state === 'waiting') {
+        return `pod ${pod.name}${owner} did not finish within ${evidence.timeout} (${waitingFor(pod, container)})`;
+    }
+    return helmReason(evidence);
+}
+/** What a pod that did not finish was doing: its container's waiting reason, the scheduler's message, its phase. */
+function waitingFor(pod, container) {
+    if (pod.unschedulable)
+        return `unschedulable: ${pod.unschedulable}`;
+    if (container?.state === 'waiting' && container.reason) {
+        return `${container.reason}${container.message ? `: ${container.message}` : ''}`;
+    }
+    return pod.phase === 'Running' && container?.state === 'running' ? 'still running' : pod.phase;
+}
+function helmReason(evidence) {
+    return testErrorText(evidence.stderr) || `helm test exited with code ${evidence.exitCode}`;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/undo.ts
 
 
@@ -44857,6 +45037,7 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
     const { inputs, helm, log } = ctx;
     const target = targetOf(inputs);
     const previous = liveRevision(historyBefore);
+    const why = cause.source === 'min-ready' ? "is unstable after helm's wait" : 'failed helm test';
     const failed = async (detail) => {
         const history = await helm.history(target);
         const live = liveRevision(history);
@@ -44871,13 +45052,13 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
         return { outcome, history };
     };
     if (!inputs.atomic) {
-        log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`);
+        log.warning(`release ${inputs.release} ${why}: ${cause.message}; atomic is off, so it stays`);
         return failed('atomic is off, so nothing was rolled back');
     }
     if (previous === undefined && historyBefore.length > 0) {
         return failed('there was no earlier deployed revision to roll back to');
     }
-    log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`);
+    log.warning(`release ${inputs.release} ${why}: ${cause.message}; undoing the deploy`);
     if (previous === undefined) {
         const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT });
         if (!result.ok)
@@ -44887,7 +45068,7 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
                 status: 'rolled-back',
                 rolledBack: true,
                 cause,
-                detail: 'the unstable install was uninstalled; no release is left'
+                detail: `the ${cause.source === 'min-ready' ? 'unstable' : 'failed'} install was uninstalled; no release is left`
             },
             history: []
         };
@@ -44908,6 +45089,78 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
         },
         history
     };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/test.ts
+
+
+
+
+/** helm's table output for a release without test hooks. */
+const NO_TEST_SUITE = /^TEST SUITE: None$/m;
+/** Runs the chart's tests when the deploy succeeded; a failed run undoes the deploy (or fails it, atomic off). */
+async function testDeployed(ctx, historyBefore, deployed) {
+    if (deployed.outcome.status !== 'deployed')
+        return deployed;
+    const tests = await ctx.log.group(`helm test ${ctx.inputs.release}`, () => runTests(ctx));
+    if (tests.result !== 'failed')
+        return { ...deployed, tests };
+    const cause = ctx.isCancelled?.()
+        ? { source: 'cancelled', message: 'the workflow was cancelled during helm test' }
+        : testFailureCause(tests);
+    return { ...deployed, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), tests };
+}
+async function runTests(ctx) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const partial = [];
+    const before = await readTestHooks(helm, target, partial);
+    if (before?.length === 0) {
+        log.info(`release ${inputs.release} has no tests (no helm.sh/hook: test in its chart); tests: none`);
+        return { result: 'none', tests: [], durationMs: 0 };
+    }
+    const watch = await ctx.watchTests?.();
+    const child = helm.test(target, { timeout: inputs.testTimeout });
+    watch?.follow(child);
+    const result = await child.done;
+    const endedAt = Date.now();
+    const diagnostics = await watch?.stop();
+    const after = (await readTestHooks(helm, target, partial)) ?? before ?? [];
+    if (after.length === 0 && result.exitCode === 0 && NO_TEST_SUITE.test(result.stdout)) {
+        return { result: 'none', tests: [], durationMs: result.durationMs };
+    }
+    const tests = buildTestResults({
+        hooks: after,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        durationMs: result.durationMs,
+        endedAt,
+        timeout: inputs.testTimeout,
+        diagnostics,
+        partial
+    });
+    for (const test of tests.tests)
+        log.info(`test ${test.name}: ${testLine(test)}`);
+    log.info(`tests: ${tests.result}`);
+    return tests;
+}
+/** The release's test hooks; undefined (noted) when helm could not read them. */
+async function readTestHooks(helm, target, partial) {
+    try {
+        return testHooks(await helm.hooks(target));
+    }
+    catch (error) {
+        partial.push(error instanceof Error ? error.message : String(error));
+        return undefined;
+    }
+}
+function testLine(test) {
+    const facts = [
+        test.exitCode === undefined ? '' : `exit code ${test.exitCode}`,
+        test.durationMs === undefined ? '' : `${(test.durationMs / 1000).toFixed(1)} s`
+    ].filter(Boolean);
+    const reason = test.reason ? `: ${test.reason}` : '';
+    return `${test.phase}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}${reason}`;
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -45085,6 +45338,7 @@ async function writeValuesFiles(inputs, workDir) {
 
 
 
+
 /** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
 async function runDeploy(ctx) {
     const recoveries = [];
@@ -45143,7 +45397,8 @@ async function deployOrRefuse(ctx, recoveries) {
     if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
     const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
-    return judge(ctx, historyBefore, applied, recoveries);
+    const judged = await judge(ctx, historyBefore, applied, recoveries);
+    return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged;
 }
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
 async function applyWatched(ctx, valuesFiles) {
@@ -45825,6 +46080,10 @@ class ReleaseWatcher {
      */
     revisionFacts = new Map();
     podUids = new Map();
+    /** Test hook objects that existed before helm test ran (an earlier run's, which helm deletes first). */
+    preexisting;
+    /** Containers of finished test pods whose log was read: a finished container's log does not change. */
+    finishedLogs = new Set();
     verdict;
     verification;
     observations = 0;
@@ -45840,6 +46099,17 @@ class ReleaseWatcher {
     }
     start() {
         this.loop ??= this.run();
+    }
+    /** For `follow: 'tests'`, before helm test starts: the test hooks already there are not this run's. */
+    async baseline() {
+        try {
+            const items = await this.options.kubectl.list(['pods', 'jobs'], this.options.namespace);
+            this.preexisting = new Set(items.filter(isTestHook).map(item => item.metadata.uid));
+        }
+        catch (error) {
+            // Without it, creation times decide (as for hook Jobs).
+            this.note('reading the test pods before helm test failed', error);
+        }
     }
     async run() {
         const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000);
@@ -45938,6 +46208,8 @@ class ReleaseWatcher {
         this.options.log?.debug(`watcher: ${why}: ${message}`);
     }
     isOurs(item) {
+        if (this.options.follow === 'tests')
+            return this.isOurTest(item);
         if (belongsToRelease(item, this.options.release, this.options.namespace))
             return true;
         if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
@@ -45946,6 +46218,17 @@ class ReleaseWatcher {
         }
         const owner = controllerOf(item);
         return owner !== undefined && this.uids.has(owner.uid);
+    }
+    /** A test hook helm test created (not one from before it started), or a pod of such a test Job. */
+    isOurTest(item) {
+        if (isTestHook(item)) {
+            if (this.preexisting)
+                return !this.preexisting.has(item.metadata.uid);
+            const created = Date.parse(item.metadata.creationTimestamp ?? '');
+            return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
+        }
+        const owner = controllerOf(item);
+        return item.kind === 'Pod' && owner !== undefined && this.uids.has(owner.uid);
     }
     /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
     async read() {
@@ -46057,6 +46340,13 @@ class ReleaseWatcher {
                     this.previousLogRestarts.set(key, c.restartCount);
                     reads.push(this.readLog(pod.name, c.name, true));
                 }
+                if (this.options.follow === 'tests' && c.state === 'terminated') {
+                    // Read once, at once: helm may delete a finished test pod (hook-succeeded, hook-failed) before the end.
+                    if (!this.finishedLogs.has(key))
+                        reads.push(this.readLog(pod.name, c.name, false));
+                    this.finishedLogs.add(key);
+                    continue;
+                }
                 const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0);
                 if ((final || this.verdict) &&
                     !c.ready &&
@@ -46134,6 +46424,13 @@ class ReleaseWatcher {
         }));
     }
 }
+/** A Pod or Job whose helm.sh/hook annotation names the test event (`test`, or Helm 2's `test-success`). */
+function isTestHook(item) {
+    if (item.kind !== 'Pod' && item.kind !== 'Job')
+        return false;
+    const events = (item.metadata.annotations?.[HOOK_ANNOTATION] ?? '').split(',').map(e => e.trim());
+    return events.includes('test') || events.includes('test-success');
+}
 /** What podRevision reads of a pod or its owners; the rest (a pod's env can be megabytes) is not kept. */
 function revisionFactsOf(item) {
     const { name, uid, generation, annotations, labels, ownerReferences } = item.metadata;
@@ -46176,6 +46473,13 @@ function verificationOf(state, minReadyMs, waitedMs) {
 ;// CONCATENATED MODULE: ./src/deploy/watcher.ts
 
 
+function verdictOptionsOf(inputs) {
+    return {
+        ...DEFAULT_VERDICT_OPTIONS,
+        restarts: inputs.failFastRestarts,
+        unschedulableMs: inputs.failFastUnschedulableMs
+    };
+}
 function watcherCompanion(inputs, kubectl, namespace, log) {
     return (child, isHelmWaiting) => {
         const watcher = new ReleaseWatcher({
@@ -46184,11 +46488,7 @@ function watcherCompanion(inputs, kubectl, namespace, log) {
             namespace,
             logLines: inputs.logLines,
             failFast: inputs.failFast,
-            verdictOptions: {
-                ...DEFAULT_VERDICT_OPTIONS,
-                restarts: inputs.failFastRestarts,
-                unschedulableMs: inputs.failFastUnschedulableMs
-            },
+            verdictOptions: verdictOptionsOf(inputs),
             isHelmWaiting,
             onVerdict: verdict => {
                 const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection';
@@ -46199,6 +46499,35 @@ function watcherCompanion(inputs, kubectl, namespace, log) {
         });
         watcher.start();
         return watcher;
+    };
+}
+/** The watcher of helm test's pods: its baseline read first, then it follows the pods helm test creates. */
+function testWatcher(inputs, kubectl, namespace, log) {
+    return async () => {
+        let child;
+        const watcher = new ReleaseWatcher({
+            kubectl,
+            release: inputs.release,
+            namespace,
+            logLines: inputs.logLines,
+            failFast: inputs.failFast,
+            follow: 'tests',
+            verdictOptions: verdictOptionsOf(inputs),
+            isHelmWaiting: () => child !== undefined && !child.exited,
+            onVerdict: verdict => {
+                log.warning(`fail-fast: ${verdict.message}; ending helm test`);
+                child?.signal('SIGINT');
+            },
+            log
+        });
+        await watcher.baseline();
+        return {
+            follow: running => {
+                child = running;
+                watcher.start();
+            },
+            stop: () => watcher.stop()
+        };
     };
 }
 
@@ -46322,6 +46651,7 @@ function spawnProcess(path, args, options = {}) {
 
 
 
+
 class HelmError extends ProcessError {
     constructor(args, result) {
         super('helm', args, result);
@@ -46375,6 +46705,17 @@ class HelmClient {
     }
     async uninstall(target, options) {
         return this.command(buildUninstallArgs(target, { major: this.major, ...options }));
+    }
+    /** Starts `helm test`; the caller watches the test pods and may signal it (helm test stops at once on SIGINT). */
+    test(target, options) {
+        return this.exec(buildTestArgs(target, options), {});
+    }
+    /** The release's hooks with helm's record of their last run (`helm get all --template`). */
+    async hooks(target) {
+        const result = await this.exec(buildHooksArgs(target), { quiet: true }).done;
+        if (result.exitCode === 0)
+            return parseHooks(result.stdout);
+        throw new Error(`cannot read the hooks of release ${target.release}: ${helmErrorText(result.stderr)}`);
     }
     async dependencyBuild(chartDir) {
         return this.command(buildDependencyBuildArgs(chartDir));
@@ -46607,6 +46948,8 @@ const INPUT_DEFAULTS = {
     atomic: 'true',
     'wait-for-jobs': 'false',
     'min-ready': '10s',
+    test: 'false',
+    'test-timeout': '5m0s',
     mode: 'upgrade-install',
     'helm-version': 'v4.1.4',
     'helm-mirror': 'https://get.helm.sh',
@@ -46620,6 +46963,9 @@ const INPUT_DEFAULTS = {
     'fail-fast-unschedulable': '30s',
     'recover-pending': 'true',
     environment: '',
+    'github-deployment': 'false',
+    'environment-url': '',
+    'production-environment': 'false',
     summary: 'always',
     comment: 'failure',
     'github-token': '',
@@ -47017,6 +47363,8 @@ function parseInputs(raw, env) {
         atomic: read.boolean('atomic'),
         waitForJobs: read.boolean('wait-for-jobs'),
         minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
+        test: read.boolean('test'),
+        testTimeout: read.duration('test-timeout', { allowZero: false }).text,
         mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall']),
         helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
         helmMirror: read.url('helm-mirror'),
@@ -47030,6 +47378,9 @@ function parseInputs(raw, env) {
         failFastUnschedulableMs: read.duration('fail-fast-unschedulable', { allowZero: true }).ms,
         recoverPending: read.boolean('recover-pending'),
         environment: read.text('environment'),
+        githubDeployment: read.boolean('github-deployment'),
+        environmentUrl: read.text('environment-url'),
+        productionEnvironment: read.boolean('production-environment'),
         summary: read.oneOf('summary', ['always', 'failure', 'never']),
         comment: read.oneOf('comment', ['failure', 'always', 'never']),
         githubToken: read.text('github-token'),
@@ -47095,6 +47446,12 @@ function checkAcrossInputs(read, inputs, env) {
     }
     if (inputs.helmSha256 !== '' && !SHA256.test(inputs.helmSha256)) {
         problem('helm-sha256', `"${inputs.helmSha256}" is not a sha256 (64 hexadecimal characters)`);
+    }
+    if (inputs.githubDeployment && inputs.environment === '') {
+        problem('environment', 'is required when github-deployment is true (the GitHub environment to deploy to)');
+    }
+    if (inputs.environmentUrl !== '' && !/^https?:\/\/\S+$/.test(inputs.environmentUrl)) {
+        problem('environment-url', `"${inputs.environmentUrl}" is not an http(s) URL`);
     }
     for (const arg of inputs.extraArgs) {
         const refused = extraArgProblem(arg);
@@ -47164,500 +47521,7 @@ const silentLog = {
     group: (_title, run) => run()
 };
 
-;// CONCATENATED MODULE: ./src/cause.ts
-/** Why a run failed, as data: where the failure came from, which rule (for verdicts), and one sentence. Pure. */
-const PREFIX = {
-    'fail-fast': 'fail-fast: ',
-    'min-ready': "unstable after helm's wait: ",
-    input: 'invalid inputs: '
-};
-/** The `failure-reason` output and report field. */
-function failureReasonText(cause) {
-    return `${PREFIX[cause.source] ?? ''}${cause.message}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/model.ts
-/**
- * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
- * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
- */
-
-const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
-function buildReport(facts, result) {
-    const { outcome } = result;
-    return {
-        schema: REPORT_SCHEMA,
-        release: facts.release,
-        namespace: facts.namespace,
-        environment: facts.environment,
-        kubeContext: facts.kubeContext,
-        mode: facts.mode,
-        chart: facts.chart,
-        chartVersion: facts.chartVersion,
-        helm: facts.helm,
-        kubectl: facts.kubectl,
-        status: outcome.status,
-        revision: outcome.revision ?? null,
-        previousRevision: outcome.previousRevision ?? null,
-        rolledBack: outcome.rolledBack,
-        failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
-        cause: outcome.cause ?? null,
-        helmError: result.helmError ?? null,
-        detail: outcome.detail ?? null,
-        recoveries: result.recoveries,
-        history: result.history.slice(-5),
-        timings: {
-            startedAt: new Date(facts.startedAt).toISOString(),
-            finishedAt: new Date(facts.finishedAt).toISOString(),
-            durationMs: facts.finishedAt - facts.startedAt,
-            installMs: facts.installMs,
-            helmMs: result.helmMs ?? null
-        },
-        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {})
-    };
-}
-function isFailure(status) {
-    return status === 'rolled-back' || status === 'failed';
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-/** GitHub rejects a step summary above 1 MiB (bytes). */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-/** GitHub rejects an issue comment body above 65,536 characters. */
-const COMMENT_LIMIT_CHARS = 65_536;
-/** Hidden in the comment so a later run can tell a failure comment from a success one. */
-const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
-/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
-function rootCause(report) {
-    if (!isFailure(report.status))
-        return undefined;
-    return oneLine(report.cause?.message ?? report.failureReason ?? report.detail ?? 'helm failed');
-}
-/** helm's own error, when the root cause shown is something else (a verdict). */
-function secondaryHelmError(report) {
-    if (!report.helmError || !report.cause)
-        return undefined;
-    const line = oneLine(report.helmError);
-    return line === oneLine(report.cause.message) ? undefined : line;
-}
-const SUMMARY_DETAILS = [
-    { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
-    { logTails: 20, logLines: 50, lineChars: 500, events: 100, history: 20, podRows: 100, cellChars: 1000 },
-    { logTails: 10, logLines: 20, lineChars: 300, events: 50, history: 10, podRows: 50, cellChars: 500 },
-    { logTails: 5, logLines: 10, lineChars: 200, events: 20, history: 10, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 10, history: 5, podRows: 10, cellChars: 200 }
-];
-// Log tails first, then events, then history, then the pod table.
-const COMMENT_DETAILS = [
-    { logTails: 6, logLines: 30, lineChars: 500, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 4, logLines: 15, lineChars: 300, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 2, logLines: 5, lineChars: 200, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 5, history: 5, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 3, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 0, podRows: 10, cellChars: 200 }
-];
-/** The root cause and other free text in the heading part are capped so the minimal document always fits. */
-const ROOT_CAUSE_CHARS = 2000;
-function renderModel(input) {
-    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
-}
-function renderSummary(input, options = {}) {
-    const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
-    const m = renderModel(input);
-    const fits = (text) => utf8Length(text) <= limit;
-    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
-}
-function renderComment(input, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT_CHARS;
-    const m = renderModel(input);
-    const head = options.marker ? `${options.marker}\n` : '';
-    const fits = (text) => text.length <= limit;
-    const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
-    return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
-}
-function renderWithin(m, details, kind, head, fits) {
-    let folded = false;
-    for (const detail of details) {
-        const rendered = head + renderDocument(m, detail, kind, folded);
-        if (fits(rendered))
-            return rendered;
-        folded = true;
-    }
-    // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
-    const minimal = head + renderDocument(m, undefined, kind, true);
-    return fits(minimal) ? minimal : hardCut(minimal, fits);
-}
-/** Last resort for absurdly small limits (tests): cut whole lines from the end. */
-function hardCut(text, fits) {
-    const lines = text.split('\n');
-    while (lines.length > 1 && !fits(lines.join('\n')))
-        lines.pop();
-    return lines.join('\n');
-}
-const STATUS_TITLES = {
-    deployed: '✅ Deployed',
-    'rolled-back': '↩️ Rolled back',
-    failed: '❌ Failed',
-    uninstalled: '🗑️ Uninstalled'
-};
-function renderDocument(m, detail, kind, folded) {
-    const { report, diagnostics } = m;
-    const parts = [];
-    if (kind === 'comment' || kind === 'resolved')
-        parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
-    parts.push(heading(report, kind === 'resolved'));
-    parts.push(factsTable(report));
-    if (kind === 'resolved') {
-        parts.push(`**Resolved** at ${render_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
-            `${revisionPhrase(report)}.`);
-    }
-    if (isFailure(report.status)) {
-        parts.push(`**Root cause:** ${render_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
-        const helmError = secondaryHelmError(report);
-        if (helmError)
-            parts.push(`**Helm:** ${render_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
-    }
-    const actions = actionsTaken(report);
-    if (actions.length > 0) {
-        parts.push(['**What the action did:**', ...actions.map(a => `- ${render_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
-    }
-    if (diagnostics?.partial)
-        parts.push(`> [!NOTE]\n> Diagnostics are ${render_text(cap(diagnostics.partial, 500))}`);
-    if (detail) {
-        if (isFailure(report.status))
-            parts.push(...failureSections(m, detail));
-        else
-            parts.push(...successSections(m, detail));
-    }
-    if (folded) {
-        parts.push(m.runUrl
-            ? `_Some details were shortened to fit; the full report is in the [run summary](${url(m.runUrl)})._`
-            : '_Some details were shortened to fit._');
-    }
-    else if (kind !== 'summary' && m.runUrl) {
-        parts.push(`[Full report in the run summary](${url(m.runUrl)})`);
-    }
-    return parts.join('\n\n') + '\n';
-}
-function heading(report, resolved) {
-    const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status];
-    const where = report.environment ? ` (${render_text(report.environment)})` : '';
-    return `### ${title}: ${render_text(report.release)}${where}`;
-}
-function factsTable(report) {
-    const chart = report.chart
-        ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
-        : '–';
-    const columns = [
-        ['Environment', report.environment ? cell(report.environment, 100) : ''],
-        ['Release', cell(report.release, 100)],
-        ['Namespace', cell(report.namespace || '(context default)', 100)],
-        ['Chart', chart],
-        ['Helm', cell(report.helm.version, 50)],
-        ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
-        ['Duration', formatDuration(report.timings.durationMs)],
-        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
-    ];
-    const shown = columns.filter(([, value]) => value !== '');
-    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
-}
-function revisionText(revision) {
-    return revision === null ? 'none' : String(revision);
-}
-function revisionPhrase(report) {
-    if (report.status === 'uninstalled')
-        return 'the release is uninstalled';
-    return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`;
-}
-function actionsTaken(report) {
-    const actions = report.recoveries.map(r => r.ok ? `Recovered a stale lock: ${r.message}` : `Could not recover a stale lock: ${r.message}`);
-    if (isFailure(report.status) && report.detail)
-        actions.push(sentence(report.detail));
-    return actions;
-}
-function failureSections(m, detail) {
-    const sections = [];
-    const d = m.diagnostics;
-    if (d) {
-        const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0);
-        if (workloads.length > 0)
-            sections.push('#### Workloads not ready\n\n' + workloadTable(workloads, detail));
-        const pods = podRows(d.pods, detail);
-        if (pods.length > 0) {
-            sections.push('#### Pods not ready\n\n' +
-                table(['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'], pods, detail.podRows));
-        }
-        if (detail.events > 0 && d.events.length > 0) {
-            sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail));
-        }
-        const logs = logSections(d.logs, detail);
-        if (logs)
-            sections.push('#### Logs\n\n' + logs);
-    }
-    if (detail.history > 0 && m.report.history.length > 0) {
-        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
-    }
-    return sections;
-}
-function successSections(m, detail) {
-    const sections = [];
-    const verification = m.diagnostics?.verification;
-    if (verification) {
-        sections.push(`**Verified:** ${render_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
-    }
-    const workloads = m.diagnostics?.workloads ?? [];
-    if (workloads.length > 0)
-        sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
-    const t = m.report.timings;
-    sections.push('#### Timings\n\n' +
-        table(['Install', 'Helm', 'Total'], [
-            [
-                formatDuration(t.installMs),
-                t.helmMs === null ? '–' : formatDuration(t.helmMs),
-                formatDuration(t.durationMs)
-            ]
-        ]));
-    if (detail.history > 0 && m.report.history.length > 0) {
-        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
-    }
-    return sections;
-}
-function workloadTable(workloads, detail) {
-    const rows = [...workloads]
-        .sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`))
-        .map(w => [
-        cell(`${w.kind}/${w.name}`, 200),
-        `${w.ready}/${w.desired}`,
-        w.conditions.length > 0 ? w.conditions.map(c => cell(c, detail.cellChars)).join('<br>') : '–'
-    ]);
-    return table(['Workload', 'Ready', 'Conditions'], rows, detail.podRows);
-}
-function podRows(pods, detail) {
-    const rows = [];
-    for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
-        const marks = [
-            pod.revision === 'old' ? 'old revision' : '',
-            pod.terminating ? 'terminating' : '',
-            pod.deleted ? 'deleted' : ''
-        ].filter(Boolean);
-        const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
-        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
-        const failing = pod.containers.filter(c => !c.ready);
-        if (failing.length === 0 && pod.conditions.length === 0)
-            continue;
-        if (failing.length === 0) {
-            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–']);
-            continue;
-        }
-        for (const c of failing) {
-            const last = c.lastTermination;
-            const exitCode = c.exitCode ?? last?.exitCode;
-            const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
-                .filter((r) => Boolean(r))
-                .join(', ');
-            const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
-                .filter(Boolean)
-                .join('<br>');
-            rows.push([
-                podName,
-                cell(c.name, 100),
-                cell(c.state, 20),
-                reason ? cell(reason, 200) : '–',
-                exitCode === undefined ? '–' : String(exitCode),
-                String(c.restartCount),
-                message || '–'
-            ]);
-        }
-    }
-    return rows;
-}
-function eventTable(events, now, detail) {
-    // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
-    const sorted = [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning'));
-    const rows = sorted.map(e => [
-        cell(e.type, 20),
-        cell(e.reason, 100),
-        cell(e.object, 200),
-        cell(e.message, detail.cellChars),
-        String(e.count),
-        age(e.lastSeen ?? e.firstSeen, now)
-    ]);
-    return table(['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'], rows, detail.events);
-}
-function historyTable(history, detail) {
-    const rows = [...history]
-        .sort((a, b) => a.revision - b.revision)
-        .slice(-detail.history)
-        .map(h => [
-        String(h.revision),
-        h.updated ? cell(h.updated.replace(/\.\d+/, ''), 40) : '–',
-        cell(h.status, 30),
-        cell(h.chart, 100),
-        h.appVersion ? cell(h.appVersion, 50) : '–',
-        h.description ? cell(h.description, detail.cellChars) : '–'
-    ]);
-    return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows);
-}
-function logSections(logs, detail) {
-    if (detail.logTails === 0 || logs.length === 0)
-        return undefined;
-    const shown = logs.slice(0, detail.logTails).map(tail => {
-        const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars));
-        const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines);
-        const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : '';
-        const which = tail.previous ? 'previous instance' : 'current instance';
-        // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
-        return [
-            '<details>',
-            `<summary>${render_text(tail.pod)} / ${render_text(tail.container)} (${which}${note})</summary>`,
-            '',
-            `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
-            '',
-            '</details>'
-        ].join('\n');
-    });
-    const omitted = logs.length - shown.length;
-    if (omitted > 0)
-        shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
-    return shown.join('\n\n');
-}
-function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
-    const shown = rows.slice(0, maxRows);
-    const lines = [
-        `| ${header.join(' | ')} |`,
-        `|${header.map(() => ' --- ').join('|')}|`,
-        ...shown.map(r => `| ${r.join(' | ')} |`)
-    ];
-    const omitted = rows.length - shown.length;
-    if (omitted > 0)
-        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
-    return lines.join('\n');
-}
-const HTML_ESCAPES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;'
-};
-function escapeHtml(value) {
-    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
-}
-// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
-const MARKDOWN_ESCAPES = {
-    '|': '&#124;',
-    '`': '&#96;',
-    '*': '&#42;',
-    _: '&#95;',
-    '[': '&#91;',
-    ']': '&#93;',
-    '\\': '&#92;',
-    '~': '&#126;',
-    '#': '&#35;'
-};
-/**
- * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
- * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
- */
-function render_text(value) {
-    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
-    return plainLine(value)
-        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
-        .replace(/@(?=\w)/g, '@&#8203;');
-}
-/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
-function cell(value, max) {
-    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
-        .split('\n')
-        .map(line => render_text(line))
-        .join('<br>');
-}
-/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
-function plainLine(value) {
-    return (value
-        // eslint-disable-next-line no-control-regex
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        .replace(/\r\n?|\n/g, ' ')
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
-}
-function oneLine(value) {
-    return value
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '')
-        .join('; ');
-}
-function sentence(value) {
-    const first = value.charAt(0).toUpperCase() + value.slice(1);
-    return /[.!?]$/.test(first) ? first : `${first}.`;
-}
-function cap(value, max) {
-    if (value.length <= max)
-        return value;
-    return `${value.slice(0, Math.max(0, max - 1))}…`;
-}
-/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
-function url(value) {
-    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function utf8Length(value) {
-    return Buffer.byteLength(value, 'utf8');
-}
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '–';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const seconds = Math.round(ms / 1000);
-    if (seconds < 60)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const h = Math.floor(seconds / 3600);
-    const min = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
-}
-function age(timestamp, now) {
-    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-    if (Number.isNaN(at))
-        return '–';
-    const seconds = Math.max(0, Math.round((now - at) / 1000));
-    if (seconds < 120)
-        return `${seconds}s`;
-    if (seconds < 7200)
-        return `${Math.floor(seconds / 60)}m`;
-    if (seconds < 172_800)
-        return `${Math.floor(seconds / 3600)}h`;
-    return `${Math.floor(seconds / 86_400)}d`;
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-/** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
-
-
-function annotationTitle(report) {
-    return `helm-atomic-deploy: ${report.release}${report.environment ? ` (${report.environment})` : ''}`;
-}
-function outcomeAnnotation(report) {
-    const title = annotationTitle(report);
-    if (isFailure(report.status)) {
-        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
-        return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
-    }
-    const message = report.status === 'uninstalled'
-        ? `release ${report.release} uninstalled`
-        : `release ${report.release} deployed revision ${report.revision ?? 'none'}` +
-            (report.previousRevision === null ? '' : ` (was ${report.previousRevision})`);
-    return { level: 'notice', title, message };
-}
-
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -47710,9 +47574,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(9659);
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ../main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(1947);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -47765,7 +47629,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ../main/node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -47780,7 +47644,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -47809,7 +47673,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -47857,7 +47721,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -47878,7 +47742,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ../main/node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -47925,7 +47789,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -48271,7 +48135,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ../main/node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -48563,7 +48427,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ../main/node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -49164,7 +49028,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -49205,7 +49069,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -49412,7 +49276,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -49543,7 +49407,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -49598,11 +49462,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -49743,12 +49607,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -52042,7 +51906,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -52168,7 +52032,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -52189,7 +52053,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ../main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -52601,7 +52465,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -52640,7 +52504,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -52655,6 +52519,744 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/cause.ts
+/** Why a run failed, as data: where the failure came from, which rule (for verdicts), and one sentence. Pure. */
+const PREFIX = {
+    'fail-fast': 'fail-fast: ',
+    'min-ready': "unstable after helm's wait: ",
+    test: 'helm test failed: ',
+    input: 'invalid inputs: '
+};
+/** The `failure-reason` output and report field. */
+function failureReasonText(cause) {
+    return `${PREFIX[cause.source] ?? ''}${cause.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+/**
+ * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
+ * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
+ */
+
+const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
+function buildReport(facts, result) {
+    const { outcome } = result;
+    return {
+        schema: REPORT_SCHEMA,
+        release: facts.release,
+        namespace: facts.namespace,
+        environment: facts.environment,
+        kubeContext: facts.kubeContext,
+        mode: facts.mode,
+        chart: facts.chart,
+        chartVersion: facts.chartVersion,
+        helm: facts.helm,
+        kubectl: facts.kubectl,
+        status: outcome.status,
+        revision: outcome.revision ?? null,
+        previousRevision: outcome.previousRevision ?? null,
+        rolledBack: outcome.rolledBack,
+        failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
+        cause: outcome.cause ?? null,
+        helmError: result.helmError ?? null,
+        detail: outcome.detail ?? null,
+        recoveries: result.recoveries,
+        history: result.history.slice(-5),
+        timings: {
+            startedAt: new Date(facts.startedAt).toISOString(),
+            finishedAt: new Date(facts.finishedAt).toISOString(),
+            durationMs: facts.finishedAt - facts.startedAt,
+            installMs: facts.installMs,
+            helmMs: result.helmMs ?? null
+        },
+        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
+        ...(result.tests ? { tests: result.tests } : {})
+    };
+}
+function isFailure(status) {
+    return status === 'rolled-back' || status === 'failed';
+}
+
+;// CONCATENATED MODULE: ./src/report/deployments.ts
+/**
+ * The GitHub Deployments lifecycle of a run: a deployment of `environment` created at the start (or the
+ * `deployment` event's own), `in_progress` with the run's log, then `success`, `failure` or `error`; `mode:
+ * uninstall` marks this environment's deployments `inactive`, never another's. Never throws: a token without
+ * `deployments: write` (fork PRs) costs one warning, and the deploy's result stands.
+ */
+
+
+/** GitHub refuses a deployment status description over 140 characters. */
+const DESCRIPTION_LIMIT = 140;
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** Causes that mean the deploy never ran: the deployment `error`s rather than fails. */
+const COULD_NOT_RUN = new Set(['input', 'install', 'cluster', 'refused', 'concurrent', 'cancelled']);
+/** The commit being deployed: the pull request's head (GITHUB_SHA is its merge commit), else GITHUB_SHA. */
+function deployedSha(context) {
+    if (PULL_REQUEST_EVENTS.has(context.eventName)) {
+        const head = objectAt(context.payload, ['pull_request', 'head']);
+        if (typeof head?.sha === 'string' && head.sha !== '')
+            return head.sha;
+    }
+    return context.sha;
+}
+/** The `deployment` event's deployment, which the run reports to instead of creating one. */
+function eventDeploymentId(context) {
+    if (context.eventName !== 'deployment')
+        return undefined;
+    const id = objectAt(context.payload, ['deployment'])?.id;
+    return typeof id === 'number' && Number.isInteger(id) && id > 0 ? id : undefined;
+}
+/** The final state: success, failure for a deploy that ran and failed (rolled back or not), error when it could not run. */
+function finalState(report) {
+    if (!isFailure(report.status))
+        return 'success';
+    if (report.status === 'rolled-back')
+        return 'failure';
+    return report.cause && COULD_NOT_RUN.has(report.cause.source) ? 'error' : 'failure';
+}
+/** One line for the status: the root cause of a failure, what was deployed otherwise; at most 140 characters. */
+function statusDescription(report) {
+    let text;
+    if (isFailure(report.status)) {
+        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
+        text = `${what}: ${report.failureReason ?? report.detail ?? 'see the run log'}`;
+    }
+    else {
+        text = `${report.release} revision ${report.revision ?? 'none'} deployed`;
+        if (report.tests && report.tests.result !== 'none')
+            text += `, tests ${report.tests.result}`;
+    }
+    return oneLine(text, DESCRIPTION_LIMIT);
+}
+function deploymentSettings(inputs, redactor, log) {
+    return {
+        token: inputs.githubToken,
+        environment: inputs.environment,
+        environmentUrl: inputs.environmentUrl,
+        productionEnvironment: inputs.productionEnvironment,
+        mode: inputs.mode,
+        payload: { release: inputs.release, namespace: inputs.namespace, chart: inputs.chart },
+        redact: text => redactor.text(text),
+        log
+    };
+}
+/** Creates the run's deployment (or takes the event's) and marks it in_progress; for uninstall, only prepares. */
+async function startDeployment(settings) {
+    if (settings.mode === 'uninstall')
+        return { settings };
+    if (!settings.token) {
+        settings.log.warning('GitHub deployment skipped: github-token is empty');
+        return { settings };
+    }
+    const context = settings.context ?? defaultContext();
+    try {
+        const octokit = client(settings);
+        const id = eventDeploymentId(context) ?? (await createDeployment(octokit, context, settings));
+        await postStatus(octokit, context, settings, id, 'in_progress', `deploying ${settings.payload.release}`);
+        settings.log.info(`GitHub deployment ${id} of environment ${settings.environment}: in_progress`);
+        return { settings, id };
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment not created: ${describeError(error)}`);
+        return { settings };
+    }
+}
+/** The run's last word: its deployment's final status, or (uninstall) this environment's deployments inactive. */
+async function finishDeployment(deployment, report) {
+    const { settings } = deployment;
+    const context = settings.context ?? defaultContext();
+    try {
+        if (settings.mode === 'uninstall') {
+            if (report.status !== 'uninstalled' || !settings.token)
+                return;
+            const count = await deactivateEnvironment(client(settings), context, settings);
+            settings.log.info(`GitHub environment ${settings.environment}: ${count} deployment(s) marked inactive`);
+            return;
+        }
+        if (deployment.id === undefined)
+            return;
+        const state = finalState(report);
+        await postStatus(client(settings), context, settings, deployment.id, state, statusDescription(report));
+        settings.log.info(`GitHub deployment ${deployment.id}: ${state}`);
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`);
+    }
+}
+async function createDeployment(octokit, context, settings) {
+    const { release, namespace, chart } = settings.payload;
+    const { data } = await octokit.rest.repos.createDeployment({
+        ...context.repo,
+        ref: deployedSha(context),
+        environment: settings.environment,
+        // A pull request's preview goes away with it; production is the user's to declare.
+        transient_environment: PULL_REQUEST_EVENTS.has(context.eventName),
+        production_environment: settings.productionEnvironment,
+        auto_merge: false,
+        required_contexts: [],
+        payload: { release: settings.redact(release), namespace, chart: settings.redact(chart) },
+        description: oneLine(settings.redact(`helm-atomic-deploy: release ${release}`), DESCRIPTION_LIMIT)
+    });
+    if (!('id' in data))
+        throw new Error(`GitHub created no deployment: ${data.message ?? 'no id'}`);
+    return data.id;
+}
+async function postStatus(octokit, context, settings, id, state, description) {
+    const logUrl = settings.logUrl ?? runUrl();
+    await octokit.rest.repos.createDeploymentStatus({
+        ...context.repo,
+        deployment_id: id,
+        state,
+        description: oneLine(settings.redact(description), DESCRIPTION_LIMIT),
+        ...(logUrl ? { log_url: logUrl } : {}),
+        ...(state === 'success' && settings.environmentUrl ? { environment_url: settings.environmentUrl } : {}),
+        // GitHub's auto-inactive would also end other pull requests' previews that share the environment's name.
+        ...(state === 'success' && PULL_REQUEST_EVENTS.has(context.eventName) ? { auto_inactive: false } : {})
+    });
+}
+/** Marks every deployment of exactly this environment inactive (unless it already is); how many it marked. */
+async function deactivateEnvironment(octokit, context, settings) {
+    const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
+        ...context.repo,
+        environment: settings.environment,
+        per_page: 100
+    });
+    let marked = 0;
+    // The filter is the API's; checking it again costs nothing and guards every other environment.
+    for (const d of deployments.filter(d => d.environment === settings.environment)) {
+        const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+            ...context.repo,
+            deployment_id: d.id,
+            per_page: 1
+        });
+        if (statuses[0]?.state === 'inactive')
+            continue;
+        await postStatus(octokit, context, settings, d.id, 'inactive', `${settings.payload.release} uninstalled`);
+        marked++;
+    }
+    return marked;
+}
+function client(settings) {
+    return getOctokit(settings.token, {
+        baseUrl: settings.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
+    });
+}
+function runUrl() {
+    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
+    return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+        ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+        : undefined;
+}
+function defaultContext() {
+    return {
+        eventName: github_context.eventName,
+        payload: github_context.payload,
+        repo: github_context.repo,
+        sha: github_context.sha
+    };
+}
+function objectAt(value, path) {
+    let at = value;
+    for (const key of path) {
+        if (typeof at !== 'object' || at === null)
+            return undefined;
+        at = at[key];
+    }
+    return typeof at === 'object' && at !== null ? at : undefined;
+}
+function oneLine(value, max) {
+    const line = value.replace(/\s*[\r\n]+\s*/g, '; ').trim();
+    return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+function describeError(error) {
+    const status = typeof error === 'object' && error !== null ? error.status : undefined;
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    if (status === 403 || status === 404) {
+        return (`HTTP ${status} (${message}); the token needs \`deployments: write\`, ` +
+            'which pull requests from forks never get; the deploy itself is unaffected');
+    }
+    return typeof status === 'number' ? `HTTP ${status} (${message})` : message;
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+/** GitHub rejects a step summary above 1 MiB (bytes). */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+/** GitHub rejects an issue comment body above 65,536 characters. */
+const COMMENT_LIMIT_CHARS = 65_536;
+/** Hidden in the comment so a later run can tell a failure comment from a success one. */
+const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
+/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
+function rootCause(report) {
+    if (!isFailure(report.status))
+        return undefined;
+    // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
+    const cause = report.cause?.source === 'test' ? report.failureReason : report.cause?.message;
+    return render_oneLine(cause ?? report.failureReason ?? report.detail ?? 'helm failed');
+}
+/** helm's own error, when the root cause shown is something else (a verdict). */
+function secondaryHelmError(report) {
+    if (!report.helmError || !report.cause)
+        return undefined;
+    const line = render_oneLine(report.helmError);
+    return line === render_oneLine(report.cause.message) ? undefined : line;
+}
+const SUMMARY_DETAILS = [
+    { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
+    { logTails: 20, logLines: 50, lineChars: 500, events: 100, history: 20, podRows: 100, cellChars: 1000 },
+    { logTails: 10, logLines: 20, lineChars: 300, events: 50, history: 10, podRows: 50, cellChars: 500 },
+    { logTails: 5, logLines: 10, lineChars: 200, events: 20, history: 10, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 10, history: 5, podRows: 10, cellChars: 200 }
+];
+// Log tails first, then events, then history, then the pod table.
+const COMMENT_DETAILS = [
+    { logTails: 6, logLines: 30, lineChars: 500, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 4, logLines: 15, lineChars: 300, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 2, logLines: 5, lineChars: 200, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 5, history: 5, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 3, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 0, podRows: 10, cellChars: 200 }
+];
+/** The root cause and other free text in the heading part are capped so the minimal document always fits. */
+const ROOT_CAUSE_CHARS = 2000;
+function renderModel(input) {
+    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
+}
+function renderSummary(input, options = {}) {
+    const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
+    const m = renderModel(input);
+    const fits = (text) => utf8Length(text) <= limit;
+    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
+}
+function renderComment(input, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT_CHARS;
+    const m = renderModel(input);
+    const head = options.marker ? `${options.marker}\n` : '';
+    const fits = (text) => text.length <= limit;
+    const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
+    return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
+}
+function renderWithin(m, details, kind, head, fits) {
+    let folded = false;
+    for (const detail of details) {
+        const rendered = head + renderDocument(m, detail, kind, folded);
+        if (fits(rendered))
+            return rendered;
+        folded = true;
+    }
+    // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
+    const minimal = head + renderDocument(m, undefined, kind, true);
+    return fits(minimal) ? minimal : hardCut(minimal, fits);
+}
+/** Last resort for absurdly small limits (tests): cut whole lines from the end. */
+function hardCut(text, fits) {
+    const lines = text.split('\n');
+    while (lines.length > 1 && !fits(lines.join('\n')))
+        lines.pop();
+    return lines.join('\n');
+}
+const STATUS_TITLES = {
+    deployed: '✅ Deployed',
+    'rolled-back': '↩️ Rolled back',
+    failed: '❌ Failed',
+    uninstalled: '🗑️ Uninstalled'
+};
+function renderDocument(m, detail, kind, folded) {
+    const { report, diagnostics } = m;
+    const parts = [];
+    if (kind === 'comment' || kind === 'resolved')
+        parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
+    parts.push(heading(report, kind === 'resolved'));
+    parts.push(factsTable(report));
+    if (kind === 'resolved') {
+        parts.push(`**Resolved** at ${render_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
+            `${revisionPhrase(report)}.`);
+    }
+    if (isFailure(report.status)) {
+        parts.push(`**Root cause:** ${render_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
+        const helmError = secondaryHelmError(report);
+        if (helmError)
+            parts.push(`**Helm:** ${render_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
+    }
+    const actions = actionsTaken(report);
+    if (actions.length > 0) {
+        parts.push(['**What the action did:**', ...actions.map(a => `- ${render_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
+    }
+    if (diagnostics?.partial)
+        parts.push(`> [!NOTE]\n> Diagnostics are ${render_text(cap(diagnostics.partial, 500))}`);
+    if (detail) {
+        if (isFailure(report.status))
+            parts.push(...failureSections(m, detail));
+        else
+            parts.push(...successSections(m, detail));
+    }
+    if (folded) {
+        parts.push(m.runUrl
+            ? `_Some details were shortened to fit; the full report is in the [run summary](${url(m.runUrl)})._`
+            : '_Some details were shortened to fit._');
+    }
+    else if (kind !== 'summary' && m.runUrl) {
+        parts.push(`[Full report in the run summary](${url(m.runUrl)})`);
+    }
+    return parts.join('\n\n') + '\n';
+}
+function heading(report, resolved) {
+    const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status];
+    const where = report.environment ? ` (${render_text(report.environment)})` : '';
+    return `### ${title}: ${render_text(report.release)}${where}`;
+}
+function factsTable(report) {
+    const chart = report.chart
+        ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
+        : '–';
+    const columns = [
+        ['Environment', report.environment ? cell(report.environment, 100) : ''],
+        ['Release', cell(report.release, 100)],
+        ['Namespace', cell(report.namespace || '(context default)', 100)],
+        ['Chart', chart],
+        ['Helm', cell(report.helm.version, 50)],
+        ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
+        ['Duration', formatDuration(report.timings.durationMs)],
+        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
+    ];
+    const shown = columns.filter(([, value]) => value !== '');
+    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
+}
+function revisionText(revision) {
+    return revision === null ? 'none' : String(revision);
+}
+function revisionPhrase(report) {
+    if (report.status === 'uninstalled')
+        return 'the release is uninstalled';
+    return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`;
+}
+function actionsTaken(report) {
+    const actions = report.recoveries.map(r => r.ok ? `Recovered a stale lock: ${r.message}` : `Could not recover a stale lock: ${r.message}`);
+    if (isFailure(report.status) && report.detail)
+        actions.push(sentence(report.detail));
+    return actions;
+}
+function failureSections(m, detail) {
+    const sections = testSections(m, detail);
+    const d = m.diagnostics;
+    if (d) {
+        const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0);
+        if (workloads.length > 0)
+            sections.push('#### Workloads not ready\n\n' + workloadTable(workloads, detail));
+        const pods = podRows(d.pods, detail);
+        if (pods.length > 0) {
+            sections.push('#### Pods not ready\n\n' +
+                table(['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'], pods, detail.podRows));
+        }
+        if (detail.events > 0 && d.events.length > 0) {
+            sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail));
+        }
+        const logs = logSections(d.logs, detail);
+        if (logs)
+            sections.push('#### Logs\n\n' + logs);
+    }
+    if (detail.history > 0 && m.report.history.length > 0) {
+        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
+    }
+    return sections;
+}
+function successSections(m, detail) {
+    const sections = [];
+    const verification = m.diagnostics?.verification;
+    if (verification) {
+        sections.push(`**Verified:** ${render_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
+    }
+    sections.push(...testSections(m, detail));
+    const workloads = m.diagnostics?.workloads ?? [];
+    if (workloads.length > 0)
+        sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
+    const t = m.report.timings;
+    sections.push('#### Timings\n\n' +
+        table(['Install', 'Helm', 'Total'], [
+            [
+                formatDuration(t.installMs),
+                t.helmMs === null ? '–' : formatDuration(t.helmMs),
+                formatDuration(t.durationMs)
+            ]
+        ]));
+    if (detail.history > 0 && m.report.history.length > 0) {
+        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
+    }
+    return sections;
+}
+const TEST_PHASES = {
+    Succeeded: '✅ passed',
+    Failed: '❌ failed',
+    NotRun: '⏭️ not run',
+    Unknown: '❔ unknown'
+};
+/** helm test's results: one row per test, then each failed test's events and log tail. */
+function testSections(m, detail) {
+    const tests = m.report.tests;
+    if (!tests)
+        return [];
+    if (tests.result === 'none')
+        return ['**Tests:** none (the chart has no `helm.sh/hook: test`).'];
+    const rows = tests.tests.map(t => [
+        cell(t.name, 200),
+        TEST_PHASES[t.phase],
+        t.exitCode === undefined ? '–' : String(t.exitCode),
+        t.durationMs === undefined ? '–' : formatDuration(t.durationMs),
+        t.reason ? cell(t.reason, detail.cellChars) : '–'
+    ]);
+    const sections = [
+        `#### Tests: ${tests.result} (${formatDuration(tests.durationMs)})\n\n` +
+            table(['Test', 'Result', 'Exit code', 'Duration', 'Reason'], rows, detail.podRows)
+    ];
+    if (tests.partial)
+        sections.push(`> [!NOTE]\n> Test results are ${render_text(cap(tests.partial, 500))}`);
+    for (const t of tests.tests.filter(t => t.phase === 'Failed')) {
+        const parts = [];
+        if (detail.events > 0 && t.events.length > 0)
+            parts.push(eventTable(t.events, m.now, detail));
+        const log = t.log ? logSections([t.log], detail) : undefined;
+        if (log)
+            parts.push(log);
+        if (parts.length > 0)
+            sections.push(`##### Test ${render_text(t.name)}\n\n${parts.join('\n\n')}`);
+    }
+    return sections;
+}
+function workloadTable(workloads, detail) {
+    const rows = [...workloads]
+        .sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`))
+        .map(w => [
+        cell(`${w.kind}/${w.name}`, 200),
+        `${w.ready}/${w.desired}`,
+        w.conditions.length > 0 ? w.conditions.map(c => cell(c, detail.cellChars)).join('<br>') : '–'
+    ]);
+    return table(['Workload', 'Ready', 'Conditions'], rows, detail.podRows);
+}
+function podRows(pods, detail) {
+    const rows = [];
+    for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
+        const marks = [
+            pod.revision === 'old' ? 'old revision' : '',
+            pod.terminating ? 'terminating' : '',
+            pod.deleted ? 'deleted' : ''
+        ].filter(Boolean);
+        const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
+        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
+        const failing = pod.containers.filter(c => !c.ready);
+        if (failing.length === 0 && pod.conditions.length === 0)
+            continue;
+        if (failing.length === 0) {
+            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–']);
+            continue;
+        }
+        for (const c of failing) {
+            const last = c.lastTermination;
+            const exitCode = c.exitCode ?? last?.exitCode;
+            const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
+                .filter((r) => Boolean(r))
+                .join(', ');
+            const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
+                .filter(Boolean)
+                .join('<br>');
+            rows.push([
+                podName,
+                cell(c.name, 100),
+                cell(c.state, 20),
+                reason ? cell(reason, 200) : '–',
+                exitCode === undefined ? '–' : String(exitCode),
+                String(c.restartCount),
+                message || '–'
+            ]);
+        }
+    }
+    return rows;
+}
+function eventTable(events, now, detail) {
+    // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
+    const sorted = [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning'));
+    const rows = sorted.map(e => [
+        cell(e.type, 20),
+        cell(e.reason, 100),
+        cell(e.object, 200),
+        cell(e.message, detail.cellChars),
+        String(e.count),
+        age(e.lastSeen ?? e.firstSeen, now)
+    ]);
+    return table(['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'], rows, detail.events);
+}
+function historyTable(history, detail) {
+    const rows = [...history]
+        .sort((a, b) => a.revision - b.revision)
+        .slice(-detail.history)
+        .map(h => [
+        String(h.revision),
+        h.updated ? cell(h.updated.replace(/\.\d+/, ''), 40) : '–',
+        cell(h.status, 30),
+        cell(h.chart, 100),
+        h.appVersion ? cell(h.appVersion, 50) : '–',
+        h.description ? cell(h.description, detail.cellChars) : '–'
+    ]);
+    return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows);
+}
+function logSections(logs, detail) {
+    if (detail.logTails === 0 || logs.length === 0)
+        return undefined;
+    const shown = logs.slice(0, detail.logTails).map(tail => {
+        const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars));
+        const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines);
+        const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : '';
+        const which = tail.previous ? 'previous instance' : 'current instance';
+        // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
+        return [
+            '<details>',
+            `<summary>${render_text(tail.pod)} / ${render_text(tail.container)} (${which}${note})</summary>`,
+            '',
+            `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
+            '',
+            '</details>'
+        ].join('\n');
+    });
+    const omitted = logs.length - shown.length;
+    if (omitted > 0)
+        shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
+    return shown.join('\n\n');
+}
+function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
+    const shown = rows.slice(0, maxRows);
+    const lines = [
+        `| ${header.join(' | ')} |`,
+        `|${header.map(() => ' --- ').join('|')}|`,
+        ...shown.map(r => `| ${r.join(' | ')} |`)
+    ];
+    const omitted = rows.length - shown.length;
+    if (omitted > 0)
+        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
+    return lines.join('\n');
+}
+const HTML_ESCAPES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function escapeHtml(value) {
+    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
+}
+// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
+const MARKDOWN_ESCAPES = {
+    '|': '&#124;',
+    '`': '&#96;',
+    '*': '&#42;',
+    _: '&#95;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '\\': '&#92;',
+    '~': '&#126;',
+    '#': '&#35;'
+};
+/**
+ * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
+ * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
+ */
+function render_text(value) {
+    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
+    return plainLine(value)
+        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
+        .replace(/@(?=\w)/g, '@&#8203;');
+}
+/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
+function cell(value, max) {
+    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
+        .split('\n')
+        .map(line => render_text(line))
+        .join('<br>');
+}
+/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
+function plainLine(value) {
+    return (value
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        .replace(/\r\n?|\n/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
+}
+function render_oneLine(value) {
+    return value
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(line => line !== '')
+        .join('; ');
+}
+function sentence(value) {
+    const first = value.charAt(0).toUpperCase() + value.slice(1);
+    return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+function cap(value, max) {
+    if (value.length <= max)
+        return value;
+    return `${value.slice(0, Math.max(0, max - 1))}…`;
+}
+/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
+function url(value) {
+    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function utf8Length(value) {
+    return Buffer.byteLength(value, 'utf8');
+}
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return '–';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const h = Math.floor(seconds / 3600);
+    const min = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
+}
+function age(timestamp, now) {
+    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+    if (Number.isNaN(at))
+        return '–';
+    const seconds = Math.max(0, Math.round((now - at) / 1000));
+    if (seconds < 120)
+        return `${seconds}s`;
+    if (seconds < 7200)
+        return `${Math.floor(seconds / 60)}m`;
+    if (seconds < 172_800)
+        return `${Math.floor(seconds / 3600)}h`;
+    return `${Math.floor(seconds / 86_400)}d`;
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+/** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
+
+
+function annotationTitle(report) {
+    return `helm-atomic-deploy: ${report.release}${report.environment ? ` (${report.environment})` : ''}`;
+}
+function outcomeAnnotation(report) {
+    const title = annotationTitle(report);
+    if (isFailure(report.status)) {
+        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
+        return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
+    }
+    const message = report.status === 'uninstalled'
+        ? `release ${report.release} uninstalled`
+        : `release ${report.release} deployed revision ${report.revision ?? 'none'}` +
+            (report.previousRevision === null ? '' : ` (was ${report.previousRevision})`);
+    return { level: 'notice', title, message };
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
 /**
  * The sticky PR comment: one per (release, namespace, environment, kube-context), found by a hidden marker and
@@ -52763,7 +53365,7 @@ async function writeStickyComment(options) {
         return { action: 'skipped', reason: 'no token' };
     }
     try {
-        const context = options.context ?? defaultContext();
+        const context = options.context ?? comment_defaultContext();
         const octokit = getOctokit(options.token, {
             baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
         });
@@ -52799,8 +53401,8 @@ async function writeStickyComment(options) {
         return { action: 'created', url: data.html_url };
     }
     catch (error) {
-        log.warning(`PR comment not written: ${describeError(error)}`);
-        return { action: 'failed', reason: describeError(error) };
+        log.warning(`PR comment not written: ${comment_describeError(error)}`);
+        return { action: 'failed', reason: comment_describeError(error) };
     }
 }
 async function ownLogin(getAuthenticated) {
@@ -52813,7 +53415,7 @@ async function ownLogin(getAuthenticated) {
         return ACTIONS_BOT_LOGIN;
     }
 }
-function defaultContext() {
+function comment_defaultContext() {
     return {
         eventName: github_context.eventName,
         payload: github_context.payload,
@@ -52821,7 +53423,7 @@ function defaultContext() {
         sha: github_context.sha
     };
 }
-function describeError(error) {
+function comment_describeError(error) {
     const status = typeof error === 'object' && error !== null ? error.status : undefined;
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     if (status === 403 || status === 404) {
@@ -52852,7 +53454,8 @@ function summaryWanted(when, status) {
 
 
 
-function runUrl() {
+
+function publish_runUrl() {
     const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
     return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
         ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
@@ -52871,7 +53474,7 @@ async function writeReportFile(dir, report) {
 async function publishReport(unredacted, options) {
     const { redactor, log } = options;
     const report = redactor.data(unredacted);
-    const input = { report, runUrl: runUrl(), now: Date.now() };
+    const input = { report, runUrl: publish_runUrl(), now: Date.now() };
     let reportPath = '';
     try {
         reportPath = await writeReportFile(options.tempDir, report);
@@ -52885,7 +53488,8 @@ async function publishReport(unredacted, options) {
         'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
         'rolled-back': String(report.rolledBack),
         'failure-reason': report.failureReason ?? '',
-        'report-path': reportPath
+        'report-path': reportPath,
+        tests: report.tests?.result ?? ''
     };
     for (const [name, value] of Object.entries(outputs))
         setOutput(name, redactor.text(value));
@@ -52912,6 +53516,11 @@ async function publishReport(unredacted, options) {
         });
         if (comment.url)
             setOutput('comment-url', comment.url);
+    }
+    if (options.deployment) {
+        await finishDeployment(options.deployment, report);
+        if (options.deployment.id !== undefined)
+            setOutput('deployment-id', String(options.deployment.id));
     }
     log.info(`status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
         (report.detail ? `; ${report.detail}` : ''));
@@ -52964,9 +53573,9 @@ function forwardCancellation(log) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+// EXTERNAL MODULE: ../main/node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(3880);
+;// CONCATENATED MODULE: ../main/node_modules/@actions/tool-cache/lib/manifest.js
 var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -53076,7 +53685,7 @@ function _readLinuxVersionFile() {
 const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/tool-cache/lib/retry-helper.js
 var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -53137,7 +53746,7 @@ class retry_helper_RetryHelper {
     }
 }
 //# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+;// CONCATENATED MODULE: ../main/node_modules/@actions/tool-cache/lib/tool-cache.js
 var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -54353,6 +54962,7 @@ async function installAndConnect(run) {
 
 
 
+
 /** Install, connect, deploy; any failure on the way is a failed result with its cause. */
 async function deployRelease(run) {
     try {
@@ -54364,6 +54974,7 @@ async function deployRelease(run) {
             workDir: run.session.workDir,
             log,
             startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+            watchTests: testWatcher(inputs, kubectl, facts.namespace, log),
             isCancelled: () => run.cancellation.cancelled()
         }));
     }
@@ -54384,10 +54995,13 @@ async function runMain() {
     const facts = factsOf(read.raw, startedAt);
     let result;
     let session;
+    let deployment;
     try {
         if (!read.inputs)
             result = failedBefore('input', read.errors.join('; '));
         else {
+            if (read.inputs.githubDeployment)
+                deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log));
             session = await openSession(read.inputs.kubeconfig);
             result = await deployRelease({
                 inputs: read.inputs,
@@ -54414,6 +55028,7 @@ async function runMain() {
         summary: read.inputs?.summary ?? 'always',
         comment: read.inputs?.comment ?? 'never',
         githubToken: read.inputs?.githubToken ?? '',
+        deployment,
         identity: {
             release: facts.release,
             namespace: facts.namespace,
