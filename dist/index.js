@@ -52684,6 +52684,18 @@ async function finishDeployment(deployment, report) {
         settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`);
     }
 }
+/** The post step's: the main step ended before its last word (a cancelled or killed job), so the deployment errs. */
+async function abandonDeployment(settings, id) {
+    const context = settings.context ?? defaultContext();
+    const description = 'the run ended before it finished (cancelled?); see its log';
+    try {
+        await postStatus(client(settings), context, settings, id, 'error', description);
+        settings.log.info(`GitHub deployment ${id}: error (the main step did not finish)`);
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`);
+    }
+}
 async function createDeployment(octokit, context, settings) {
     const { release, namespace, chart } = settings.payload;
     const { data } = await octokit.rest.repos.createDeployment({
@@ -54887,7 +54899,12 @@ class KubectlClient {
 
 
 
-const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' };
+const STATE = {
+    phase: 'phase',
+    finished: 'finished',
+    helmPath: 'helm-path',
+    deploymentId: 'deployment-id'
+};
 /** An error thrown by one step, tagged with where it came from. */
 class StepError extends Error {
     source;
@@ -55000,8 +55017,11 @@ async function runMain() {
         if (!read.inputs)
             result = failedBefore('input', read.errors.join('; '));
         else {
-            if (read.inputs.githubDeployment)
+            if (read.inputs.githubDeployment) {
                 deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log));
+                if (deployment.id !== undefined)
+                    saveState(STATE.deploymentId, String(deployment.id));
+            }
             session = await openSession(read.inputs.kubeconfig);
             result = await deployRelease({
                 inputs: read.inputs,
@@ -55047,18 +55067,22 @@ async function runMain() {
 }
 /**
  * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
- * own cleanup), repair a release left pending, so the next run is not locked out.
+ * own cleanup), repair a release left pending, so the next run is not locked out, and end the run's GitHub
+ * deployment, which would otherwise stay in_progress.
  */
 async function runPost() {
     if (getState(STATE.finished) === 'true')
         return;
     const helmPath = getState(STATE.helmPath);
-    if (!helmPath)
+    const deploymentId = Number(getState(STATE.deploymentId));
+    if (!helmPath && !deploymentId)
         return;
     const read = readInputs();
     redactStdout(read.redactor);
     const log = coreLog(read.redactor);
-    if (!read.inputs || read.inputs.mode === 'uninstall')
+    if (read.inputs && deploymentId)
+        await abandonDeployment(deploymentSettings(read.inputs, read.redactor, log), deploymentId);
+    if (!helmPath || !read.inputs || read.inputs.mode === 'uninstall')
         return;
     const inputs = read.inputs;
     const session = await openSession(inputs.kubeconfig);

@@ -7,7 +7,12 @@ import { testWatcher, watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs } from './inputs/index.js'
 import { coreLog, redactStdout } from './log.js'
-import { deploymentSettings, startDeployment, type GitHubDeployment } from './report/deployments.js'
+import {
+  abandonDeployment,
+  deploymentSettings,
+  startDeployment,
+  type GitHubDeployment
+} from './report/deployments.js'
 import { buildReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { openSession, type Session } from './session.js'
@@ -52,8 +57,10 @@ export async function runMain(): Promise<void> {
   try {
     if (!read.inputs) result = failedBefore('input', read.errors.join('; '))
     else {
-      if (read.inputs.githubDeployment)
+      if (read.inputs.githubDeployment) {
         deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log))
+        if (deployment.id !== undefined) core.saveState(STATE.deploymentId, String(deployment.id))
+      }
       session = await openSession(read.inputs.kubeconfig)
       result = await deployRelease({
         inputs: read.inputs,
@@ -98,16 +105,20 @@ export async function runMain(): Promise<void> {
 
 /**
  * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
- * own cleanup), repair a release left pending, so the next run is not locked out.
+ * own cleanup), repair a release left pending, so the next run is not locked out, and end the run's GitHub
+ * deployment, which would otherwise stay in_progress.
  */
 export async function runPost(): Promise<void> {
   if (core.getState(STATE.finished) === 'true') return
   const helmPath = core.getState(STATE.helmPath)
-  if (!helmPath) return
+  const deploymentId = Number(core.getState(STATE.deploymentId))
+  if (!helmPath && !deploymentId) return
   const read = readInputs()
   redactStdout(read.redactor)
   const log = coreLog(read.redactor)
-  if (!read.inputs || read.inputs.mode === 'uninstall') return
+  if (read.inputs && deploymentId)
+    await abandonDeployment(deploymentSettings(read.inputs, read.redactor, log), deploymentId)
+  if (!helmPath || !read.inputs || read.inputs.mode === 'uninstall') return
   const inputs = read.inputs
   const session = await openSession(inputs.kubeconfig)
   try {

@@ -162,6 +162,44 @@ describe('GitHub deployments (helm v4.1.4)', () => {
     expect(creates).toEqual([])
   })
 
+  it.concurrent('a run killed mid-deploy: the post step ends its deployment with error', async () => {
+    const ns = 'gd-killed'
+    const base = inputs(ns, 'web', { environment: 'staging-killed', 'fail-fast': 'false', timeout: '60s' })
+    const env = await eventEnv('killed', 'push', {})
+    let pid = 0
+    let inProgress = false
+    const running = harness().deploy(
+      VERSION,
+      { ...base, 'set-string': 'env.SIM_NEVER_READY=1' },
+      {
+        env,
+        detached: true,
+        onStart: child => (pid = child.pid ?? 0),
+        onLine: line => (inProgress ||= / of environment staging-killed: in_progress$/.test(line))
+      }
+    )
+    const deadline = Date.now() + 30_000
+    while (!harness().cluster.store.get('deployments', ns, 'web') && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    expect(inProgress).toBe(true)
+    // As a runner that gives up on a cancelled job does: the whole process group, at once.
+    process.kill(-pid, 'SIGKILL')
+    const killed = await running
+    expect(killed.exitCode).toBe(null)
+    const id = Number(killed.state['deployment-id'])
+    expect(github.stateOf(id)).toBe('in_progress')
+
+    const post = await harness().deploy(VERSION, base, { env, state: killed.state })
+    expect(post.exitCode, post.stdout).toBe(0)
+    const statuses = github.deployments.find(d => d.id === id)?.statuses ?? []
+    expect(statuses.map(s => s.state)).toEqual(['in_progress', 'error'])
+    expect(statuses.at(-1)).toMatchObject({
+      description: 'the run ended before it finished (cancelled?); see its log',
+      log_url: RUN_URL
+    })
+  })
+
   it.concurrent(
     'a token without deployments: write (403): one warning, the deploy’s result unchanged',
     async () => {

@@ -136,6 +136,18 @@ export async function finishDeployment(deployment: GitHubDeployment, report: Dep
   }
 }
 
+/** The post step's: the main step ended before its last word (a cancelled or killed job), so the deployment errs. */
+export async function abandonDeployment(settings: DeploymentSettings, id: number): Promise<void> {
+  const context = settings.context ?? defaultContext()
+  const description = 'the run ended before it finished (cancelled?); see its log'
+  try {
+    await postStatus(client(settings), context, settings, id, 'error', description)
+    settings.log.info(`GitHub deployment ${id}: error (the main step did not finish)`)
+  } catch (error) {
+    settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`)
+  }
+}
+
 async function createDeployment(
   octokit: Octokit,
   context: EventContext,

@@ -3,6 +3,7 @@ import type { CauseSource } from '../../../src/cause.js'
 import type { OutcomeStatus } from '../../../src/helm/outcome.js'
 import type { EventContext } from '../../../src/report/comment.js'
 import {
+  abandonDeployment,
   deployedSha,
   eventDeploymentId,
   finalState,
@@ -229,6 +230,19 @@ describe('the deployment lifecycle against a fake GitHub API', () => {
     github.failures.push({ method: 'POST', path: /\/statuses$/, status: 403 })
     await finishDeployment(deployment, success.report)
     expect(warnings).toEqual([expect.stringMatching(/^GitHub deployment status not written: HTTP 403/)])
+  })
+
+  it('a run that did not finish (the post step): error, with the log', async () => {
+    const deployment = await startDeployment(settings())
+    await abandonDeployment(settings(), deployment.id ?? 0)
+    expect(github.deployments.find(d => d.id === deployment.id)?.statuses.at(-1)).toMatchObject({
+      state: 'error',
+      log_url: RUN_URL,
+      description: 'the run ended before it finished (cancelled?); see its log'
+    })
+    github.failures.push({ method: 'POST', path: /\/statuses$/, status: 404 })
+    await abandonDeployment(settings(), deployment.id ?? 0)
+    expect(warnings).toEqual([expect.stringMatching(/^GitHub deployment status not written: HTTP 404/)])
   })
 
   it('an empty token: one warning, no request', async () => {
