@@ -45300,6 +45300,10 @@ class ReleaseWatcher {
     newOwners = new Set();
     claims = new Map();
     claimNames = new Set();
+    /** Test hook objects that existed before helm test ran (an earlier run's, which helm deletes first). */
+    preexisting;
+    /** Containers of finished test pods whose log was read: a finished container's log does not change. */
+    finishedLogs = new Set();
     verdict;
     verification;
     observations = 0;
@@ -45315,6 +45319,17 @@ class ReleaseWatcher {
     }
     start() {
         this.loop ??= this.run();
+    }
+    /** For `follow: 'tests'`, before helm test starts: the test hooks already there are not this run's. */
+    async baseline() {
+        try {
+            const items = await this.options.kubectl.list(['pods', 'jobs'], this.options.namespace);
+            this.preexisting = new Set(items.filter(isTestHook).map(item => item.metadata.uid));
+        }
+        catch (error) {
+            // Without it, creation times decide (as for hook Jobs).
+            this.note('reading the test pods before helm test failed', error);
+        }
     }
     async run() {
         const fast = Math.min(this.options.intervalMs ?? 1_000, 2_000);
@@ -45413,6 +45428,8 @@ class ReleaseWatcher {
         this.options.log?.debug(`watcher: ${why}: ${message}`);
     }
     isOurs(item) {
+        if (this.options.follow === 'tests')
+            return this.isOurTest(item);
         if (belongsToRelease(item, this.options.release, this.options.namespace))
             return true;
         if (item.kind === 'PersistentVolumeClaim')
@@ -45423,6 +45440,17 @@ class ReleaseWatcher {
         }
         const owner = controllerOf(item);
         return owner !== undefined && this.uids.has(owner.uid);
+    }
+    /** A test hook helm test created (not one from before it started), or a pod of such a test Job. */
+    isOurTest(item) {
+        if (isTestHook(item)) {
+            if (this.preexisting)
+                return !this.preexisting.has(item.metadata.uid);
+            const created = Date.parse(item.metadata.creationTimestamp ?? '');
+            return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS;
+        }
+        const owner = controllerOf(item);
+        return item.kind === 'Pod' && owner !== undefined && this.uids.has(owner.uid);
     }
     /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
     async read() {
@@ -45541,6 +45569,13 @@ class ReleaseWatcher {
                     this.previousLogRestarts.set(key, c.restartCount);
                     reads.push(this.readLog(pod.name, c.name, true));
                 }
+                if (this.options.follow === 'tests' && c.state === 'terminated') {
+                    // Read once, at once: helm may delete a finished test pod (hook-succeeded, hook-failed) before the end.
+                    if (!this.finishedLogs.has(key))
+                        reads.push(this.readLog(pod.name, c.name, false));
+                    this.finishedLogs.add(key);
+                    continue;
+                }
                 const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0);
                 if ((final || this.verdict) &&
                     !c.ready &&
@@ -45621,6 +45656,13 @@ class ReleaseWatcher {
         }));
     }
 }
+/** A Pod or Job whose helm.sh/hook annotation names the test event (`test`, or Helm 2's `test-success`). */
+function isTestHook(item) {
+    if (item.kind !== 'Pod' && item.kind !== 'Job')
+        return false;
+    const events = (item.metadata.annotations?.[HOOK_ANNOTATION] ?? '').split(',').map(e => e.trim());
+    return events.includes('test') || events.includes('test-success');
+}
 /** What podRevision reads of a pod or its owners; the rest (a pod's env can be megabytes) is not kept. */
 function revisionFactsOf(item) {
     const { name, uid, generation, annotations, labels, ownerReferences } = item.metadata;
@@ -45663,6 +45705,13 @@ function verificationOf(state, minReadyMs, waitedMs) {
 ;// CONCATENATED MODULE: ./src/deploy/watcher.ts
 
 
+function verdictOptionsOf(inputs) {
+    return {
+        ...DEFAULT_VERDICT_OPTIONS,
+        restarts: inputs.failFastRestarts,
+        unschedulableMs: inputs.failFastUnschedulableMs
+    };
+}
 function watcherCompanion(inputs, kubectl, namespace, log) {
     return (child, isHelmWaiting) => {
         const watcher = new ReleaseWatcher({
@@ -45671,11 +45720,7 @@ function watcherCompanion(inputs, kubectl, namespace, log) {
             namespace,
             logLines: inputs.logLines,
             failFast: inputs.failFast,
-            verdictOptions: {
-                ...DEFAULT_VERDICT_OPTIONS,
-                restarts: inputs.failFastRestarts,
-                unschedulableMs: inputs.failFastUnschedulableMs
-            },
+            verdictOptions: verdictOptionsOf(inputs),
             isHelmWaiting,
             onVerdict: verdict => {
                 const then = inputs.atomic ? 'roll back' : 'leave the failed release for inspection';
@@ -45686,6 +45731,35 @@ function watcherCompanion(inputs, kubectl, namespace, log) {
         });
         watcher.start();
         return watcher;
+    };
+}
+/** The watcher of helm test's pods: its baseline read first, then it follows the pods helm test creates. */
+function testWatcher(inputs, kubectl, namespace, log) {
+    return async () => {
+        let child;
+        const watcher = new ReleaseWatcher({
+            kubectl,
+            release: inputs.release,
+            namespace,
+            logLines: inputs.logLines,
+            failFast: inputs.failFast,
+            follow: 'tests',
+            verdictOptions: verdictOptionsOf(inputs),
+            isHelmWaiting: () => child !== undefined && !child.exited,
+            onVerdict: verdict => {
+                log.warning(`fail-fast: ${verdict.message}; ending helm test`);
+                child?.signal('SIGINT');
+            },
+            log
+        });
+        await watcher.baseline();
+        return {
+            follow: running => {
+                child = running;
+                watcher.start();
+            },
+            stop: () => watcher.stop()
+        };
     };
 }
 
@@ -45803,7 +45877,62 @@ function spawnProcess(path, args, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/helm/hooks.ts
+/**
+ * A release's hooks as helm records them, read with `helm get all --template` (both majors expose the release to the
+ * template; `helm test` itself has no structured output). Pure.
+ */
+/**
+ * One tab-separated line per hook: kind, name, events (comma-terminated), weight, phase, started and completed
+ * (epoch ms, empty for Go's zero time). Names cannot contain tabs or newlines (DNS-1123).
+ */
+const HOOKS_TEMPLATE = [
+    '{{range .Release.Hooks}}',
+    '{{.Kind}}\t{{.Name}}\t{{range .Events}}{{.}},{{end}}\t{{.Weight}}\t{{.LastRun.Phase}}\t',
+    '{{if not .LastRun.StartedAt.IsZero}}{{.LastRun.StartedAt.UnixMilli}}{{end}}\t',
+    '{{if not .LastRun.CompletedAt.IsZero}}{{.LastRun.CompletedAt.UnixMilli}}{{end}}',
+    '{{"\\n"}}{{end}}'
+].join('');
+const TEST_EVENT = 'test';
+function parseHooks(stdout) {
+    const hooks = [];
+    for (const line of stdout.split('\n')) {
+        const fields = line.replace(/\r$/, '').split('\t');
+        if (fields.length !== 7)
+            continue;
+        const [kind = '', name = '', events = '', weight = '', phase = '', started = '', completed = ''] = fields;
+        if (kind === '' || name === '')
+            continue;
+        const hook = {
+            kind,
+            name,
+            events: events.split(',').filter(Boolean),
+            weight: Number.parseInt(weight, 10) || 0,
+            phase
+        };
+        const startedAt = epoch(started);
+        const completedAt = epoch(completed);
+        if (startedAt !== undefined)
+            hook.startedAt = startedAt;
+        if (completedAt !== undefined)
+            hook.completedAt = completedAt;
+        hooks.push(hook);
+    }
+    return hooks;
+}
+function epoch(value) {
+    const n = Number(value);
+    return value !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+/** The release's test hooks in the order helm runs them: by weight, then name. */
+function testHooks(hooks) {
+    return hooks
+        .filter(h => h.events.includes(TEST_EVENT))
+        .sort((a, b) => a.weight - b.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 ;// CONCATENATED MODULE: ./src/helm/args.ts
+
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
 function waitFlag(major) {
     return major === 3 ? '--wait' : '--wait=watcher';
@@ -45882,11 +46011,31 @@ function buildRollbackArgs(target, revision, options) {
         args.push('--force');
     return args;
 }
+function buildGetValuesArgs(target, revision) {
+    return [
+        'get',
+        'values',
+        target.release,
+        '--revision',
+        String(revision),
+        '-o',
+        'json',
+        ...targetArgs(target)
+    ];
+}
 function buildGetManifestArgs(target, revision) {
     return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)];
 }
 function buildDependencyBuildArgs(chartDir) {
     return ['dependency', 'build', chartDir];
+}
+/** helm test waits for each test hook in turn; `--timeout` is per hook, as helm documents it. */
+function buildTestArgs(target, options) {
+    return ['test', target.release, ...targetArgs(target), '--timeout', options.timeout];
+}
+/** The release's hooks and their last runs, one line each (see HOOKS_TEMPLATE). */
+function buildHooksArgs(target) {
+    return ['get', 'all', target.release, ...targetArgs(target), '--template', HOOKS_TEMPLATE];
 }
 
 ;// CONCATENATED MODULE: ./src/helm/output.ts
@@ -45931,6 +46080,7 @@ function createDebugOutputFilter() {
 
 ;// CONCATENATED MODULE: ./src/helm/client.ts
 /** The one client of the helm binary: a method per verb the action uses, one private exec, logging injected. */
+
 
 
 
@@ -46003,6 +46153,24 @@ class HelmClient {
         if (result.exitCode !== 0)
             throw new HelmError(['get', 'manifest', target.release], result);
         return result.stdout;
+    }
+    /** The user-supplied values of one revision (they may hold secrets: parse, never log). */
+    async getValues(target, revision) {
+        const result = await this.exec(buildGetValuesArgs(target, revision), { quiet: true }).done;
+        if (result.exitCode !== 0)
+            throw new HelmError(['get', 'values', target.release], result);
+        return JSON.parse(result.stdout || 'null');
+    }
+    /** Starts `helm test`; the caller watches the test pods and may signal it (helm test stops at once on SIGINT). */
+    test(target, options) {
+        return this.exec(buildTestArgs(target, options), {});
+    }
+    /** The release's hooks with helm's record of their last run (`helm get all --template`). */
+    async hooks(target) {
+        const result = await this.exec(buildHooksArgs(target), { quiet: true }).done;
+        if (result.exitCode === 0)
+            return parseHooks(result.stdout);
+        throw new Error(`cannot read the hooks of release ${target.release}: ${helmErrorText(result.stderr)}`);
     }
     async dependencyBuild(chartDir) {
         return this.command(buildDependencyBuildArgs(chartDir));
@@ -46238,6 +46406,8 @@ const INPUT_DEFAULTS = {
     atomic: 'true',
     'wait-for-jobs': 'false',
     'min-ready': '10s',
+    test: 'false',
+    'test-timeout': '5m0s',
     mode: 'upgrade-install',
     'helm-version': 'v4.1.4',
     'helm-mirror': 'https://get.helm.sh',
@@ -46251,6 +46421,9 @@ const INPUT_DEFAULTS = {
     'fail-fast-unschedulable': '30s',
     'recover-pending': 'true',
     environment: '',
+    'github-deployment': 'false',
+    'environment-url': '',
+    'production-environment': 'false',
     summary: 'always',
     comment: 'failure',
     'github-token': '',
@@ -46789,6 +46962,8 @@ function parseInputs(raw, env) {
         atomic: read.boolean('atomic'),
         waitForJobs: read.boolean('wait-for-jobs'),
         minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
+        test: read.boolean('test'),
+        testTimeout: read.duration('test-timeout', { allowZero: false }).text,
         mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
         helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
         helmMirror: read.url('helm-mirror'),
@@ -46802,6 +46977,9 @@ function parseInputs(raw, env) {
         failFastUnschedulableMs: read.duration('fail-fast-unschedulable', { allowZero: true }).ms,
         recoverPending: read.boolean('recover-pending'),
         environment: read.text('environment'),
+        githubDeployment: read.boolean('github-deployment'),
+        environmentUrl: read.text('environment-url'),
+        productionEnvironment: read.boolean('production-environment'),
         summary: read.oneOf('summary', ['always', 'failure', 'never']),
         comment: read.oneOf('comment', ['failure', 'always', 'never', 'changes']),
         githubToken: read.text('github-token'),
@@ -46867,6 +47045,12 @@ function checkAcrossInputs(read, inputs, env) {
     }
     if (inputs.helmSha256 !== '' && !SHA256.test(inputs.helmSha256)) {
         problem('helm-sha256', `"${inputs.helmSha256}" is not a sha256 (64 hexadecimal characters)`);
+    }
+    if (inputs.githubDeployment && inputs.environment === '') {
+        problem('environment', 'is required when github-deployment is true (the GitHub environment to deploy to)');
+    }
+    if (inputs.environmentUrl !== '' && !/^https?:\/\/\S+$/.test(inputs.environmentUrl)) {
+        problem('environment-url', `"${inputs.environmentUrl}" is not an http(s) URL`);
     }
     for (const arg of inputs.extraArgs) {
         const refused = extraArgProblem(arg);
@@ -46935,1570 +47119,6 @@ const silentLog = {
     debug: () => { },
     group: (_title, run) => run()
 };
-
-;// CONCATENATED MODULE: ./src/cause.ts
-/** Why a run failed, as data: where the failure came from, which rule (for verdicts), and one sentence. Pure. */
-const PREFIX = {
-    'fail-fast': 'fail-fast: ',
-    'min-ready': "unstable after helm's wait: ",
-    input: 'invalid inputs: '
-};
-/** The `failure-reason` output and report field. */
-function failureReasonText(cause) {
-    return `${PREFIX[cause.source] ?? ''}${cause.message}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/model.ts
-/**
- * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
- * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
- */
-
-const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
-function buildReport(facts, result) {
-    const { outcome } = result;
-    return {
-        schema: REPORT_SCHEMA,
-        release: facts.release,
-        namespace: facts.namespace,
-        environment: facts.environment,
-        kubeContext: facts.kubeContext,
-        mode: facts.mode,
-        chart: facts.chart,
-        chartVersion: facts.chartVersion,
-        helm: facts.helm,
-        kubectl: facts.kubectl,
-        status: outcome.status,
-        revision: outcome.revision ?? null,
-        previousRevision: outcome.previousRevision ?? null,
-        rolledBack: outcome.rolledBack,
-        failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
-        cause: outcome.cause ?? null,
-        helmError: result.helmError ?? null,
-        detail: outcome.detail ?? null,
-        recoveries: result.recoveries,
-        history: result.history.slice(-5),
-        timings: {
-            startedAt: new Date(facts.startedAt).toISOString(),
-            finishedAt: new Date(facts.finishedAt).toISOString(),
-            durationMs: facts.finishedAt - facts.startedAt,
-            installMs: facts.installMs,
-            helmMs: result.helmMs ?? null
-        },
-        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
-        commit: facts.commit,
-        ...(result.plan ? { plan: result.plan } : {})
-    };
-}
-function isFailure(status) {
-    return status === 'rolled-back' || status === 'failed';
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
-class Diff {
-    diff(oldStr, newStr, 
-    // Type below is not accurate/complete - see above for full possibilities - but it compiles
-    options = {}) {
-        let callback;
-        if (typeof options === 'function') {
-            callback = options;
-            options = {};
-        }
-        else if ('callback' in options) {
-            callback = options.callback;
-        }
-        // Allow subclasses to massage the input prior to running
-        const oldString = this.castInput(oldStr, options);
-        const newString = this.castInput(newStr, options);
-        const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-        const newTokens = this.removeEmpty(this.tokenize(newString, options));
-        return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-    }
-    diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-        var _a;
-        const done = (value) => {
-            value = this.postProcess(value, options);
-            if (callback) {
-                setTimeout(function () { callback(value); }, 0);
-                return undefined;
-            }
-            else {
-                return value;
-            }
-        };
-        const newLen = newTokens.length, oldLen = oldTokens.length;
-        let editLength = 1;
-        let maxEditLength = newLen + oldLen;
-        if (options.maxEditLength != null) {
-            maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-        }
-        const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
-        const abortAfterTimestamp = Date.now() + maxExecutionTime;
-        const bestPath = [{ oldPos: -1, lastComponent: undefined }];
-        // Seed editLength = 0, i.e. the content starts with the same values
-        let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-        if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-            // Identity per the equality and tokenizer
-            return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-        }
-        // Once we hit the right edge of the edit graph on some diagonal k, we can
-        // definitely reach the end of the edit graph in no more than k edits, so
-        // there's no point in considering any moves to diagonal k+1 any more (from
-        // which we're guaranteed to need at least k+1 more edits).
-        // Similarly, once we've reached the bottom of the edit graph, there's no
-        // point considering moves to lower diagonals.
-        // We record this fact by setting minDiagonalToConsider and
-        // maxDiagonalToConsider to some finite value once we've hit the edge of
-        // the edit graph.
-        // This optimization is not faithful to the original algorithm presented in
-        // Myers's paper, which instead pointlessly extends D-paths off the end of
-        // the edit graph - see page 7 of Myers's paper which notes this point
-        // explicitly and illustrates it with a diagram. This has major performance
-        // implications for some common scenarios. For instance, to compute a diff
-        // where the new text simply appends d characters on the end of the
-        // original text of length n, the true Myers algorithm will take O(n+d^2)
-        // time while this optimization needs only O(n+d) time.
-        let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-        // Main worker method. checks all permutations of a given edit length for acceptance.
-        const execEditLength = () => {
-            for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-                let basePath;
-                const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-                if (removePath) {
-                    // No one else is going to attempt to use this value, clear it
-                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
-                    bestPath[diagonalPath - 1] = undefined;
-                }
-                let canAdd = false;
-                if (addPath) {
-                    // what newPos will be after we do an insertion:
-                    const addPathNewPos = addPath.oldPos - diagonalPath;
-                    canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-                }
-                const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-                if (!canAdd && !canRemove) {
-                    // If this path is a terminal then prune
-                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
-                    bestPath[diagonalPath] = undefined;
-                    continue;
-                }
-                // Select the diagonal that we want to branch from. We select the prior
-                // path whose position in the old string is the farthest from the origin
-                // and does not pass the bounds of the diff graph
-                if (!canRemove || (canAdd && removePath.oldPos < addPath.oldPos)) {
-                    basePath = this.addToPath(addPath, true, false, 0, options);
-                }
-                else {
-                    basePath = this.addToPath(removePath, false, true, 1, options);
-                }
-                newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-                if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-                    // If we have hit the end of both strings, then we are done
-                    return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-                }
-                else {
-                    bestPath[diagonalPath] = basePath;
-                    if (basePath.oldPos + 1 >= oldLen) {
-                        maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-                    }
-                    if (newPos + 1 >= newLen) {
-                        minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-                    }
-                }
-            }
-            editLength++;
-        };
-        // Performs the length of edit iteration. Is a bit fugly as this has to support the
-        // sync and async mode which is never fun. Loops over execEditLength until a value
-        // is produced, or until the edit length exceeds options.maxEditLength (if given),
-        // in which case it will return undefined.
-        if (callback) {
-            (function exec() {
-                setTimeout(function () {
-                    if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-                        return callback(undefined);
-                    }
-                    if (!execEditLength()) {
-                        exec();
-                    }
-                }, 0);
-            }());
-        }
-        else {
-            while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-                const ret = execEditLength();
-                if (ret) {
-                    return ret;
-                }
-            }
-        }
-    }
-    addToPath(path, added, removed, oldPosInc, options) {
-        const last = path.lastComponent;
-        if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-            return {
-                oldPos: path.oldPos + oldPosInc,
-                lastComponent: { count: last.count + 1, added: added, removed: removed, previousComponent: last.previousComponent }
-            };
-        }
-        else {
-            return {
-                oldPos: path.oldPos + oldPosInc,
-                lastComponent: { count: 1, added: added, removed: removed, previousComponent: last }
-            };
-        }
-    }
-    extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-        const newLen = newTokens.length, oldLen = oldTokens.length;
-        let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-        while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-            newPos++;
-            oldPos++;
-            commonCount++;
-            if (options.oneChangePerToken) {
-                basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-            }
-        }
-        if (commonCount && !options.oneChangePerToken) {
-            basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-        }
-        basePath.oldPos = oldPos;
-        return newPos;
-    }
-    equals(left, right, options) {
-        if (options.comparator) {
-            return options.comparator(left, right);
-        }
-        else {
-            return left === right
-                || (!!options.ignoreCase && left.toLowerCase() === right.toLowerCase());
-        }
-    }
-    removeEmpty(array) {
-        const ret = [];
-        for (let i = 0; i < array.length; i++) {
-            if (array[i]) {
-                ret.push(array[i]);
-            }
-        }
-        return ret;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    castInput(value, options) {
-        return value;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    tokenize(value, options) {
-        return Array.from(value);
-    }
-    join(chars) {
-        // Assumes ValueT is string, which is the case for most subclasses.
-        // When it's false, e.g. in diffArrays, this method needs to be overridden (e.g. with a no-op)
-        // Yes, the casts are verbose and ugly, because this pattern - of having the base class SORT OF
-        // assume tokens and values are strings, but not completely - is weird and janky.
-        return chars.join('');
-    }
-    postProcess(changeObjects, 
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    options) {
-        return changeObjects;
-    }
-    get useLongestToken() {
-        return false;
-    }
-    buildValues(lastComponent, newTokens, oldTokens) {
-        // First we convert our linked list of components in reverse order to an
-        // array in the right order:
-        const components = [];
-        let nextComponent;
-        while (lastComponent) {
-            components.push(lastComponent);
-            nextComponent = lastComponent.previousComponent;
-            delete lastComponent.previousComponent;
-            lastComponent = nextComponent;
-        }
-        components.reverse();
-        const componentLen = components.length;
-        let componentPos = 0, newPos = 0, oldPos = 0;
-        for (; componentPos < componentLen; componentPos++) {
-            const component = components[componentPos];
-            if (!component.removed) {
-                if (!component.added && this.useLongestToken) {
-                    let value = newTokens.slice(newPos, newPos + component.count);
-                    value = value.map(function (value, i) {
-                        const oldValue = oldTokens[oldPos + i];
-                        return oldValue.length > value.length ? oldValue : value;
-                    });
-                    component.value = this.join(value);
-                }
-                else {
-                    component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-                }
-                newPos += component.count;
-                // Common case
-                if (!component.added) {
-                    oldPos += component.count;
-                }
-            }
-            else {
-                component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-                oldPos += component.count;
-            }
-        }
-        return components;
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/line.js
-
-
-class LineDiff extends Diff {
-    constructor() {
-        super(...arguments);
-        this.tokenize = tokenize;
-    }
-    equals(left, right, options) {
-        // If we're ignoring whitespace, we need to normalise lines by stripping
-        // whitespace before checking equality. (This has an annoying interaction
-        // with newlineIsToken that requires special handling: if newlines get their
-        // own token, then we DON'T want to trim the *newline* tokens down to empty
-        // strings, since this would cause us to treat whitespace-only line content
-        // as equal to a separator between lines, which would be weird and
-        // inconsistent with the documented behavior of the options.)
-        if (options.ignoreWhitespace) {
-            if (!options.newlineIsToken || !left.includes('\n')) {
-                left = left.trim();
-            }
-            if (!options.newlineIsToken || !right.includes('\n')) {
-                right = right.trim();
-            }
-        }
-        else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-            if (left.endsWith('\n')) {
-                left = left.slice(0, -1);
-            }
-            if (right.endsWith('\n')) {
-                right = right.slice(0, -1);
-            }
-        }
-        return super.equals(left, right, options);
-    }
-}
-const lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-    return lineDiff.diff(oldStr, newStr, options);
-}
-function diffTrimmedLines(oldStr, newStr, options) {
-    options = generateOptions(options, { ignoreWhitespace: true });
-    return lineDiff.diff(oldStr, newStr, options);
-}
-// Exported standalone so it can be used from jsonDiff too.
-function tokenize(value, options) {
-    if (options.stripTrailingCr) {
-        // remove one \r before \n to match GNU diff's --strip-trailing-cr behavior
-        value = value.replace(/\r\n/g, '\n');
-    }
-    const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-    // Ignore the final empty token that occurs if the string ends with a new line
-    if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-        linesAndNewlines.pop();
-    }
-    // Merge the content and line separators into single tokens
-    for (let i = 0; i < linesAndNewlines.length; i++) {
-        const line = linesAndNewlines[i];
-        if (i % 2 && !options.newlineIsToken) {
-            retLines[retLines.length - 1] += line;
-        }
-        else {
-            retLines.push(line);
-        }
-    }
-    return retLines;
-}
-
-;// CONCATENATED MODULE: ./node_modules/diff/libesm/patch/create.js
-
-/**
- * Returns true if the filename contains characters that require C-style
- * quoting (as used by Git and GNU diffutils in diff output).
- */
-function needsQuoting(s) {
-    for (let i = 0; i < s.length; i++) {
-        if (s[i] < '\x20' || s[i] > '\x7e' || s[i] === '"' || s[i] === '\\') {
-            return true;
-        }
-    }
-    return false;
-}
-/**
- * C-style quotes a filename, encoding special characters as escape sequences
- * and non-ASCII bytes as octal escapes. This is the inverse of
- * `parseQuotedFileName` in parse.ts.
- *
- * Non-ASCII bytes are encoded as UTF-8 before being emitted as octal escapes.
- * This matches the behaviour of both Git and GNU diffutils, which always emit
- * UTF-8 octal escapes regardless of the underlying filesystem encoding (e.g.
- * Git for Windows converts from NTFS's UTF-16 to UTF-8 internally).
- *
- * If the filename doesn't need quoting, returns it as-is.
- */
-function quoteFileNameIfNeeded(s) {
-    if (!needsQuoting(s)) {
-        return s;
-    }
-    let result = '"';
-    const bytes = new TextEncoder().encode(s);
-    let i = 0;
-    while (i < bytes.length) {
-        const b = bytes[i];
-        // See https://en.wikipedia.org/wiki/Escape_sequences_in_C#Escape_sequences
-        if (b === 0x07) {
-            result += '\\a';
-        }
-        else if (b === 0x08) {
-            result += '\\b';
-        }
-        else if (b === 0x09) {
-            result += '\\t';
-        }
-        else if (b === 0x0a) {
-            result += '\\n';
-        }
-        else if (b === 0x0b) {
-            result += '\\v';
-        }
-        else if (b === 0x0c) {
-            result += '\\f';
-        }
-        else if (b === 0x0d) {
-            result += '\\r';
-        }
-        else if (b === 0x22) {
-            result += '\\"';
-        }
-        else if (b === 0x5c) {
-            result += '\\\\';
-        }
-        else if (b >= 0x20 && b <= 0x7e) {
-            // Just a printable ASCII character that is neither a double quote nor a
-            // backslash; no need to escape it.
-            result += String.fromCharCode(b);
-        }
-        else {
-            // Either part of a non-ASCII character or a control character without a
-            // special escape sequence; needs escaping as a 3-digit octal escape
-            result += '\\' + b.toString(8).padStart(3, '0');
-        }
-        i++;
-    }
-    result += '"';
-    return result;
-}
-const INCLUDE_HEADERS = {
-    includeIndex: true,
-    includeUnderline: true,
-    includeFileHeaders: true
-};
-const FILE_HEADERS_ONLY = {
-    includeIndex: false,
-    includeUnderline: false,
-    includeFileHeaders: true
-};
-const OMIT_HEADERS = {
-    includeIndex: false,
-    includeUnderline: false,
-    includeFileHeaders: false
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-    let optionsObj;
-    if (!options) {
-        optionsObj = {};
-    }
-    else if (typeof options === 'function') {
-        optionsObj = { callback: options };
-    }
-    else {
-        optionsObj = options;
-    }
-    if (typeof optionsObj.context === 'undefined') {
-        optionsObj.context = 4;
-    }
-    // We copy this into its own variable to placate TypeScript, which thinks
-    // optionsObj.context might be undefined in the callbacks below.
-    const context = optionsObj.context;
-    // @ts-expect-error (runtime check for something that is correctly a static type error)
-    if (optionsObj.newlineIsToken) {
-        throw new Error('newlineIsToken may not be used with patch-generation functions, only with diffing functions');
-    }
-    if (!optionsObj.callback) {
-        return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-    }
-    else {
-        const { callback } = optionsObj;
-        diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-                const patch = diffLinesResultToPatch(diff);
-                // TypeScript is unhappy without the cast because it does not understand that `patch` may
-                // be undefined here only if `callback` is StructuredPatchCallbackAbortable:
-                callback(patch);
-            } }));
-    }
-    function diffLinesResultToPatch(diff) {
-        // STEP 1: Build up the patch with no "\ No newline at end of file" lines and with the arrays
-        //         of lines containing trailing newline characters. We'll tidy up later...
-        if (!diff) {
-            return;
-        }
-        diff.push({ value: '', lines: [] }); // Append an empty value to make cleanup easier
-        function contextLines(lines) {
-            return lines.map(function (entry) { return ' ' + entry; });
-        }
-        const hunks = [];
-        let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-        for (let i = 0; i < diff.length; i++) {
-            const current = diff[i], lines = current.lines || splitLines(current.value);
-            current.lines = lines;
-            if (current.added || current.removed) {
-                // If we have previous context, start with that
-                if (!oldRangeStart) {
-                    const prev = diff[i - 1];
-                    oldRangeStart = oldLine;
-                    newRangeStart = newLine;
-                    if (prev) {
-                        curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
-                        oldRangeStart -= curRange.length;
-                        newRangeStart -= curRange.length;
-                    }
-                }
-                // Output our changes
-                for (const line of lines) {
-                    curRange.push((current.added ? '+' : '-') + line);
-                }
-                // Track the updated file position
-                if (current.added) {
-                    newLine += lines.length;
-                }
-                else {
-                    oldLine += lines.length;
-                }
-            }
-            else {
-                // Identical context lines. Track line changes
-                if (oldRangeStart) {
-                    // Close out any changes that have been output (or join overlapping)
-                    if (lines.length <= context * 2 && i < diff.length - 2) {
-                        // Overlapping
-                        for (const line of contextLines(lines)) {
-                            curRange.push(line);
-                        }
-                    }
-                    else {
-                        // end the range and output
-                        const contextSize = Math.min(lines.length, context);
-                        for (const line of contextLines(lines.slice(0, contextSize))) {
-                            curRange.push(line);
-                        }
-                        const hunk = {
-                            oldStart: oldRangeStart,
-                            oldLines: (oldLine - oldRangeStart + contextSize),
-                            newStart: newRangeStart,
-                            newLines: (newLine - newRangeStart + contextSize),
-                            lines: curRange
-                        };
-                        hunks.push(hunk);
-                        oldRangeStart = 0;
-                        newRangeStart = 0;
-                        curRange = [];
-                    }
-                }
-                oldLine += lines.length;
-                newLine += lines.length;
-            }
-        }
-        // Step 2: eliminate the trailing `\n` from each line of each hunk, and, where needed, add
-        //         "\ No newline at end of file".
-        for (const hunk of hunks) {
-            for (let i = 0; i < hunk.lines.length; i++) {
-                if (hunk.lines[i].endsWith('\n')) {
-                    hunk.lines[i] = hunk.lines[i].slice(0, -1);
-                }
-                else {
-                    hunk.lines.splice(i + 1, 0, '\\ No newline at end of file');
-                    i++; // Skip the line we just added, then continue iterating
-                }
-            }
-        }
-        return {
-            oldFileName: oldFileName, newFileName: newFileName,
-            oldHeader: oldHeader, newHeader: newHeader,
-            hunks: hunks
-        };
-    }
-}
-/**
- * creates a unified diff patch.
- *
- * @param patch either a single structured patch object (as returned by `structuredPatch`) or an
- *   array of them (as returned by `parsePatch`).
- * @param headerOptions behaves the same as the `headerOptions` option of `createTwoFilesPatch`.
- *   Ignored for patches where `isGit` is `true`.
- *
- * When a patch has `isGit: true`, `formatPatch` output is changed to more closely match Git's
- * output: it emits a `diff --git` header, emits Git extended headers as appropriate based on
- * properties like `isRename`, `isCreate`, `newMode`, etc, and will omit `---`/`+++` file
- * headers for patches with no hunks (e.g. renames without content changes).
- */
-function formatPatch(patch, headerOptions) {
-    var _a, _b, _c, _d, _e, _f;
-    if (!headerOptions) {
-        headerOptions = INCLUDE_HEADERS;
-    }
-    if (Array.isArray(patch)) {
-        if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every(p => p.isGit)) {
-            throw new Error('Cannot omit file headers on a multi-file patch. '
-                + '(The result would be unparseable; how would a tool trying to apply '
-                + 'the patch know which changes are to which file?)');
-        }
-        return patch.map(p => formatPatch(p, headerOptions)).join('\n');
-    }
-    const ret = [];
-    // Git patches have a fixed header format (diff --git, extended headers,
-    // and ---/+++ when hunks are present), so headerOptions is ignored.
-    if (patch.isGit) {
-        headerOptions = INCLUDE_HEADERS;
-        // Emit Git-style diff --git header and extended headers.
-        // Git never puts /dev/null in the "diff --git" line; for file
-        // creations/deletions it uses the real filename on both sides.
-        if (!patch.oldFileName) {
-            throw new Error('oldFileName must be specified for Git patches');
-        }
-        if (!patch.newFileName) {
-            throw new Error('newFileName must be specified for Git patches');
-        }
-        let gitOldName = patch.oldFileName;
-        let gitNewName = patch.newFileName;
-        if (patch.isCreate && gitOldName === '/dev/null') {
-            gitOldName = gitNewName.replace(/^b\//, 'a/');
-        }
-        else if (patch.isDelete && gitNewName === '/dev/null') {
-            gitNewName = gitOldName.replace(/^a\//, 'b/');
-        }
-        ret.push('diff --git ' + quoteFileNameIfNeeded(gitOldName) + ' ' + quoteFileNameIfNeeded(gitNewName));
-        if (patch.isDelete) {
-            ret.push('deleted file mode ' + ((_a = patch.oldMode) !== null && _a !== void 0 ? _a : '100644'));
-        }
-        if (patch.isCreate) {
-            ret.push('new file mode ' + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : '100644'));
-        }
-        if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-            ret.push('old mode ' + patch.oldMode);
-            ret.push('new mode ' + patch.newMode);
-        }
-        if (patch.isRename) {
-            ret.push('rename from ' + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : '').replace(/^a\//, '')));
-            ret.push('rename to ' + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : '').replace(/^b\//, '')));
-        }
-        if (patch.isCopy) {
-            ret.push('copy from ' + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : '').replace(/^a\//, '')));
-            ret.push('copy to ' + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : '').replace(/^b\//, '')));
-        }
-    }
-    else {
-        if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== undefined) {
-            ret.push('Index: ' + patch.oldFileName);
-        }
-        if (headerOptions.includeUnderline) {
-            ret.push('===================================================================');
-        }
-    }
-    // Emit --- / +++ file headers. For Git patches with no hunks (e.g.
-    // pure renames, mode-only changes), Git omits these, so we do too.
-    const hasHunks = patch.hunks.length > 0;
-    if (headerOptions.includeFileHeaders && patch.oldFileName !== undefined && patch.newFileName !== undefined
-        && (!patch.isGit || hasHunks)) {
-        ret.push('--- ' + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? '\t' + patch.oldHeader : ''));
-        ret.push('+++ ' + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? '\t' + patch.newHeader : ''));
-    }
-    for (let i = 0; i < patch.hunks.length; i++) {
-        const hunk = patch.hunks[i];
-        // Unified Diff Format quirk: If the chunk size is 0,
-        // the first number is one lower than one would expect.
-        // https://www.artima.com/weblogs/viewpost.jsp?thread=164293
-        const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-        const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-        ret.push('@@ -' + oldStart + ',' + hunk.oldLines
-            + ' +' + newStart + ',' + hunk.newLines
-            + ' @@');
-        for (const line of hunk.lines) {
-            ret.push(line);
-        }
-    }
-    return ret.join('\n') + '\n';
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-    if (typeof options === 'function') {
-        options = { callback: options };
-    }
-    if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-        const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-        if (!patchObj) {
-            return;
-        }
-        return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-    }
-    else {
-        const { callback } = options;
-        structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: patchObj => {
-                if (!patchObj) {
-                    callback(undefined);
-                }
-                else {
-                    callback(formatPatch(patchObj, options.headerOptions));
-                }
-            } }));
-    }
-}
-function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
-    return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
-}
-/**
- * Split `text` into an array of lines, including the trailing newline character (where present)
- */
-function splitLines(text) {
-    const hasTrailingNl = text.endsWith('\n');
-    const result = text.split('\n').map(line => line + '\n');
-    if (hasTrailingNl) {
-        result.pop();
-    }
-    else {
-        result.push(result.pop().slice(0, -1));
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/plan/changes.ts
-/**
- * What a deploy would change: the planned manifest against the live release, resource by resource (keyed by
- * group, kind, namespace and name), with a unified diff of each changed resource's YAML in a normalised key
- * order. helm's bookkeeping that moves on every release is split off as noise; Secrets are compared by key only,
- * never showing a value. Pure.
- */
-
-
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** The resources of a manifest (helm's `---`-separated YAML); namespaced ones default to the release's namespace. */
-function parseManifest(text, releaseNamespace) {
-    const resources = [];
-    for (const document of (0,dist/* parseAllDocuments */.hR)(text)) {
-        const object = document.toJS();
-        if (!isRecord(object))
-            continue;
-        const metadata = isRecord(object.metadata) ? object.metadata : {};
-        const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
-        const kind = typeof object.kind === 'string' ? object.kind : '';
-        const name = typeof metadata.name === 'string' ? metadata.name : '';
-        if (kind === '' || name === '')
-            continue;
-        const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : releaseNamespace;
-        const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-        resources.push({
-            key: `${group}/${kind}/${namespace}/${name}`,
-            apiVersion,
-            kind,
-            namespace,
-            name,
-            object
-        });
-    }
-    return resources;
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (!isRecord(value))
-        return value;
-    return Object.fromEntries(Object.keys(value)
-        .sort()
-        .map(key => [key, sortKeys(value[key])]));
-}
-function yamlOf(object) {
-    return object === undefined ? '' : (0,dist/* stringify */.As)(sortKeys(object), { lineWidth: 0 });
-}
-function unified(before, after) {
-    if (before === after)
-        return '';
-    const patch = structuredPatch('live', 'planned', before, after, '', '', { context: 3 });
-    return patch.hunks
-        .map(h => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n'))
-        .join('\n');
-}
-const NOISE_ANNOTATION = /^checksum\//;
-/** Splits off the fields helm changes on every release: `checksum/*` annotations and the chart label's version. */
-function splitNoise(object, otherChart) {
-    const core = structuredClone(object);
-    const noise = {};
-    const take = (holder, path) => {
-        if (!holder)
-            return;
-        const annotations = isRecord(holder.annotations) ? holder.annotations : undefined;
-        for (const key of Object.keys(annotations ?? {})) {
-            if (NOISE_ANNOTATION.test(key) && annotations) {
-                noise[`${path}.annotations.${key}`] = annotations[key];
-                delete annotations[key];
-            }
-        }
-        if (annotations && Object.keys(annotations).length === 0)
-            delete holder.annotations;
-        const labels = isRecord(holder.labels) ? holder.labels : undefined;
-        const chart = labels?.['helm.sh/chart'];
-        if (labels && typeof chart === 'string' && otherChart !== undefined && sameChartName(chart, otherChart)) {
-            noise[`${path}.labels.helm.sh/chart`] = chart;
-            delete labels['helm.sh/chart'];
-            if (Object.keys(labels).length === 0)
-                delete holder.labels;
-        }
-    };
-    const metadata = isRecord(core.metadata) ? core.metadata : undefined;
-    take(metadata, 'metadata');
-    const spec = isRecord(core.spec) ? core.spec : undefined;
-    const template = spec && isRecord(spec.template) ? spec.template : undefined;
-    take(template && isRecord(template.metadata) ? template.metadata : undefined, 'spec.template.metadata');
-    return { core, noise: Object.keys(noise).length > 0 ? noise : undefined };
-}
-/** `web-1.2.0` and `web-1.3.0`: the same chart, another version (only the version part moved). */
-function sameChartName(a, b) {
-    const name = (label) => label.replace(/-v?\d+\.\d+\.\d+.*$/, '');
-    return name(a) === name(b);
-}
-function chartLabel(object) {
-    const metadata = object && isRecord(object.metadata) ? object.metadata : undefined;
-    const labels = metadata && isRecord(metadata.labels) ? metadata.labels : undefined;
-    const chart = labels?.['helm.sh/chart'];
-    return typeof chart === 'string' ? chart : undefined;
-}
-/** A Secret's values leave here: keys are compared by a value digest that never appears in the plan. */
-function secretKeys(before, after) {
-    const values = (secret) => {
-        const out = new Map();
-        if (!secret)
-            return out;
-        const data = isRecord(secret.data) ? secret.data : {};
-        const stringData = isRecord(secret.stringData) ? secret.stringData : {};
-        for (const [k, v] of Object.entries(data))
-            out.set(k, Buffer.from(String(v), 'base64').toString('utf8'));
-        for (const [k, v] of Object.entries(stringData))
-            out.set(k, String(v));
-        return out;
-    };
-    const old = values(before);
-    const next = values(after);
-    return {
-        added: [...next.keys()].filter(k => !old.has(k)).sort(),
-        removed: [...old.keys()].filter(k => !next.has(k)).sort(),
-        changed: [...next.keys()].filter(k => old.has(k) && old.get(k) !== next.get(k)).sort()
-    };
-}
-function withoutSecretValues(object) {
-    if (!object)
-        return undefined;
-    const copy = structuredClone(object);
-    delete copy.data;
-    delete copy.stringData;
-    return copy;
-}
-function entryOf(live, planned) {
-    const some = (planned ?? live);
-    const secret = some.kind === 'Secret' && some.apiVersion === 'v1';
-    const before = secret ? withoutSecretValues(live?.object) : live?.object;
-    const after = secret ? withoutSecretValues(planned?.object) : planned?.object;
-    const split = (object, other) => object ? splitNoise(object, chartLabel(other)) : { core: undefined, noise: undefined };
-    const a = split(before, after);
-    const b = split(after, before);
-    const diff = unified(yamlOf(a.core), yamlOf(b.core));
-    const noise = unified(yamlOf(a.noise), yamlOf(b.noise));
-    const keys = secret ? secretKeys(live?.object, planned?.object) : undefined;
-    const keysChanged = keys !== undefined && keys.added.length + keys.removed.length + keys.changed.length > 0;
-    const action = !live
-        ? 'add'
-        : !planned
-            ? 'destroy'
-            : diff !== '' || noise !== '' || keysChanged
-                ? 'change'
-                : 'unchanged';
-    const entry = {
-        action,
-        apiVersion: some.apiVersion,
-        kind: some.kind,
-        namespace: some.namespace,
-        name: some.name,
-        diff,
-        noise
-    };
-    if (keys)
-        entry.secretKeys = keys;
-    return entry;
-}
-function planChanges(input) {
-    const live = new Map(input.live.map(r => [r.key, r]));
-    const planned = new Map(input.planned.map(r => [r.key, r]));
-    const keys = [...new Set([...live.keys(), ...planned.keys()])].sort();
-    const all = keys.map(key => entryOf(live.get(key), planned.get(key)));
-    const count = (action) => all.filter(e => e.action === action).length;
-    return {
-        add: count('add'),
-        change: count('change'),
-        destroy: count('destroy'),
-        unchanged: count('unchanged'),
-        entries: all.filter(e => e.action !== 'unchanged'),
-        // helm test hooks are not part of a deploy.
-        hooks: input.hooks.filter(h => !h.events.some(e => e === 'test' || e === 'test-success')),
-        crds: [...input.crds],
-        rendering: input.rendering
-    };
-}
-function hasChanges(plan) {
-    return plan.add + plan.change + plan.destroy > 0;
-}
-function planHeadline(plan) {
-    return `Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Markdown building blocks for the summary, the PR comment and the plan: every string escaped once. Pure. */
-function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
-    const shown = rows.slice(0, maxRows);
-    const lines = [
-        `| ${header.join(' | ')} |`,
-        `|${header.map(() => ' --- ').join('|')}|`,
-        ...shown.map(r => `| ${r.join(' | ')} |`)
-    ];
-    const omitted = rows.length - shown.length;
-    if (omitted > 0)
-        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
-    return lines.join('\n');
-}
-const HTML_ESCAPES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;'
-};
-function escapeHtml(value) {
-    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
-}
-// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
-const MARKDOWN_ESCAPES = {
-    '|': '&#124;',
-    '`': '&#96;',
-    '*': '&#42;',
-    _: '&#95;',
-    '[': '&#91;',
-    ']': '&#93;',
-    '\\': '&#92;',
-    '~': '&#126;',
-    '#': '&#35;'
-};
-/**
- * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
- * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
- */
-function markdown_text(value) {
-    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
-    return plainLine(value)
-        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
-        .replace(/@(?=\w)/g, '@&#8203;');
-}
-/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
-function cell(value, max) {
-    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
-        .split('\n')
-        .map(line => markdown_text(line))
-        .join('<br>');
-}
-/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
-function plainLine(value) {
-    return (value
-        // eslint-disable-next-line no-control-regex
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        .replace(/\r\n?|\n/g, ' ')
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
-}
-function oneLine(value) {
-    return value
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '')
-        .join('; ');
-}
-function sentence(value) {
-    const first = value.charAt(0).toUpperCase() + value.slice(1);
-    return /[.!?]$/.test(first) ? first : `${first}.`;
-}
-function cap(value, max) {
-    if (value.length <= max)
-        return value;
-    return `${value.slice(0, Math.max(0, max - 1))}…`;
-}
-/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
-function url(value) {
-    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function utf8Length(value) {
-    return Buffer.byteLength(value, 'utf8');
-}
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '–';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const seconds = Math.round(ms / 1000);
-    if (seconds < 60)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const h = Math.floor(seconds / 3600);
-    const min = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
-}
-function age(timestamp, now) {
-    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
-    if (Number.isNaN(at))
-        return '–';
-    const seconds = Math.max(0, Math.round((now - at) / 1000));
-    if (seconds < 120)
-        return `${seconds}s`;
-    if (seconds < 7200)
-        return `${Math.floor(seconds / 60)}m`;
-    if (seconds < 172_800)
-        return `${Math.floor(seconds / 3600)}h`;
-    return `${Math.floor(seconds / 86_400)}d`;
-}
-
-;// CONCATENATED MODULE: ./src/plan/render.ts
-/**
- * A plan as markdown: the headline, one table row per resource, then one folded diff per resource — the largest
- * diffs are dropped first when the document must fit a limit; the headline and the table always stay. Pure.
- */
-
-
-const ACTION_WORDS = {
-    add: '➕ add',
-    change: '✏️ change',
-    destroy: '➖ destroy',
-    unchanged: 'unchanged'
-};
-/** A fence longer than any run of backticks in the text, so nothing in a diff can close the block. */
-function fenced(body, info) {
-    const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map(m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}${info}\n${body}\n${fence}`;
-}
-function resourceName(e) {
-    return `${e.kind}/${e.name}${e.namespace ? ` (${e.namespace})` : ''}`;
-}
-function secretKeysLine(e) {
-    const keys = e.secretKeys;
-    if (!keys)
-        return undefined;
-    const parts = [
-        keys.added.length ? `added ${keys.added.map(k => `\`${k}\``).join(', ')}` : '',
-        keys.removed.length ? `removed ${keys.removed.map(k => `\`${k}\``).join(', ')}` : '',
-        keys.changed.length ? `changed ${keys.changed.map(k => `\`${k}\``).join(', ')}` : ''
-    ].filter(Boolean);
-    return parts.length ? `Secret keys: ${parts.join('; ')} (values are never shown).` : undefined;
-}
-/** One resource's details block; its size decides what is folded first. */
-function resourceBlock(e, maxDiffChars) {
-    const parts = [`<details><summary>${markdown_text(`${ACTION_WORDS[e.action]} ${resourceName(e)}`)}</summary>`, ''];
-    const keys = secretKeysLine(e);
-    if (keys)
-        parts.push(keys.replace(/`([^`]*)`/g, (_m, k) => `<code>${markdown_text(k)}</code>`), '');
-    if (e.diff)
-        parts.push(fenced(cap(e.diff, maxDiffChars), 'diff'), '');
-    if (e.noise) {
-        parts.push('<details><summary>noise: helm bookkeeping that changes on every release</summary>', '');
-        parts.push(fenced(cap(e.noise, maxDiffChars), 'diff'), '', '</details>', '');
-    }
-    if (!e.diff && !e.noise && !keys)
-        parts.push(e.action === 'destroy' ? '_Removed from the release._' : '_No field to show._', '');
-    parts.push('</details>');
-    return parts.join('\n');
-}
-function planTable(plan) {
-    const rows = plan.entries.map(e => [
-        markdown_text(ACTION_WORDS[e.action]),
-        cell(e.kind, 100),
-        cell(e.name, 200),
-        e.namespace ? cell(e.namespace, 100) : '–'
-    ]);
-    return rows.length === 0 ? '_No changes._' : table(['Action', 'Kind', 'Name', 'Namespace'], rows);
-}
-function extras(plan) {
-    const out = [];
-    if (plan.hooks.length > 0) {
-        const rows = plan.hooks.map(h => [cell(h.kind, 100), cell(h.name, 200), cell(h.events.join(', '), 200)]);
-        out.push(`#### Hooks (run by helm, not counted)\n\n${table(['Kind', 'Name', 'Events'], rows)}`);
-    }
-    if (plan.crds.length > 0) {
-        out.push(`#### CRDs helm would install (it never upgrades them)\n\n${plan.crds.map(c => `- ${markdown_text(c)}`).join('\n')}`);
-    }
-    if (plan.rendering === 'client') {
-        out.push('> [!WARNING]\n> Rendered client-side: the API server could not dry-run it, so nothing here was validated by the cluster.');
-    }
-    return out;
-}
-/** The plan section: headline, table, hooks and CRDs, and as many diffs as fit (largest folded first). */
-function renderPlan(plan, options) {
-    const head = [
-        `**${markdown_text(planHeadline(plan))}**${plan.unchanged > 0 ? ` (${plan.unchanged} unchanged)` : ''}`,
-        planTable(plan),
-        ...extras(plan)
-    ];
-    const compose = (blocks, note) => [...head, ...(blocks.length > 0 ? ['#### Changes', ...blocks] : []), ...(note ? [note] : [])].join('\n\n');
-    let blocks = plan.entries.map(e => ({ entry: e, text: resourceBlock(e, 60_000) }));
-    let dropped = 0;
-    for (;;) {
-        const note = dropped > 0
-            ? `_${dropped} diff${dropped === 1 ? '' : 's'} folded away to fit; the plan file has all of them._`
-            : '';
-        const body = compose(blocks.map(b => b.text), note);
-        if (options.fits(`${options.before}${body}${options.after}`) || blocks.length === 0)
-            return body;
-        const largest = blocks.reduce((a, b) => (b.text.length > a.text.length ? b : a));
-        blocks = blocks.filter(b => b !== largest);
-        dropped++;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-
-
-
-/** GitHub rejects a step summary above 1 MiB (bytes). */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-/** GitHub rejects an issue comment body above 65,536 characters. */
-const COMMENT_LIMIT_CHARS = 65_536;
-/** Hidden in the comment so a later run can tell a failure comment from a success one. */
-const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
-/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
-function rootCause(report) {
-    if (!isFailure(report.status))
-        return undefined;
-    return oneLine(report.cause?.message ?? report.failureReason ?? report.detail ?? 'helm failed');
-}
-/** helm's own error, when the root cause shown is something else (a verdict). */
-function secondaryHelmError(report) {
-    if (!report.helmError || !report.cause)
-        return undefined;
-    const line = oneLine(report.helmError);
-    return line === oneLine(report.cause.message) ? undefined : line;
-}
-const SUMMARY_DETAILS = [
-    { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
-    { logTails: 20, logLines: 50, lineChars: 500, events: 100, history: 20, podRows: 100, cellChars: 1000 },
-    { logTails: 10, logLines: 20, lineChars: 300, events: 50, history: 10, podRows: 50, cellChars: 500 },
-    { logTails: 5, logLines: 10, lineChars: 200, events: 20, history: 10, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 10, history: 5, podRows: 10, cellChars: 200 }
-];
-// Log tails first, then events, then history, then the pod table.
-const COMMENT_DETAILS = [
-    { logTails: 6, logLines: 30, lineChars: 500, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 4, logLines: 15, lineChars: 300, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 2, logLines: 5, lineChars: 200, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 20, history: 5, podRows: 20, cellChars: 500 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 5, history: 5, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 3, podRows: 20, cellChars: 300 },
-    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 0, podRows: 10, cellChars: 200 }
-];
-/** The root cause and other free text in the heading part are capped so the minimal document always fits. */
-const ROOT_CAUSE_CHARS = 2000;
-function renderModel(input) {
-    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
-}
-function renderSummary(input, options = {}) {
-    const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
-    const m = renderModel(input);
-    const fits = (text) => utf8Length(text) <= limit;
-    if (m.report.plan)
-        return renderPlanned(m, 'summary', '', fits);
-    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
-}
-function renderComment(input, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT_CHARS;
-    const m = renderModel(input);
-    const head = options.marker ? `${options.marker}\n` : '';
-    const fits = (text) => text.length <= limit;
-    if (m.report.plan)
-        return renderPlanned(m, 'comment', head, fits);
-    const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
-    const carried = carriedPlan(options.previousBody, m.report);
-    if (carried) {
-        const withStatus = { ...m, statusLine: statusLine(m) };
-        const withPlan = renderWithin(withStatus, COMMENT_DETAILS, kind, head, t => fits(`${t}\n${carried}\n`));
-        if (fits(`${withPlan}\n${carried}\n`))
-            return `${withPlan}\n${carried}\n`;
-    }
-    return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
-}
-/** `Deployed revision 4 in run 4242.`: what the run that follows a plan did. */
-function statusLine(m) {
-    const { report } = m;
-    const where = m.runUrl ? ` in [run ${markdown_text(m.runUrl.split('/').pop() ?? '')}](${url(m.runUrl)})` : '';
-    const revision = report.revision === null ? '' : ` revision ${report.revision}`;
-    const what = {
-        deployed: `Deployed${revision}`,
-        'rolled-back': `Rolled back${report.revision === null ? ' (uninstalled)' : ` to${revision}`}`,
-        failed: 'Failed',
-        uninstalled: 'Uninstalled',
-        planned: 'Planned'
-    };
-    return `**${what[report.status]}${where}.**`;
-}
-/** Wraps a plan part in the markers a later run finds it by. */
-const PLAN_START = '<!-- helm-atomic-deploy-plan:';
-const PLAN_END = '<!-- /helm-atomic-deploy-plan -->';
-/** The plan an earlier run left in its comment, and the commit it planned. */
-function previousPlan(body) {
-    if (!body)
-        return undefined;
-    const start = body.indexOf(PLAN_START);
-    const end = body.indexOf(PLAN_END, start);
-    if (start < 0 || end < 0)
-        return undefined;
-    const open = body.indexOf(' -->', start);
-    const commit = body.slice(start + PLAN_START.length, open).trim();
-    let markdown = body.slice(open + ' -->'.length, end).trim();
-    // A plan carried before is folded already: carry its content, not its fold.
-    const folded = /^<details><summary>📋 Plan for [^<]*<\/summary>\n\n([\s\S]*)\n\n<\/details>$/.exec(markdown);
-    if (folded)
-        markdown = folded[1] ?? markdown;
-    return { commit, markdown };
-}
-function render_short(commit) {
-    return /^[0-9a-f]{12,}$/.test(commit) ? commit.slice(0, 7) : commit;
-}
-/** The earlier plan, folded under a deploy's result: applied when it planned this commit, outdated otherwise. */
-function carriedPlan(previousBody, report) {
-    const plan = previousPlan(previousBody);
-    if (!plan)
-        return undefined;
-    const same = plan.commit !== '' && plan.commit === report.commit;
-    const state = same
-        ? 'the plan of this commit'
-        : `outdated: this run deployed ${markdown_text(render_short(report.commit) || 'another commit')}`;
-    return [
-        `${PLAN_START}${plan.commit} -->`,
-        `<details><summary>📋 Plan for ${markdown_text(render_short(plan.commit))} (${state})</summary>`,
-        '',
-        plan.markdown,
-        '',
-        '</details>',
-        PLAN_END
-    ].join('\n');
-}
-/** A plan's document: heading, facts, the commit it planned, and the plan itself (folded to fit). */
-function renderPlanned(m, kind, head, fits) {
-    const { report } = m;
-    const plan = report.plan;
-    if (!plan)
-        return '';
-    const before = [
-        ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
-        heading(report, false),
-        factsTable(report),
-        report.commit
-            ? `Planned for commit ${markdown_text(render_short(report.commit))}; nothing was changed in the cluster.`
-            : 'Nothing was changed in the cluster.',
-        `${PLAN_START}${report.commit} -->`
-    ].join('\n\n');
-    const link = m.runUrl ? `\n\n[The plan in the run summary](${url(m.runUrl)})` : '';
-    const after = `\n${PLAN_END}${kind === 'comment' ? link : ''}\n`;
-    return `${before}\n${renderPlan(plan, { fits, before: `${before}\n`, after })}${after}`;
-}
-function renderWithin(m, details, kind, head, fits) {
-    let folded = false;
-    for (const detail of details) {
-        const rendered = head + renderDocument(m, detail, kind, folded);
-        if (fits(rendered))
-            return rendered;
-        folded = true;
-    }
-    // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
-    const minimal = head + renderDocument(m, undefined, kind, true);
-    return fits(minimal) ? minimal : hardCut(minimal, fits);
-}
-/** Last resort for absurdly small limits (tests): cut whole lines from the end. */
-function hardCut(text, fits) {
-    const lines = text.split('\n');
-    while (lines.length > 1 && !fits(lines.join('\n')))
-        lines.pop();
-    return lines.join('\n');
-}
-const STATUS_TITLES = {
-    deployed: '✅ Deployed',
-    'rolled-back': '↩️ Rolled back',
-    failed: '❌ Failed',
-    uninstalled: '🗑️ Uninstalled',
-    planned: '📋 Planned'
-};
-function renderDocument(m, detail, kind, folded) {
-    const { report, diagnostics } = m;
-    const parts = [];
-    if (kind === 'comment' || kind === 'resolved')
-        parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
-    parts.push(heading(report, kind === 'resolved'));
-    if (m.statusLine)
-        parts.push(m.statusLine);
-    parts.push(factsTable(report));
-    if (kind === 'resolved') {
-        parts.push(`**Resolved** at ${markdown_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
-            `${revisionPhrase(report)}.`);
-    }
-    if (isFailure(report.status)) {
-        parts.push(`**Root cause:** ${markdown_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
-        const helmError = secondaryHelmError(report);
-        if (helmError)
-            parts.push(`**Helm:** ${markdown_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
-    }
-    const actions = actionsTaken(report);
-    if (actions.length > 0) {
-        parts.push(['**What the action did:**', ...actions.map(a => `- ${markdown_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
-    }
-    if (diagnostics?.partial)
-        parts.push(`> [!NOTE]\n> Diagnostics are ${markdown_text(cap(diagnostics.partial, 500))}`);
-    if (detail) {
-        if (isFailure(report.status))
-            parts.push(...failureSections(m, detail));
-        else
-            parts.push(...successSections(m, detail));
-    }
-    if (folded) {
-        parts.push(m.runUrl
-            ? `_Some details were shortened to fit; the full report is in the [run summary](${url(m.runUrl)})._`
-            : '_Some details were shortened to fit._');
-    }
-    else if (kind !== 'summary' && m.runUrl) {
-        parts.push(`[Full report in the run summary](${url(m.runUrl)})`);
-    }
-    return parts.join('\n\n') + '\n';
-}
-function heading(report, resolved) {
-    const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status];
-    const where = report.environment ? ` (${markdown_text(report.environment)})` : '';
-    return `### ${title}: ${markdown_text(report.release)}${where}`;
-}
-function factsTable(report) {
-    const chart = report.chart
-        ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
-        : '–';
-    const columns = [
-        ['Environment', report.environment ? cell(report.environment, 100) : ''],
-        ['Release', cell(report.release, 100)],
-        ['Namespace', cell(report.namespace || '(context default)', 100)],
-        ['Chart', chart],
-        ['Helm', cell(report.helm.version, 50)],
-        ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
-        ['Duration', formatDuration(report.timings.durationMs)],
-        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
-    ];
-    const shown = columns.filter(([, value]) => value !== '');
-    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
-}
-function revisionText(revision) {
-    return revision === null ? 'none' : String(revision);
-}
-function revisionPhrase(report) {
-    if (report.status === 'uninstalled')
-        return 'the release is uninstalled';
-    return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`;
-}
-function actionsTaken(report) {
-    const actions = report.recoveries.map(r => r.ok ? `Recovered a stale lock: ${r.message}` : `Could not recover a stale lock: ${r.message}`);
-    if (isFailure(report.status) && report.detail)
-        actions.push(sentence(report.detail));
-    return actions;
-}
-function failureSections(m, detail) {
-    const sections = [];
-    const d = m.diagnostics;
-    if (d) {
-        const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0);
-        if (workloads.length > 0)
-            sections.push('#### Workloads not ready\n\n' + workloadTable(workloads, detail));
-        const pods = podRows(d.pods, detail);
-        if (pods.length > 0) {
-            sections.push('#### Pods not ready\n\n' +
-                table(['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'], pods, detail.podRows));
-        }
-        if (detail.events > 0 && d.events.length > 0) {
-            sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail));
-        }
-        const logs = logSections(d.logs, detail);
-        if (logs)
-            sections.push('#### Logs\n\n' + logs);
-    }
-    if (detail.history > 0 && m.report.history.length > 0) {
-        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
-    }
-    return sections;
-}
-function successSections(m, detail) {
-    const sections = [];
-    const verification = m.diagnostics?.verification;
-    if (verification) {
-        sections.push(`**Verified:** ${markdown_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
-    }
-    const workloads = m.diagnostics?.workloads ?? [];
-    if (workloads.length > 0)
-        sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
-    const t = m.report.timings;
-    sections.push('#### Timings\n\n' +
-        table(['Install', 'Helm', 'Total'], [
-            [
-                formatDuration(t.installMs),
-                t.helmMs === null ? '–' : formatDuration(t.helmMs),
-                formatDuration(t.durationMs)
-            ]
-        ]));
-    if (detail.history > 0 && m.report.history.length > 0) {
-        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
-    }
-    return sections;
-}
-function workloadTable(workloads, detail) {
-    const rows = [...workloads]
-        .sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`))
-        .map(w => [
-        cell(`${w.kind}/${w.name}`, 200),
-        `${w.ready}/${w.desired}`,
-        w.conditions.length > 0 ? w.conditions.map(c => cell(c, detail.cellChars)).join('<br>') : '–'
-    ]);
-    return table(['Workload', 'Ready', 'Conditions'], rows, detail.podRows);
-}
-function podRows(pods, detail) {
-    const rows = [];
-    for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
-        const marks = [
-            pod.revision === 'old' ? 'old revision' : '',
-            pod.terminating ? 'terminating' : '',
-            pod.deleted ? 'deleted' : ''
-        ].filter(Boolean);
-        const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
-        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
-        const failing = pod.containers.filter(c => !c.ready);
-        if (failing.length === 0 && pod.conditions.length === 0)
-            continue;
-        if (failing.length === 0) {
-            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–']);
-            continue;
-        }
-        for (const c of failing) {
-            const last = c.lastTermination;
-            const exitCode = c.exitCode ?? last?.exitCode;
-            const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
-                .filter((r) => Boolean(r))
-                .join(', ');
-            const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
-                .filter(Boolean)
-                .join('<br>');
-            rows.push([
-                podName,
-                cell(c.name, 100),
-                cell(c.state, 20),
-                reason ? cell(reason, 200) : '–',
-                exitCode === undefined ? '–' : String(exitCode),
-                String(c.restartCount),
-                message || '–'
-            ]);
-        }
-    }
-    return rows;
-}
-function eventTable(events, now, detail) {
-    // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
-    const sorted = [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning'));
-    const rows = sorted.map(e => [
-        cell(e.type, 20),
-        cell(e.reason, 100),
-        cell(e.object, 200),
-        cell(e.message, detail.cellChars),
-        String(e.count),
-        age(e.lastSeen ?? e.firstSeen, now)
-    ]);
-    return table(['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'], rows, detail.events);
-}
-function historyTable(history, detail) {
-    const rows = [...history]
-        .sort((a, b) => a.revision - b.revision)
-        .slice(-detail.history)
-        .map(h => [
-        String(h.revision),
-        h.updated ? cell(h.updated.replace(/\.\d+/, ''), 40) : '–',
-        cell(h.status, 30),
-        cell(h.chart, 100),
-        h.appVersion ? cell(h.appVersion, 50) : '–',
-        h.description ? cell(h.description, detail.cellChars) : '–'
-    ]);
-    return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows);
-}
-function logSections(logs, detail) {
-    if (detail.logTails === 0 || logs.length === 0)
-        return undefined;
-    const shown = logs.slice(0, detail.logTails).map(tail => {
-        const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars));
-        const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines);
-        const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : '';
-        const which = tail.previous ? 'previous instance' : 'current instance';
-        // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
-        return [
-            '<details>',
-            `<summary>${markdown_text(tail.pod)} / ${markdown_text(tail.container)} (${which}${note})</summary>`,
-            '',
-            `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
-            '',
-            '</details>'
-        ].join('\n');
-    });
-    const omitted = logs.length - shown.length;
-    if (omitted > 0)
-        shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
-    return shown.join('\n\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/annotations.ts
-/** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
-
-
-
-function annotationTitle(report) {
-    return `helm-atomic-deploy: ${report.release}${report.environment ? ` (${report.environment})` : ''}`;
-}
-function outcomeAnnotation(report) {
-    const title = annotationTitle(report);
-    if (isFailure(report.status)) {
-        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
-        return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
-    }
-    if (report.plan) {
-        return { level: 'notice', title, message: `release ${report.release}: ${planHeadline(report.plan)}` };
-    }
-    const message = report.status === 'uninstalled'
-        ? `release ${report.release} uninstalled`
-        : `release ${report.release} deployed revision ${report.revision ?? 'none'}` +
-            (report.previousRevision === null ? '' : ` (was ${report.previousRevision})`);
-    return { level: 'notice', title, message };
-}
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
@@ -53498,6 +52118,1828 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/cause.ts
+/** Why a run failed, as data: where the failure came from, which rule (for verdicts), and one sentence. Pure. */
+const PREFIX = {
+    'fail-fast': 'fail-fast: ',
+    'min-ready': "unstable after helm's wait: ",
+    test: 'helm test failed: ',
+    input: 'invalid inputs: '
+};
+/** The `failure-reason` output and report field. */
+function failureReasonText(cause) {
+    return `${PREFIX[cause.source] ?? ''}${cause.message}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/model.ts
+/**
+ * The one report model: report.json as later workflow steps read it (schema in README, "JSON report"), and what
+ * the summary, the PR comment, the annotation and the outputs are rendered from. Built in one place.
+ */
+
+const REPORT_SCHEMA = 'helm-atomic-deploy/report@1';
+function buildReport(facts, result) {
+    const { outcome } = result;
+    return {
+        schema: REPORT_SCHEMA,
+        release: facts.release,
+        namespace: facts.namespace,
+        environment: facts.environment,
+        kubeContext: facts.kubeContext,
+        mode: facts.mode,
+        chart: facts.chart,
+        chartVersion: facts.chartVersion,
+        helm: facts.helm,
+        kubectl: facts.kubectl,
+        status: outcome.status,
+        revision: outcome.revision ?? null,
+        previousRevision: outcome.previousRevision ?? null,
+        rolledBack: outcome.rolledBack,
+        failureReason: outcome.cause ? failureReasonText(outcome.cause) : null,
+        cause: outcome.cause ?? null,
+        helmError: result.helmError ?? null,
+        detail: outcome.detail ?? null,
+        recoveries: result.recoveries,
+        history: result.history.slice(-5),
+        timings: {
+            startedAt: new Date(facts.startedAt).toISOString(),
+            finishedAt: new Date(facts.finishedAt).toISOString(),
+            durationMs: facts.finishedAt - facts.startedAt,
+            installMs: facts.installMs,
+            helmMs: result.helmMs ?? null
+        },
+        ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
+        commit: facts.commit,
+        ...(result.plan ? { plan: result.plan } : {}),
+        ...(result.changes?.length ? { changes: result.changes } : {}),
+        ...(result.tests ? { tests: result.tests } : {})
+    };
+}
+function isFailure(status) {
+    return status === 'rolled-back' || status === 'failed';
+}
+
+;// CONCATENATED MODULE: ./src/report/deployments.ts
+/**
+ * The GitHub Deployments lifecycle of a run: a deployment of `environment` created at the start (or the
+ * `deployment` event's own), `in_progress` with the run's log, then `success`, `failure` or `error`; `mode:
+ * uninstall` marks this environment's deployments `inactive`, never another's. Never throws: a token without
+ * `deployments: write` (fork PRs) costs one warning, and the deploy's result stands.
+ */
+
+
+/** GitHub refuses a deployment status description over 140 characters. */
+const DESCRIPTION_LIMIT = 140;
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** Causes that mean the deploy never ran: the deployment `error`s rather than fails. */
+const COULD_NOT_RUN = new Set(['input', 'install', 'cluster', 'refused', 'concurrent', 'cancelled']);
+/** The commit being deployed: the pull request's head (GITHUB_SHA is its merge commit), else GITHUB_SHA. */
+function deployedSha(context) {
+    if (PULL_REQUEST_EVENTS.has(context.eventName)) {
+        const head = objectAt(context.payload, ['pull_request', 'head']);
+        if (typeof head?.sha === 'string' && head.sha !== '')
+            return head.sha;
+    }
+    return context.sha;
+}
+/** The `deployment` event's deployment, which the run reports to instead of creating one. */
+function eventDeploymentId(context) {
+    if (context.eventName !== 'deployment')
+        return undefined;
+    const id = objectAt(context.payload, ['deployment'])?.id;
+    return typeof id === 'number' && Number.isInteger(id) && id > 0 ? id : undefined;
+}
+/** The final state: success, failure for a deploy that ran and failed (rolled back or not), error when it could not run. */
+function finalState(report) {
+    if (!isFailure(report.status))
+        return 'success';
+    if (report.status === 'rolled-back')
+        return 'failure';
+    return report.cause && COULD_NOT_RUN.has(report.cause.source) ? 'error' : 'failure';
+}
+/** One line for the status: the root cause of a failure, what was deployed otherwise; at most 140 characters. */
+function statusDescription(report) {
+    let text;
+    if (isFailure(report.status)) {
+        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
+        text = `${what}: ${report.failureReason ?? report.detail ?? 'see the run log'}`;
+    }
+    else {
+        text = `${report.release} revision ${report.revision ?? 'none'} deployed`;
+        if (report.tests && report.tests.result !== 'none')
+            text += `, tests ${report.tests.result}`;
+    }
+    return oneLine(text, DESCRIPTION_LIMIT);
+}
+function deploymentSettings(inputs, redactor, log) {
+    return {
+        token: inputs.githubToken,
+        environment: inputs.environment,
+        environmentUrl: inputs.environmentUrl,
+        productionEnvironment: inputs.productionEnvironment,
+        mode: inputs.mode,
+        payload: { release: inputs.release, namespace: inputs.namespace, chart: inputs.chart },
+        redact: text => redactor.text(text),
+        log
+    };
+}
+/** Creates the run's deployment (or takes the event's) and marks it in_progress; for uninstall, only prepares. */
+async function startDeployment(settings) {
+    if (settings.mode === 'uninstall')
+        return { settings };
+    if (!settings.token) {
+        settings.log.warning('GitHub deployment skipped: github-token is empty');
+        return { settings };
+    }
+    const context = settings.context ?? defaultContext();
+    try {
+        const octokit = client(settings);
+        const id = eventDeploymentId(context) ?? (await createDeployment(octokit, context, settings));
+        await postStatus(octokit, context, settings, id, 'in_progress', `deploying ${settings.payload.release}`);
+        settings.log.info(`GitHub deployment ${id} of environment ${settings.environment}: in_progress`);
+        return { settings, id };
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment not created: ${describeError(error)}`);
+        return { settings };
+    }
+}
+/** The run's last word: its deployment's final status, or (uninstall) this environment's deployments inactive. */
+async function finishDeployment(deployment, report) {
+    const { settings } = deployment;
+    const context = settings.context ?? defaultContext();
+    try {
+        if (settings.mode === 'uninstall') {
+            if (report.status !== 'uninstalled' || !settings.token)
+                return;
+            const count = await deactivateEnvironment(client(settings), context, settings);
+            settings.log.info(`GitHub environment ${settings.environment}: ${count} deployment(s) marked inactive`);
+            return;
+        }
+        if (deployment.id === undefined)
+            return;
+        const state = finalState(report);
+        await postStatus(client(settings), context, settings, deployment.id, state, statusDescription(report));
+        settings.log.info(`GitHub deployment ${deployment.id}: ${state}`);
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`);
+    }
+}
+/** The post step's: the main step ended before its last word (a cancelled or killed job), so the deployment errs. */
+async function abandonDeployment(settings, id) {
+    const context = settings.context ?? defaultContext();
+    const description = 'the run ended before it finished (cancelled?); see its log';
+    try {
+        await postStatus(client(settings), context, settings, id, 'error', description);
+        settings.log.info(`GitHub deployment ${id}: error (the main step did not finish)`);
+    }
+    catch (error) {
+        settings.log.warning(`GitHub deployment status not written: ${describeError(error)}`);
+    }
+}
+async function createDeployment(octokit, context, settings) {
+    const { release, namespace, chart } = settings.payload;
+    const { data } = await octokit.rest.repos.createDeployment({
+        ...context.repo,
+        ref: deployedSha(context),
+        environment: settings.environment,
+        // A pull request's preview goes away with it; production is the user's to declare.
+        transient_environment: PULL_REQUEST_EVENTS.has(context.eventName),
+        production_environment: settings.productionEnvironment,
+        auto_merge: false,
+        required_contexts: [],
+        payload: { release: settings.redact(release), namespace, chart: settings.redact(chart) },
+        description: oneLine(settings.redact(`helm-atomic-deploy: release ${release}`), DESCRIPTION_LIMIT)
+    });
+    if (!('id' in data))
+        throw new Error(`GitHub created no deployment: ${data.message ?? 'no id'}`);
+    return data.id;
+}
+async function postStatus(octokit, context, settings, id, state, description) {
+    const logUrl = settings.logUrl ?? runUrl();
+    await octokit.rest.repos.createDeploymentStatus({
+        ...context.repo,
+        deployment_id: id,
+        state,
+        description: oneLine(settings.redact(description), DESCRIPTION_LIMIT),
+        ...(logUrl ? { log_url: logUrl } : {}),
+        ...(state === 'success' && settings.environmentUrl ? { environment_url: settings.environmentUrl } : {}),
+        // GitHub's auto-inactive would also end other pull requests' previews that share the environment's name.
+        ...(state === 'success' && PULL_REQUEST_EVENTS.has(context.eventName) ? { auto_inactive: false } : {})
+    });
+}
+/** Marks every deployment of exactly this environment inactive (unless it already is); how many it marked. */
+async function deactivateEnvironment(octokit, context, settings) {
+    const deployments = await octokit.paginate(octokit.rest.repos.listDeployments, {
+        ...context.repo,
+        environment: settings.environment,
+        per_page: 100
+    });
+    let marked = 0;
+    // The filter is the API's; checking it again costs nothing and guards every other environment.
+    for (const d of deployments.filter(d => d.environment === settings.environment)) {
+        const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+            ...context.repo,
+            deployment_id: d.id,
+            per_page: 1
+        });
+        if (statuses[0]?.state === 'inactive')
+            continue;
+        await postStatus(octokit, context, settings, d.id, 'inactive', `${settings.payload.release} uninstalled`);
+        marked++;
+    }
+    return marked;
+}
+function client(settings) {
+    return getOctokit(settings.token, {
+        baseUrl: settings.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
+    });
+}
+function runUrl() {
+    const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
+    return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+        ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+        : undefined;
+}
+function defaultContext() {
+    return {
+        eventName: github_context.eventName,
+        payload: github_context.payload,
+        repo: github_context.repo,
+        sha: github_context.sha
+    };
+}
+function objectAt(value, path) {
+    let at = value;
+    for (const key of path) {
+        if (typeof at !== 'object' || at === null)
+            return undefined;
+        at = at[key];
+    }
+    return typeof at === 'object' && at !== null ? at : undefined;
+}
+function oneLine(value, max) {
+    const line = value.replace(/\s*[\r\n]+\s*/g, '; ').trim();
+    return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+function describeError(error) {
+    const status = typeof error === 'object' && error !== null ? error.status : undefined;
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    if (status === 403 || status === 404) {
+        return (`HTTP ${status} (${message}); the token needs \`deployments: write\`, ` +
+            'which pull requests from forks never get; the deploy itself is unaffected');
+    }
+    return typeof status === 'number' ? `HTTP ${status} (${message})` : message;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
+class Diff {
+    diff(oldStr, newStr, 
+    // Type below is not accurate/complete - see above for full possibilities - but it compiles
+    options = {}) {
+        let callback;
+        if (typeof options === 'function') {
+            callback = options;
+            options = {};
+        }
+        else if ('callback' in options) {
+            callback = options.callback;
+        }
+        // Allow subclasses to massage the input prior to running
+        const oldString = this.castInput(oldStr, options);
+        const newString = this.castInput(newStr, options);
+        const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+        const newTokens = this.removeEmpty(this.tokenize(newString, options));
+        return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+    }
+    diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+        var _a;
+        const done = (value) => {
+            value = this.postProcess(value, options);
+            if (callback) {
+                setTimeout(function () { callback(value); }, 0);
+                return undefined;
+            }
+            else {
+                return value;
+            }
+        };
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let editLength = 1;
+        let maxEditLength = newLen + oldLen;
+        if (options.maxEditLength != null) {
+            maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+        }
+        const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
+        const abortAfterTimestamp = Date.now() + maxExecutionTime;
+        const bestPath = [{ oldPos: -1, lastComponent: undefined }];
+        // Seed editLength = 0, i.e. the content starts with the same values
+        let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+        if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+            // Identity per the equality and tokenizer
+            return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+        }
+        // Once we hit the right edge of the edit graph on some diagonal k, we can
+        // definitely reach the end of the edit graph in no more than k edits, so
+        // there's no point in considering any moves to diagonal k+1 any more (from
+        // which we're guaranteed to need at least k+1 more edits).
+        // Similarly, once we've reached the bottom of the edit graph, there's no
+        // point considering moves to lower diagonals.
+        // We record this fact by setting minDiagonalToConsider and
+        // maxDiagonalToConsider to some finite value once we've hit the edge of
+        // the edit graph.
+        // This optimization is not faithful to the original algorithm presented in
+        // Myers's paper, which instead pointlessly extends D-paths off the end of
+        // the edit graph - see page 7 of Myers's paper which notes this point
+        // explicitly and illustrates it with a diagram. This has major performance
+        // implications for some common scenarios. For instance, to compute a diff
+        // where the new text simply appends d characters on the end of the
+        // original text of length n, the true Myers algorithm will take O(n+d^2)
+        // time while this optimization needs only O(n+d) time.
+        let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+        // Main worker method. checks all permutations of a given edit length for acceptance.
+        const execEditLength = () => {
+            for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+                let basePath;
+                const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+                if (removePath) {
+                    // No one else is going to attempt to use this value, clear it
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath - 1] = undefined;
+                }
+                let canAdd = false;
+                if (addPath) {
+                    // what newPos will be after we do an insertion:
+                    const addPathNewPos = addPath.oldPos - diagonalPath;
+                    canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+                }
+                const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+                if (!canAdd && !canRemove) {
+                    // If this path is a terminal then prune
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath] = undefined;
+                    continue;
+                }
+                // Select the diagonal that we want to branch from. We select the prior
+                // path whose position in the old string is the farthest from the origin
+                // and does not pass the bounds of the diff graph
+                if (!canRemove || (canAdd && removePath.oldPos < addPath.oldPos)) {
+                    basePath = this.addToPath(addPath, true, false, 0, options);
+                }
+                else {
+                    basePath = this.addToPath(removePath, false, true, 1, options);
+                }
+                newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+                if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+                    // If we have hit the end of both strings, then we are done
+                    return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+                }
+                else {
+                    bestPath[diagonalPath] = basePath;
+                    if (basePath.oldPos + 1 >= oldLen) {
+                        maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+                    }
+                    if (newPos + 1 >= newLen) {
+                        minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+                    }
+                }
+            }
+            editLength++;
+        };
+        // Performs the length of edit iteration. Is a bit fugly as this has to support the
+        // sync and async mode which is never fun. Loops over execEditLength until a value
+        // is produced, or until the edit length exceeds options.maxEditLength (if given),
+        // in which case it will return undefined.
+        if (callback) {
+            (function exec() {
+                setTimeout(function () {
+                    if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+                        return callback(undefined);
+                    }
+                    if (!execEditLength()) {
+                        exec();
+                    }
+                }, 0);
+            }());
+        }
+        else {
+            while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+                const ret = execEditLength();
+                if (ret) {
+                    return ret;
+                }
+            }
+        }
+    }
+    addToPath(path, added, removed, oldPosInc, options) {
+        const last = path.lastComponent;
+        if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: last.count + 1, added: added, removed: removed, previousComponent: last.previousComponent }
+            };
+        }
+        else {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: 1, added: added, removed: removed, previousComponent: last }
+            };
+        }
+    }
+    extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+        while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+            newPos++;
+            oldPos++;
+            commonCount++;
+            if (options.oneChangePerToken) {
+                basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+            }
+        }
+        if (commonCount && !options.oneChangePerToken) {
+            basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+        }
+        basePath.oldPos = oldPos;
+        return newPos;
+    }
+    equals(left, right, options) {
+        if (options.comparator) {
+            return options.comparator(left, right);
+        }
+        else {
+            return left === right
+                || (!!options.ignoreCase && left.toLowerCase() === right.toLowerCase());
+        }
+    }
+    removeEmpty(array) {
+        const ret = [];
+        for (let i = 0; i < array.length; i++) {
+            if (array[i]) {
+                ret.push(array[i]);
+            }
+        }
+        return ret;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    castInput(value, options) {
+        return value;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    tokenize(value, options) {
+        return Array.from(value);
+    }
+    join(chars) {
+        // Assumes ValueT is string, which is the case for most subclasses.
+        // When it's false, e.g. in diffArrays, this method needs to be overridden (e.g. with a no-op)
+        // Yes, the casts are verbose and ugly, because this pattern - of having the base class SORT OF
+        // assume tokens and values are strings, but not completely - is weird and janky.
+        return chars.join('');
+    }
+    postProcess(changeObjects, 
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    options) {
+        return changeObjects;
+    }
+    get useLongestToken() {
+        return false;
+    }
+    buildValues(lastComponent, newTokens, oldTokens) {
+        // First we convert our linked list of components in reverse order to an
+        // array in the right order:
+        const components = [];
+        let nextComponent;
+        while (lastComponent) {
+            components.push(lastComponent);
+            nextComponent = lastComponent.previousComponent;
+            delete lastComponent.previousComponent;
+            lastComponent = nextComponent;
+        }
+        components.reverse();
+        const componentLen = components.length;
+        let componentPos = 0, newPos = 0, oldPos = 0;
+        for (; componentPos < componentLen; componentPos++) {
+            const component = components[componentPos];
+            if (!component.removed) {
+                if (!component.added && this.useLongestToken) {
+                    let value = newTokens.slice(newPos, newPos + component.count);
+                    value = value.map(function (value, i) {
+                        const oldValue = oldTokens[oldPos + i];
+                        return oldValue.length > value.length ? oldValue : value;
+                    });
+                    component.value = this.join(value);
+                }
+                else {
+                    component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+                }
+                newPos += component.count;
+                // Common case
+                if (!component.added) {
+                    oldPos += component.count;
+                }
+            }
+            else {
+                component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+                oldPos += component.count;
+            }
+        }
+        return components;
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/line.js
+
+
+class LineDiff extends Diff {
+    constructor() {
+        super(...arguments);
+        this.tokenize = tokenize;
+    }
+    equals(left, right, options) {
+        // If we're ignoring whitespace, we need to normalise lines by stripping
+        // whitespace before checking equality. (This has an annoying interaction
+        // with newlineIsToken that requires special handling: if newlines get their
+        // own token, then we DON'T want to trim the *newline* tokens down to empty
+        // strings, since this would cause us to treat whitespace-only line content
+        // as equal to a separator between lines, which would be weird and
+        // inconsistent with the documented behavior of the options.)
+        if (options.ignoreWhitespace) {
+            if (!options.newlineIsToken || !left.includes('\n')) {
+                left = left.trim();
+            }
+            if (!options.newlineIsToken || !right.includes('\n')) {
+                right = right.trim();
+            }
+        }
+        else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+            if (left.endsWith('\n')) {
+                left = left.slice(0, -1);
+            }
+            if (right.endsWith('\n')) {
+                right = right.slice(0, -1);
+            }
+        }
+        return super.equals(left, right, options);
+    }
+}
+const lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+    return lineDiff.diff(oldStr, newStr, options);
+}
+function diffTrimmedLines(oldStr, newStr, options) {
+    options = generateOptions(options, { ignoreWhitespace: true });
+    return lineDiff.diff(oldStr, newStr, options);
+}
+// Exported standalone so it can be used from jsonDiff too.
+function tokenize(value, options) {
+    if (options.stripTrailingCr) {
+        // remove one \r before \n to match GNU diff's --strip-trailing-cr behavior
+        value = value.replace(/\r\n/g, '\n');
+    }
+    const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+    // Ignore the final empty token that occurs if the string ends with a new line
+    if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+        linesAndNewlines.pop();
+    }
+    // Merge the content and line separators into single tokens
+    for (let i = 0; i < linesAndNewlines.length; i++) {
+        const line = linesAndNewlines[i];
+        if (i % 2 && !options.newlineIsToken) {
+            retLines[retLines.length - 1] += line;
+        }
+        else {
+            retLines.push(line);
+        }
+    }
+    return retLines;
+}
+
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/patch/create.js
+
+/**
+ * Returns true if the filename contains characters that require C-style
+ * quoting (as used by Git and GNU diffutils in diff output).
+ */
+function needsQuoting(s) {
+    for (let i = 0; i < s.length; i++) {
+        if (s[i] < '\x20' || s[i] > '\x7e' || s[i] === '"' || s[i] === '\\') {
+            return true;
+        }
+    }
+    return false;
+}
+/**
+ * C-style quotes a filename, encoding special characters as escape sequences
+ * and non-ASCII bytes as octal escapes. This is the inverse of
+ * `parseQuotedFileName` in parse.ts.
+ *
+ * Non-ASCII bytes are encoded as UTF-8 before being emitted as octal escapes.
+ * This matches the behaviour of both Git and GNU diffutils, which always emit
+ * UTF-8 octal escapes regardless of the underlying filesystem encoding (e.g.
+ * Git for Windows converts from NTFS's UTF-16 to UTF-8 internally).
+ *
+ * If the filename doesn't need quoting, returns it as-is.
+ */
+function quoteFileNameIfNeeded(s) {
+    if (!needsQuoting(s)) {
+        return s;
+    }
+    let result = '"';
+    const bytes = new TextEncoder().encode(s);
+    let i = 0;
+    while (i < bytes.length) {
+        const b = bytes[i];
+        // See https://en.wikipedia.org/wiki/Escape_sequences_in_C#Escape_sequences
+        if (b === 0x07) {
+            result += '\\a';
+        }
+        else if (b === 0x08) {
+            result += '\\b';
+        }
+        else if (b === 0x09) {
+            result += '\\t';
+        }
+        else if (b === 0x0a) {
+            result += '\\n';
+        }
+        else if (b === 0x0b) {
+            result += '\\v';
+        }
+        else if (b === 0x0c) {
+            result += '\\f';
+        }
+        else if (b === 0x0d) {
+            result += '\\r';
+        }
+        else if (b === 0x22) {
+            result += '\\"';
+        }
+        else if (b === 0x5c) {
+            result += '\\\\';
+        }
+        else if (b >= 0x20 && b <= 0x7e) {
+            // Just a printable ASCII character that is neither a double quote nor a
+            // backslash; no need to escape it.
+            result += String.fromCharCode(b);
+        }
+        else {
+            // Either part of a non-ASCII character or a control character without a
+            // special escape sequence; needs escaping as a 3-digit octal escape
+            result += '\\' + b.toString(8).padStart(3, '0');
+        }
+        i++;
+    }
+    result += '"';
+    return result;
+}
+const INCLUDE_HEADERS = {
+    includeIndex: true,
+    includeUnderline: true,
+    includeFileHeaders: true
+};
+const FILE_HEADERS_ONLY = {
+    includeIndex: false,
+    includeUnderline: false,
+    includeFileHeaders: true
+};
+const OMIT_HEADERS = {
+    includeIndex: false,
+    includeUnderline: false,
+    includeFileHeaders: false
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+    let optionsObj;
+    if (!options) {
+        optionsObj = {};
+    }
+    else if (typeof options === 'function') {
+        optionsObj = { callback: options };
+    }
+    else {
+        optionsObj = options;
+    }
+    if (typeof optionsObj.context === 'undefined') {
+        optionsObj.context = 4;
+    }
+    // We copy this into its own variable to placate TypeScript, which thinks
+    // optionsObj.context might be undefined in the callbacks below.
+    const context = optionsObj.context;
+    // @ts-expect-error (runtime check for something that is correctly a static type error)
+    if (optionsObj.newlineIsToken) {
+        throw new Error('newlineIsToken may not be used with patch-generation functions, only with diffing functions');
+    }
+    if (!optionsObj.callback) {
+        return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+    }
+    else {
+        const { callback } = optionsObj;
+        diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+                const patch = diffLinesResultToPatch(diff);
+                // TypeScript is unhappy without the cast because it does not understand that `patch` may
+                // be undefined here only if `callback` is StructuredPatchCallbackAbortable:
+                callback(patch);
+            } }));
+    }
+    function diffLinesResultToPatch(diff) {
+        // STEP 1: Build up the patch with no "\ No newline at end of file" lines and with the arrays
+        //         of lines containing trailing newline characters. We'll tidy up later...
+        if (!diff) {
+            return;
+        }
+        diff.push({ value: '', lines: [] }); // Append an empty value to make cleanup easier
+        function contextLines(lines) {
+            return lines.map(function (entry) { return ' ' + entry; });
+        }
+        const hunks = [];
+        let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+        for (let i = 0; i < diff.length; i++) {
+            const current = diff[i], lines = current.lines || splitLines(current.value);
+            current.lines = lines;
+            if (current.added || current.removed) {
+                // If we have previous context, start with that
+                if (!oldRangeStart) {
+                    const prev = diff[i - 1];
+                    oldRangeStart = oldLine;
+                    newRangeStart = newLine;
+                    if (prev) {
+                        curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
+                        oldRangeStart -= curRange.length;
+                        newRangeStart -= curRange.length;
+                    }
+                }
+                // Output our changes
+                for (const line of lines) {
+                    curRange.push((current.added ? '+' : '-') + line);
+                }
+                // Track the updated file position
+                if (current.added) {
+                    newLine += lines.length;
+                }
+                else {
+                    oldLine += lines.length;
+                }
+            }
+            else {
+                // Identical context lines. Track line changes
+                if (oldRangeStart) {
+                    // Close out any changes that have been output (or join overlapping)
+                    if (lines.length <= context * 2 && i < diff.length - 2) {
+                        // Overlapping
+                        for (const line of contextLines(lines)) {
+                            curRange.push(line);
+                        }
+                    }
+                    else {
+                        // end the range and output
+                        const contextSize = Math.min(lines.length, context);
+                        for (const line of contextLines(lines.slice(0, contextSize))) {
+                            curRange.push(line);
+                        }
+                        const hunk = {
+                            oldStart: oldRangeStart,
+                            oldLines: (oldLine - oldRangeStart + contextSize),
+                            newStart: newRangeStart,
+                            newLines: (newLine - newRangeStart + contextSize),
+                            lines: curRange
+                        };
+                        hunks.push(hunk);
+                        oldRangeStart = 0;
+                        newRangeStart = 0;
+                        curRange = [];
+                    }
+                }
+                oldLine += lines.length;
+                newLine += lines.length;
+            }
+        }
+        // Step 2: eliminate the trailing `\n` from each line of each hunk, and, where needed, add
+        //         "\ No newline at end of file".
+        for (const hunk of hunks) {
+            for (let i = 0; i < hunk.lines.length; i++) {
+                if (hunk.lines[i].endsWith('\n')) {
+                    hunk.lines[i] = hunk.lines[i].slice(0, -1);
+                }
+                else {
+                    hunk.lines.splice(i + 1, 0, '\\ No newline at end of file');
+                    i++; // Skip the line we just added, then continue iterating
+                }
+            }
+        }
+        return {
+            oldFileName: oldFileName, newFileName: newFileName,
+            oldHeader: oldHeader, newHeader: newHeader,
+            hunks: hunks
+        };
+    }
+}
+/**
+ * creates a unified diff patch.
+ *
+ * @param patch either a single structured patch object (as returned by `structuredPatch`) or an
+ *   array of them (as returned by `parsePatch`).
+ * @param headerOptions behaves the same as the `headerOptions` option of `createTwoFilesPatch`.
+ *   Ignored for patches where `isGit` is `true`.
+ *
+ * When a patch has `isGit: true`, `formatPatch` output is changed to more closely match Git's
+ * output: it emits a `diff --git` header, emits Git extended headers as appropriate based on
+ * properties like `isRename`, `isCreate`, `newMode`, etc, and will omit `---`/`+++` file
+ * headers for patches with no hunks (e.g. renames without content changes).
+ */
+function formatPatch(patch, headerOptions) {
+    var _a, _b, _c, _d, _e, _f;
+    if (!headerOptions) {
+        headerOptions = INCLUDE_HEADERS;
+    }
+    if (Array.isArray(patch)) {
+        if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every(p => p.isGit)) {
+            throw new Error('Cannot omit file headers on a multi-file patch. '
+                + '(The result would be unparseable; how would a tool trying to apply '
+                + 'the patch know which changes are to which file?)');
+        }
+        return patch.map(p => formatPatch(p, headerOptions)).join('\n');
+    }
+    const ret = [];
+    // Git patches have a fixed header format (diff --git, extended headers,
+    // and ---/+++ when hunks are present), so headerOptions is ignored.
+    if (patch.isGit) {
+        headerOptions = INCLUDE_HEADERS;
+        // Emit Git-style diff --git header and extended headers.
+        // Git never puts /dev/null in the "diff --git" line; for file
+        // creations/deletions it uses the real filename on both sides.
+        if (!patch.oldFileName) {
+            throw new Error('oldFileName must be specified for Git patches');
+        }
+        if (!patch.newFileName) {
+            throw new Error('newFileName must be specified for Git patches');
+        }
+        let gitOldName = patch.oldFileName;
+        let gitNewName = patch.newFileName;
+        if (patch.isCreate && gitOldName === '/dev/null') {
+            gitOldName = gitNewName.replace(/^b\//, 'a/');
+        }
+        else if (patch.isDelete && gitNewName === '/dev/null') {
+            gitNewName = gitOldName.replace(/^a\//, 'b/');
+        }
+        ret.push('diff --git ' + quoteFileNameIfNeeded(gitOldName) + ' ' + quoteFileNameIfNeeded(gitNewName));
+        if (patch.isDelete) {
+            ret.push('deleted file mode ' + ((_a = patch.oldMode) !== null && _a !== void 0 ? _a : '100644'));
+        }
+        if (patch.isCreate) {
+            ret.push('new file mode ' + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : '100644'));
+        }
+        if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+            ret.push('old mode ' + patch.oldMode);
+            ret.push('new mode ' + patch.newMode);
+        }
+        if (patch.isRename) {
+            ret.push('rename from ' + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : '').replace(/^a\//, '')));
+            ret.push('rename to ' + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : '').replace(/^b\//, '')));
+        }
+        if (patch.isCopy) {
+            ret.push('copy from ' + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : '').replace(/^a\//, '')));
+            ret.push('copy to ' + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : '').replace(/^b\//, '')));
+        }
+    }
+    else {
+        if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== undefined) {
+            ret.push('Index: ' + patch.oldFileName);
+        }
+        if (headerOptions.includeUnderline) {
+            ret.push('===================================================================');
+        }
+    }
+    // Emit --- / +++ file headers. For Git patches with no hunks (e.g.
+    // pure renames, mode-only changes), Git omits these, so we do too.
+    const hasHunks = patch.hunks.length > 0;
+    if (headerOptions.includeFileHeaders && patch.oldFileName !== undefined && patch.newFileName !== undefined
+        && (!patch.isGit || hasHunks)) {
+        ret.push('--- ' + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? '\t' + patch.oldHeader : ''));
+        ret.push('+++ ' + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? '\t' + patch.newHeader : ''));
+    }
+    for (let i = 0; i < patch.hunks.length; i++) {
+        const hunk = patch.hunks[i];
+        // Unified Diff Format quirk: If the chunk size is 0,
+        // the first number is one lower than one would expect.
+        // https://www.artima.com/weblogs/viewpost.jsp?thread=164293
+        const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+        const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+        ret.push('@@ -' + oldStart + ',' + hunk.oldLines
+            + ' +' + newStart + ',' + hunk.newLines
+            + ' @@');
+        for (const line of hunk.lines) {
+            ret.push(line);
+        }
+    }
+    return ret.join('\n') + '\n';
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+    if (typeof options === 'function') {
+        options = { callback: options };
+    }
+    if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+        const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+        if (!patchObj) {
+            return;
+        }
+        return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+    }
+    else {
+        const { callback } = options;
+        structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: patchObj => {
+                if (!patchObj) {
+                    callback(undefined);
+                }
+                else {
+                    callback(formatPatch(patchObj, options.headerOptions));
+                }
+            } }));
+    }
+}
+function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
+    return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
+}
+/**
+ * Split `text` into an array of lines, including the trailing newline character (where present)
+ */
+function splitLines(text) {
+    const hasTrailingNl = text.endsWith('\n');
+    const result = text.split('\n').map(line => line + '\n');
+    if (hasTrailingNl) {
+        result.pop();
+    }
+    else {
+        result.push(result.pop().slice(0, -1));
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/plan/changes.ts
+/**
+ * What a deploy would change: the planned manifest against the live release, resource by resource (keyed by
+ * group, kind, namespace and name), with a unified diff of each changed resource's YAML in a normalised key
+ * order. helm's bookkeeping that moves on every release is split off as noise; Secrets are compared by key only,
+ * never showing a value. Pure.
+ */
+
+
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The resources of a manifest (helm's `---`-separated YAML); namespaced ones default to the release's namespace. */
+function parseManifest(text, releaseNamespace) {
+    const resources = [];
+    for (const document of (0,dist/* parseAllDocuments */.hR)(text)) {
+        const object = document.toJS();
+        if (!isRecord(object))
+            continue;
+        const metadata = isRecord(object.metadata) ? object.metadata : {};
+        const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+        const kind = typeof object.kind === 'string' ? object.kind : '';
+        const name = typeof metadata.name === 'string' ? metadata.name : '';
+        if (kind === '' || name === '')
+            continue;
+        const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : releaseNamespace;
+        const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+        resources.push({
+            key: `${group}/${kind}/${namespace}/${name}`,
+            apiVersion,
+            kind,
+            namespace,
+            name,
+            object
+        });
+    }
+    return resources;
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (!isRecord(value))
+        return value;
+    return Object.fromEntries(Object.keys(value)
+        .sort()
+        .map(key => [key, sortKeys(value[key])]));
+}
+function yamlOf(object) {
+    return object === undefined ? '' : (0,dist/* stringify */.As)(sortKeys(object), { lineWidth: 0 });
+}
+function unified(before, after) {
+    if (before === after)
+        return '';
+    const patch = structuredPatch('live', 'planned', before, after, '', '', { context: 3 });
+    return patch.hunks
+        .map(h => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join('\n'))
+        .join('\n');
+}
+const NOISE_ANNOTATION = /^checksum\//;
+/** Splits off the fields helm changes on every release: `checksum/*` annotations and the chart label's version. */
+function splitNoise(object, otherChart) {
+    const core = structuredClone(object);
+    const noise = {};
+    const take = (holder, path) => {
+        if (!holder)
+            return;
+        const annotations = isRecord(holder.annotations) ? holder.annotations : undefined;
+        for (const key of Object.keys(annotations ?? {})) {
+            if (NOISE_ANNOTATION.test(key) && annotations) {
+                noise[`${path}.annotations.${key}`] = annotations[key];
+                delete annotations[key];
+            }
+        }
+        if (annotations && Object.keys(annotations).length === 0)
+            delete holder.annotations;
+        const labels = isRecord(holder.labels) ? holder.labels : undefined;
+        const chart = labels?.['helm.sh/chart'];
+        if (labels && typeof chart === 'string' && otherChart !== undefined && sameChartName(chart, otherChart)) {
+            noise[`${path}.labels.helm.sh/chart`] = chart;
+            delete labels['helm.sh/chart'];
+            if (Object.keys(labels).length === 0)
+                delete holder.labels;
+        }
+    };
+    const metadata = isRecord(core.metadata) ? core.metadata : undefined;
+    take(metadata, 'metadata');
+    const spec = isRecord(core.spec) ? core.spec : undefined;
+    const template = spec && isRecord(spec.template) ? spec.template : undefined;
+    take(template && isRecord(template.metadata) ? template.metadata : undefined, 'spec.template.metadata');
+    return { core, noise: Object.keys(noise).length > 0 ? noise : undefined };
+}
+/** `web-1.2.0` and `web-1.3.0`: the same chart, another version (only the version part moved). */
+function sameChartName(a, b) {
+    const name = (label) => label.replace(/-v?\d+\.\d+\.\d+.*$/, '');
+    return name(a) === name(b);
+}
+function chartLabel(object) {
+    const metadata = object && isRecord(object.metadata) ? object.metadata : undefined;
+    const labels = metadata && isRecord(metadata.labels) ? metadata.labels : undefined;
+    const chart = labels?.['helm.sh/chart'];
+    return typeof chart === 'string' ? chart : undefined;
+}
+/** A Secret's values leave here: keys are compared by a value digest that never appears in the plan. */
+function secretKeys(before, after) {
+    const values = (secret) => {
+        const out = new Map();
+        if (!secret)
+            return out;
+        const data = isRecord(secret.data) ? secret.data : {};
+        const stringData = isRecord(secret.stringData) ? secret.stringData : {};
+        for (const [k, v] of Object.entries(data))
+            out.set(k, Buffer.from(String(v), 'base64').toString('utf8'));
+        for (const [k, v] of Object.entries(stringData))
+            out.set(k, String(v));
+        return out;
+    };
+    const old = values(before);
+    const next = values(after);
+    return {
+        added: [...next.keys()].filter(k => !old.has(k)).sort(),
+        removed: [...old.keys()].filter(k => !next.has(k)).sort(),
+        changed: [...next.keys()].filter(k => old.has(k) && old.get(k) !== next.get(k)).sort()
+    };
+}
+function withoutSecretValues(object) {
+    if (!object)
+        return undefined;
+    const copy = structuredClone(object);
+    delete copy.data;
+    delete copy.stringData;
+    return copy;
+}
+function entryOf(live, planned) {
+    const some = (planned ?? live);
+    const secret = some.kind === 'Secret' && some.apiVersion === 'v1';
+    const before = secret ? withoutSecretValues(live?.object) : live?.object;
+    const after = secret ? withoutSecretValues(planned?.object) : planned?.object;
+    const split = (object, other) => object ? splitNoise(object, chartLabel(other)) : { core: undefined, noise: undefined };
+    const a = split(before, after);
+    const b = split(after, before);
+    const diff = unified(yamlOf(a.core), yamlOf(b.core));
+    const noise = unified(yamlOf(a.noise), yamlOf(b.noise));
+    const keys = secret ? secretKeys(live?.object, planned?.object) : undefined;
+    const keysChanged = keys !== undefined && keys.added.length + keys.removed.length + keys.changed.length > 0;
+    const action = !live
+        ? 'add'
+        : !planned
+            ? 'destroy'
+            : diff !== '' || noise !== '' || keysChanged
+                ? 'change'
+                : 'unchanged';
+    const entry = {
+        action,
+        apiVersion: some.apiVersion,
+        kind: some.kind,
+        namespace: some.namespace,
+        name: some.name,
+        diff,
+        noise
+    };
+    if (keys)
+        entry.secretKeys = keys;
+    return entry;
+}
+function planChanges(input) {
+    const live = new Map(input.live.map(r => [r.key, r]));
+    const planned = new Map(input.planned.map(r => [r.key, r]));
+    const keys = [...new Set([...live.keys(), ...planned.keys()])].sort();
+    const all = keys.map(key => entryOf(live.get(key), planned.get(key)));
+    const count = (action) => all.filter(e => e.action === action).length;
+    return {
+        add: count('add'),
+        change: count('change'),
+        destroy: count('destroy'),
+        unchanged: count('unchanged'),
+        entries: all.filter(e => e.action !== 'unchanged'),
+        // helm test hooks are not part of a deploy.
+        hooks: input.hooks.filter(h => !h.events.some(e => e === 'test' || e === 'test-success')),
+        crds: [...input.crds],
+        rendering: input.rendering
+    };
+}
+function hasChanges(plan) {
+    return plan.add + plan.change + plan.destroy > 0;
+}
+function planHeadline(plan) {
+    return `Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/** Markdown building blocks for the summary, the PR comment and the plan: every string escaped once. Pure. */
+function table(header, rows, maxRows = Number.POSITIVE_INFINITY) {
+    const shown = rows.slice(0, maxRows);
+    const lines = [
+        `| ${header.join(' | ')} |`,
+        `|${header.map(() => ' --- ').join('|')}|`,
+        ...shown.map(r => `| ${r.join(' | ')} |`)
+    ];
+    const omitted = rows.length - shown.length;
+    if (omitted > 0)
+        lines.push('', `_${omitted} more row${omitted === 1 ? '' : 's'} not shown._`);
+    return lines.join('\n');
+}
+const HTML_ESCAPES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function escapeHtml(value) {
+    return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c] ?? c);
+}
+// Characters with a markdown meaning, written as entities so cluster text can only ever render as text.
+const MARKDOWN_ESCAPES = {
+    '|': '&#124;',
+    '`': '&#96;',
+    '*': '&#42;',
+    _: '&#95;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '\\': '&#92;',
+    '~': '&#126;',
+    '#': '&#35;'
+};
+/**
+ * Kubernetes (or any untrusted) text for a paragraph or table cell: HTML-escaped, markdown-inert, no line breaks,
+ * and `@name` broken with a zero-width space so a log line cannot mention people in a PR comment.
+ */
+function markdown_text(value) {
+    // One pass: escaping the `#` of an entity written a step earlier would show `&#39;` literally.
+    return plainLine(value)
+        .replace(/[&<>"'|`*_[\]\\~#]/g, c => HTML_ESCAPES[c] ?? MARKDOWN_ESCAPES[c] ?? c)
+        .replace(/@(?=\w)/g, '@&#8203;');
+}
+/** A table cell: like text(), capped, with line breaks kept as `<br>`. */
+function cell(value, max) {
+    return cap(value.replace(/\r\n?/g, '\n').trim(), max)
+        .split('\n')
+        .map(line => markdown_text(line))
+        .join('<br>');
+}
+/** Strips ANSI colour sequences and control characters (tabs kept), and folds newlines into spaces. */
+function plainLine(value) {
+    return (value
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        .replace(/\r\n?|\n/g, ' ')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''));
+}
+function markdown_oneLine(value) {
+    return value
+        .split(/\r?\n/)
+        .map(line => line.trim())
+        .filter(line => line !== '')
+        .join('; ');
+}
+function sentence(value) {
+    const first = value.charAt(0).toUpperCase() + value.slice(1);
+    return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+function cap(value, max) {
+    if (value.length <= max)
+        return value;
+    return `${value.slice(0, Math.max(0, max - 1))}…`;
+}
+/** A run URL from the environment; only http(s) and without characters that would end the markdown link. */
+function url(value) {
+    return /^https?:\/\/[^\s()<>]+$/.test(value) ? value : '#';
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function utf8Length(value) {
+    return Buffer.byteLength(value, 'utf8');
+}
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return '–';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const seconds = Math.round(ms / 1000);
+    if (seconds < 60)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const h = Math.floor(seconds / 3600);
+    const min = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return h > 0 ? `${h}h ${min}m ${s}s` : `${min}m ${s}s`;
+}
+function age(timestamp, now) {
+    const at = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
+    if (Number.isNaN(at))
+        return '–';
+    const seconds = Math.max(0, Math.round((now - at) / 1000));
+    if (seconds < 120)
+        return `${seconds}s`;
+    if (seconds < 7200)
+        return `${Math.floor(seconds / 60)}m`;
+    if (seconds < 172_800)
+        return `${Math.floor(seconds / 3600)}h`;
+    return `${Math.floor(seconds / 86_400)}d`;
+}
+
+;// CONCATENATED MODULE: ./src/plan/render.ts
+/**
+ * A plan as markdown: the headline, one table row per resource, then one folded diff per resource — the largest
+ * diffs are dropped first when the document must fit a limit; the headline and the table always stay. Pure.
+ */
+
+
+const ACTION_WORDS = {
+    add: '➕ add',
+    change: '✏️ change',
+    destroy: '➖ destroy',
+    unchanged: 'unchanged'
+};
+/** A fence longer than any run of backticks in the text, so nothing in a diff can close the block. */
+function fenced(body, info) {
+    const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${info}\n${body}\n${fence}`;
+}
+function resourceName(e) {
+    return `${e.kind}/${e.name}${e.namespace ? ` (${e.namespace})` : ''}`;
+}
+function secretKeysLine(e) {
+    const keys = e.secretKeys;
+    if (!keys)
+        return undefined;
+    const parts = [
+        keys.added.length ? `added ${keys.added.map(k => `\`${k}\``).join(', ')}` : '',
+        keys.removed.length ? `removed ${keys.removed.map(k => `\`${k}\``).join(', ')}` : '',
+        keys.changed.length ? `changed ${keys.changed.map(k => `\`${k}\``).join(', ')}` : ''
+    ].filter(Boolean);
+    return parts.length ? `Secret keys: ${parts.join('; ')} (values are never shown).` : undefined;
+}
+/** One resource's details block; its size decides what is folded first. */
+function resourceBlock(e, maxDiffChars) {
+    const parts = [`<details><summary>${markdown_text(`${ACTION_WORDS[e.action]} ${resourceName(e)}`)}</summary>`, ''];
+    const keys = secretKeysLine(e);
+    if (keys)
+        parts.push(keys.replace(/`([^`]*)`/g, (_m, k) => `<code>${markdown_text(k)}</code>`), '');
+    if (e.diff)
+        parts.push(fenced(cap(e.diff, maxDiffChars), 'diff'), '');
+    if (e.noise) {
+        parts.push('<details><summary>noise: helm bookkeeping that changes on every release</summary>', '');
+        parts.push(fenced(cap(e.noise, maxDiffChars), 'diff'), '', '</details>', '');
+    }
+    if (!e.diff && !e.noise && !keys)
+        parts.push(e.action === 'destroy' ? '_Removed from the release._' : '_No field to show._', '');
+    parts.push('</details>');
+    return parts.join('\n');
+}
+function planTable(plan) {
+    const rows = plan.entries.map(e => [
+        markdown_text(ACTION_WORDS[e.action]),
+        cell(e.kind, 100),
+        cell(e.name, 200),
+        e.namespace ? cell(e.namespace, 100) : '–'
+    ]);
+    return rows.length === 0 ? '_No changes._' : table(['Action', 'Kind', 'Name', 'Namespace'], rows);
+}
+function extras(plan) {
+    const out = [];
+    if (plan.hooks.length > 0) {
+        const rows = plan.hooks.map(h => [cell(h.kind, 100), cell(h.name, 200), cell(h.events.join(', '), 200)]);
+        out.push(`#### Hooks (run by helm, not counted)\n\n${table(['Kind', 'Name', 'Events'], rows)}`);
+    }
+    if (plan.crds.length > 0) {
+        out.push(`#### CRDs helm would install (it never upgrades them)\n\n${plan.crds.map(c => `- ${markdown_text(c)}`).join('\n')}`);
+    }
+    if (plan.rendering === 'client') {
+        out.push('> [!WARNING]\n> Rendered client-side: the API server could not dry-run it, so nothing here was validated by the cluster.');
+    }
+    return out;
+}
+/** The plan section: headline, table, hooks and CRDs, and as many diffs as fit (largest folded first). */
+function renderPlan(plan, options) {
+    const head = [
+        `**${markdown_text(planHeadline(plan))}**${plan.unchanged > 0 ? ` (${plan.unchanged} unchanged)` : ''}`,
+        planTable(plan),
+        ...extras(plan)
+    ];
+    const compose = (blocks, note) => [...head, ...(blocks.length > 0 ? ['#### Changes', ...blocks] : []), ...(note ? [note] : [])].join('\n\n');
+    let blocks = plan.entries.map(e => ({ entry: e, text: resourceBlock(e, 60_000) }));
+    let dropped = 0;
+    for (;;) {
+        const note = dropped > 0
+            ? `_${dropped} diff${dropped === 1 ? '' : 's'} folded away to fit; the plan file has all of them._`
+            : '';
+        const body = compose(blocks.map(b => b.text), note);
+        if (options.fits(`${options.before}${body}${options.after}`) || blocks.length === 0)
+            return body;
+        const largest = blocks.reduce((a, b) => (b.text.length > a.text.length ? b : a));
+        blocks = blocks.filter(b => b !== largest);
+        dropped++;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+
+
+/** GitHub rejects a step summary above 1 MiB (bytes). */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+/** GitHub rejects an issue comment body above 65,536 characters. */
+const COMMENT_LIMIT_CHARS = 65_536;
+/** Hidden in the comment so a later run can tell a failure comment from a success one. */
+const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
+/** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
+function rootCause(report) {
+    if (!isFailure(report.status))
+        return undefined;
+    // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
+    const cause = report.cause?.source === 'test' ? report.failureReason : report.cause?.message;
+    return markdown_oneLine(cause ?? report.failureReason ?? report.detail ?? 'helm failed');
+}
+/** helm's own error, when the root cause shown is something else (a verdict). */
+function secondaryHelmError(report) {
+    if (!report.helmError || !report.cause)
+        return undefined;
+    const line = markdown_oneLine(report.helmError);
+    return line === markdown_oneLine(report.cause.message) ? undefined : line;
+}
+const SUMMARY_DETAILS = [
+    { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
+    { logTails: 20, logLines: 50, lineChars: 500, events: 100, history: 20, podRows: 100, cellChars: 1000 },
+    { logTails: 10, logLines: 20, lineChars: 300, events: 50, history: 10, podRows: 50, cellChars: 500 },
+    { logTails: 5, logLines: 10, lineChars: 200, events: 20, history: 10, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 10, history: 5, podRows: 10, cellChars: 200 }
+];
+// Log tails first, then events, then history, then the pod table.
+const COMMENT_DETAILS = [
+    { logTails: 6, logLines: 30, lineChars: 500, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 4, logLines: 15, lineChars: 300, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 2, logLines: 5, lineChars: 200, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 20, history: 5, podRows: 20, cellChars: 500 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 5, history: 5, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 3, podRows: 20, cellChars: 300 },
+    { logTails: 0, logLines: 0, lineChars: 0, events: 0, history: 0, podRows: 10, cellChars: 200 }
+];
+/** The root cause and other free text in the heading part are capped so the minimal document always fits. */
+const ROOT_CAUSE_CHARS = 2000;
+function renderModel(input) {
+    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
+}
+function renderSummary(input, options = {}) {
+    const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
+    const m = renderModel(input);
+    const fits = (text) => utf8Length(text) <= limit;
+    if (m.report.plan)
+        return renderPlanned(m, 'summary', '', fits);
+    return renderWithin(m, SUMMARY_DETAILS, 'summary', '', fits);
+}
+function renderComment(input, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT_CHARS;
+    const m = renderModel(input);
+    const head = options.marker ? `${options.marker}\n` : '';
+    const fits = (text) => text.length <= limit;
+    if (m.report.plan)
+        return renderPlanned(m, 'comment', head, fits);
+    const kind = options.resolved && !isFailure(m.report.status) ? 'resolved' : 'comment';
+    const carried = carriedPlan(options.previousBody, m.report);
+    if (carried) {
+        const withStatus = { ...m, statusLine: statusLine(m) };
+        const withPlan = renderWithin(withStatus, COMMENT_DETAILS, kind, head, t => fits(`${t}\n${carried}\n`));
+        if (fits(`${withPlan}\n${carried}\n`))
+            return `${withPlan}\n${carried}\n`;
+    }
+    return renderWithin(m, COMMENT_DETAILS, kind, head, fits);
+}
+/** `Deployed revision 4 in run 4242.`: what the run that follows a plan did. */
+function statusLine(m) {
+    const { report } = m;
+    const where = m.runUrl ? ` in [run ${markdown_text(m.runUrl.split('/').pop() ?? '')}](${url(m.runUrl)})` : '';
+    const revision = report.revision === null ? '' : ` revision ${report.revision}`;
+    const what = {
+        deployed: `Deployed${revision}`,
+        'rolled-back': `Rolled back${report.revision === null ? ' (uninstalled)' : ` to${revision}`}`,
+        failed: 'Failed',
+        uninstalled: 'Uninstalled',
+        planned: 'Planned'
+    };
+    return `**${what[report.status]}${where}.**`;
+}
+/** Wraps a plan part in the markers a later run finds it by. */
+const PLAN_START = '<!-- helm-atomic-deploy-plan:';
+const PLAN_END = '<!-- /helm-atomic-deploy-plan -->';
+/** The plan an earlier run left in its comment, and the commit it planned. */
+function previousPlan(body) {
+    if (!body)
+        return undefined;
+    const start = body.indexOf(PLAN_START);
+    const end = body.indexOf(PLAN_END, start);
+    if (start < 0 || end < 0)
+        return undefined;
+    const open = body.indexOf(' -->', start);
+    const commit = body.slice(start + PLAN_START.length, open).trim();
+    let markdown = body.slice(open + ' -->'.length, end).trim();
+    // A plan carried before is folded already: carry its content, not its fold.
+    const folded = /^<details><summary>📋 Plan for [^<]*<\/summary>\n\n([\s\S]*)\n\n<\/details>$/.exec(markdown);
+    if (folded)
+        markdown = folded[1] ?? markdown;
+    return { commit, markdown };
+}
+function render_short(commit) {
+    return /^[0-9a-f]{12,}$/.test(commit) ? commit.slice(0, 7) : commit;
+}
+/** The earlier plan, folded under a deploy's result: applied when it planned this commit, outdated otherwise. */
+function carriedPlan(previousBody, report) {
+    const plan = previousPlan(previousBody);
+    if (!plan)
+        return undefined;
+    const same = plan.commit !== '' && plan.commit === report.commit;
+    const state = same
+        ? 'the plan of this commit'
+        : `outdated: this run deployed ${markdown_text(render_short(report.commit) || 'another commit')}`;
+    return [
+        `${PLAN_START}${plan.commit} -->`,
+        `<details><summary>📋 Plan for ${markdown_text(render_short(plan.commit))} (${state})</summary>`,
+        '',
+        plan.markdown,
+        '',
+        '</details>',
+        PLAN_END
+    ].join('\n');
+}
+/** A plan's document: heading, facts, the commit it planned, and the plan itself (folded to fit). */
+function renderPlanned(m, kind, head, fits) {
+    const { report } = m;
+    const plan = report.plan;
+    if (!plan)
+        return '';
+    const before = [
+        ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
+        heading(report, false),
+        factsTable(report),
+        report.commit
+            ? `Planned for commit ${markdown_text(render_short(report.commit))}; nothing was changed in the cluster.`
+            : 'Nothing was changed in the cluster.',
+        `${PLAN_START}${report.commit} -->`
+    ].join('\n\n');
+    const link = m.runUrl ? `\n\n[The plan in the run summary](${url(m.runUrl)})` : '';
+    const after = `\n${PLAN_END}${kind === 'comment' ? link : ''}\n`;
+    return `${before}\n${renderPlan(plan, { fits, before: `${before}\n`, after })}${after}`;
+}
+function renderWithin(m, details, kind, head, fits) {
+    let folded = false;
+    for (const detail of details) {
+        const rendered = head + renderDocument(m, detail, kind, folded);
+        if (fits(rendered))
+            return rendered;
+        folded = true;
+    }
+    // Only the heading, root cause and link are left; their parts are capped, so this fits any sane limit.
+    const minimal = head + renderDocument(m, undefined, kind, true);
+    return fits(minimal) ? minimal : hardCut(minimal, fits);
+}
+/** Last resort for absurdly small limits (tests): cut whole lines from the end. */
+function hardCut(text, fits) {
+    const lines = text.split('\n');
+    while (lines.length > 1 && !fits(lines.join('\n')))
+        lines.pop();
+    return lines.join('\n');
+}
+const STATUS_TITLES = {
+    deployed: '✅ Deployed',
+    'rolled-back': '↩️ Rolled back',
+    failed: '❌ Failed',
+    uninstalled: '🗑️ Uninstalled',
+    planned: '📋 Planned'
+};
+function renderDocument(m, detail, kind, folded) {
+    const { report, diagnostics } = m;
+    const parts = [];
+    if (kind === 'comment' || kind === 'resolved')
+        parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
+    parts.push(heading(report, kind === 'resolved'));
+    if (m.statusLine)
+        parts.push(m.statusLine);
+    parts.push(factsTable(report));
+    if (kind === 'resolved') {
+        parts.push(`**Resolved** at ${markdown_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
+            `${revisionPhrase(report)}.`);
+    }
+    if (isFailure(report.status)) {
+        parts.push(`**Root cause:** ${markdown_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
+        const helmError = secondaryHelmError(report);
+        if (helmError)
+            parts.push(`**Helm:** ${markdown_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
+    }
+    const actions = actionsTaken(report);
+    if (actions.length > 0) {
+        parts.push(['**What the action did:**', ...actions.map(a => `- ${markdown_text(cap(a, ROOT_CAUSE_CHARS))}`)].join('\n'));
+    }
+    if (diagnostics?.partial)
+        parts.push(`> [!NOTE]\n> Diagnostics are ${markdown_text(cap(diagnostics.partial, 500))}`);
+    if (detail) {
+        if (isFailure(report.status))
+            parts.push(...failureSections(m, detail));
+        else
+            parts.push(...successSections(m, detail));
+    }
+    if (folded) {
+        parts.push(m.runUrl
+            ? `_Some details were shortened to fit; the full report is in the [run summary](${url(m.runUrl)})._`
+            : '_Some details were shortened to fit._');
+    }
+    else if (kind !== 'summary' && m.runUrl) {
+        parts.push(`[Full report in the run summary](${url(m.runUrl)})`);
+    }
+    return parts.join('\n\n') + '\n';
+}
+function heading(report, resolved) {
+    const title = resolved ? '✅ Resolved' : STATUS_TITLES[report.status];
+    const where = report.environment ? ` (${markdown_text(report.environment)})` : '';
+    return `### ${title}: ${markdown_text(report.release)}${where}`;
+}
+function factsTable(report) {
+    const chart = report.chart
+        ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
+        : '–';
+    const columns = [
+        ['Environment', report.environment ? cell(report.environment, 100) : ''],
+        ['Release', cell(report.release, 100)],
+        ['Namespace', cell(report.namespace || '(context default)', 100)],
+        ['Chart', chart],
+        ['Helm', cell(report.helm.version, 50)],
+        ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
+        ['Duration', formatDuration(report.timings.durationMs)],
+        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
+    ];
+    const shown = columns.filter(([, value]) => value !== '');
+    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
+}
+function revisionText(revision) {
+    return revision === null ? 'none' : String(revision);
+}
+function revisionPhrase(report) {
+    if (report.status === 'uninstalled')
+        return 'the release is uninstalled';
+    return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`;
+}
+function actionsTaken(report) {
+    const actions = report.recoveries.map(r => r.ok ? `Recovered a stale lock: ${r.message}` : `Could not recover a stale lock: ${r.message}`);
+    if (isFailure(report.status) && report.detail)
+        actions.push(sentence(report.detail));
+    return actions;
+}
+function failureSections(m, detail) {
+    const sections = testSections(m, detail);
+    const d = m.diagnostics;
+    if (d) {
+        const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0);
+        if (workloads.length > 0)
+            sections.push('#### Workloads not ready\n\n' + workloadTable(workloads, detail));
+        const pods = podRows(d.pods, detail);
+        if (pods.length > 0) {
+            sections.push('#### Pods not ready\n\n' +
+                table(['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'], pods, detail.podRows));
+        }
+        if (detail.events > 0 && d.events.length > 0) {
+            sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail));
+        }
+        const logs = logSections(d.logs, detail);
+        if (logs)
+            sections.push('#### Logs\n\n' + logs);
+    }
+    if (detail.history > 0 && m.report.history.length > 0) {
+        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
+    }
+    return sections;
+}
+function successSections(m, detail) {
+    const sections = [];
+    const verification = m.diagnostics?.verification;
+    if (verification) {
+        sections.push(`**Verified:** ${markdown_text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`);
+    }
+    sections.push(...testSections(m, detail));
+    const workloads = m.diagnostics?.workloads ?? [];
+    if (workloads.length > 0)
+        sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
+    const t = m.report.timings;
+    sections.push('#### Timings\n\n' +
+        table(['Install', 'Helm', 'Total'], [
+            [
+                formatDuration(t.installMs),
+                t.helmMs === null ? '–' : formatDuration(t.helmMs),
+                formatDuration(t.durationMs)
+            ]
+        ]));
+    if (detail.history > 0 && m.report.history.length > 0) {
+        sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
+    }
+    return sections;
+}
+const TEST_PHASES = {
+    Succeeded: '✅ passed',
+    Failed: '❌ failed',
+    NotRun: '⏭️ not run',
+    Unknown: '❔ unknown'
+};
+/** helm test's results: one row per test, then each failed test's events and log tail. */
+function testSections(m, detail) {
+    const tests = m.report.tests;
+    if (!tests)
+        return [];
+    if (tests.result === 'none')
+        return ['**Tests:** none (the chart has no `helm.sh/hook: test`).'];
+    const rows = tests.tests.map(t => [
+        cell(t.name, 200),
+        TEST_PHASES[t.phase],
+        t.exitCode === undefined ? '–' : String(t.exitCode),
+        t.durationMs === undefined ? '–' : formatDuration(t.durationMs),
+        t.reason ? cell(t.reason, detail.cellChars) : '–'
+    ]);
+    const sections = [
+        `#### Tests: ${tests.result} (${formatDuration(tests.durationMs)})\n\n` +
+            table(['Test', 'Result', 'Exit code', 'Duration', 'Reason'], rows, detail.podRows)
+    ];
+    if (tests.partial)
+        sections.push(`> [!NOTE]\n> Test results are ${markdown_text(cap(tests.partial, 500))}`);
+    for (const t of tests.tests.filter(t => t.phase === 'Failed')) {
+        const parts = [];
+        if (detail.events > 0 && t.events.length > 0)
+            parts.push(eventTable(t.events, m.now, detail));
+        const log = t.log ? logSections([t.log], detail) : undefined;
+        if (log)
+            parts.push(log);
+        if (parts.length > 0)
+            sections.push(`##### Test ${markdown_text(t.name)}\n\n${parts.join('\n\n')}`);
+    }
+    return sections;
+}
+function workloadTable(workloads, detail) {
+    const rows = [...workloads]
+        .sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`))
+        .map(w => [
+        cell(`${w.kind}/${w.name}`, 200),
+        `${w.ready}/${w.desired}`,
+        w.conditions.length > 0 ? w.conditions.map(c => cell(c, detail.cellChars)).join('<br>') : '–'
+    ]);
+    return table(['Workload', 'Ready', 'Conditions'], rows, detail.podRows);
+}
+function podRows(pods, detail) {
+    const rows = [];
+    for (const pod of [...pods].sort((a, b) => compare(a.name, b.name))) {
+        const marks = [
+            pod.revision === 'old' ? 'old revision' : '',
+            pod.terminating ? 'terminating' : '',
+            pod.deleted ? 'deleted' : ''
+        ].filter(Boolean);
+        const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
+        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
+        const failing = pod.containers.filter(c => !c.ready);
+        if (failing.length === 0 && pod.conditions.length === 0)
+            continue;
+        if (failing.length === 0) {
+            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–']);
+            continue;
+        }
+        for (const c of failing) {
+            const last = c.lastTermination;
+            const exitCode = c.exitCode ?? last?.exitCode;
+            const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
+                .filter((r) => Boolean(r))
+                .join(', ');
+            const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
+                .filter(Boolean)
+                .join('<br>');
+            rows.push([
+                podName,
+                cell(c.name, 100),
+                cell(c.state, 20),
+                reason ? cell(reason, 200) : '–',
+                exitCode === undefined ? '–' : String(exitCode),
+                String(c.restartCount),
+                message || '–'
+            ]);
+        }
+    }
+    return rows;
+}
+function eventTable(events, now, detail) {
+    // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
+    const sorted = [...events].sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning'));
+    const rows = sorted.map(e => [
+        cell(e.type, 20),
+        cell(e.reason, 100),
+        cell(e.object, 200),
+        cell(e.message, detail.cellChars),
+        String(e.count),
+        age(e.lastSeen ?? e.firstSeen, now)
+    ]);
+    return table(['Type', 'Reason', 'Object', 'Message', 'Count', 'Age'], rows, detail.events);
+}
+function historyTable(history, detail) {
+    const rows = [...history]
+        .sort((a, b) => a.revision - b.revision)
+        .slice(-detail.history)
+        .map(h => [
+        String(h.revision),
+        h.updated ? cell(h.updated.replace(/\.\d+/, ''), 40) : '–',
+        cell(h.status, 30),
+        cell(h.chart, 100),
+        h.appVersion ? cell(h.appVersion, 50) : '–',
+        h.description ? cell(h.description, detail.cellChars) : '–'
+    ]);
+    return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows);
+}
+function logSections(logs, detail) {
+    if (detail.logTails === 0 || logs.length === 0)
+        return undefined;
+    const shown = logs.slice(0, detail.logTails).map(tail => {
+        const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars));
+        const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines);
+        const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : '';
+        const which = tail.previous ? 'previous instance' : 'current instance';
+        // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
+        return [
+            '<details>',
+            `<summary>${markdown_text(tail.pod)} / ${markdown_text(tail.container)} (${which}${note})</summary>`,
+            '',
+            `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
+            '',
+            '</details>'
+        ].join('\n');
+    });
+    const omitted = logs.length - shown.length;
+    if (omitted > 0)
+        shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
+    return shown.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+/** The run's one annotation: an error carrying the root cause, or a notice on success. Pure. */
+
+
+
+function annotationTitle(report) {
+    return `helm-atomic-deploy: ${report.release}${report.environment ? ` (${report.environment})` : ''}`;
+}
+function outcomeAnnotation(report) {
+    const title = annotationTitle(report);
+    if (isFailure(report.status)) {
+        const what = report.status === 'rolled-back' ? 'rolled back' : 'failed';
+        return { level: 'error', title, message: `${what}: ${rootCause(report) ?? 'see the log'}` };
+    }
+    if (report.plan) {
+        return { level: 'notice', title, message: `release ${report.release}: ${planHeadline(report.plan)}` };
+    }
+    const message = report.status === 'uninstalled'
+        ? `release ${report.release} uninstalled`
+        : `release ${report.release} deployed revision ${report.revision ?? 'none'}` +
+            (report.previousRevision === null ? '' : ` (was ${report.previousRevision})`);
+    return { level: 'notice', title, message };
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
 /**
  * The sticky PR comment: one per (release, namespace, environment, kube-context), found by a hidden marker and
@@ -53555,7 +53997,7 @@ function commitOf(context) {
 /** commitOf for the running workflow's event. */
 function runCommit() {
     try {
-        return commitOf(defaultContext());
+        return commitOf(comment_defaultContext());
     }
     catch {
         return process.env.GITHUB_SHA ?? '';
@@ -53624,7 +54066,7 @@ async function writeStickyComment(options) {
         return { action: 'skipped', reason: 'no token' };
     }
     try {
-        const context = options.context ?? defaultContext();
+        const context = options.context ?? comment_defaultContext();
         const octokit = getOctokit(options.token, {
             baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com'
         });
@@ -53662,8 +54104,8 @@ async function writeStickyComment(options) {
         return { action: 'created', url: data.html_url };
     }
     catch (error) {
-        log.warning(`PR comment not written: ${describeError(error)}`);
-        return { action: 'failed', reason: describeError(error) };
+        log.warning(`PR comment not written: ${comment_describeError(error)}`);
+        return { action: 'failed', reason: comment_describeError(error) };
     }
 }
 async function ownLogin(getAuthenticated) {
@@ -53676,7 +54118,7 @@ async function ownLogin(getAuthenticated) {
         return ACTIONS_BOT_LOGIN;
     }
 }
-function defaultContext() {
+function comment_defaultContext() {
     return {
         eventName: github_context.eventName,
         payload: github_context.payload,
@@ -53684,7 +54126,7 @@ function defaultContext() {
         sha: github_context.sha
     };
 }
-function describeError(error) {
+function comment_describeError(error) {
     const status = typeof error === 'object' && error !== null ? error.status : undefined;
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     if (status === 403 || status === 404) {
@@ -53716,7 +54158,8 @@ function summaryWanted(when, status) {
 
 
 
-function runUrl() {
+
+function publish_runUrl() {
     const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
     return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
         ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
@@ -53749,11 +54192,31 @@ async function writePlanFile(dir, report) {
     await (0,promises_namespaceObject.writeFile)(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
     return path;
 }
+/** The step's outputs from the (redacted) report; mode plan adds has-changes and the plan file. */
+async function outputsOf(report, reportPath, options) {
+    const outputs = {
+        status: report.status,
+        revision: report.revision === null ? '' : String(report.revision),
+        'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
+        'rolled-back': String(report.rolledBack),
+        'failure-reason': report.failureReason ?? '',
+        'report-path': reportPath,
+        tests: report.tests?.result ?? ''
+    };
+    if (report.plan) {
+        outputs['has-changes'] = String(hasChanges(report.plan));
+        outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error) => {
+            options.log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`);
+            return '';
+        });
+    }
+    return outputs;
+}
 /** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
 async function publishReport(unredacted, options) {
     const { redactor, log } = options;
     const report = redactor.data(unredacted);
-    const input = { report, runUrl: runUrl(), now: Date.now() };
+    const input = { report, runUrl: publish_runUrl(), now: Date.now() };
     let reportPath = '';
     try {
         reportPath = await writeReportFile(options.tempDir, report);
@@ -53761,21 +54224,7 @@ async function publishReport(unredacted, options) {
     catch (error) {
         log.warning(`report.json not written: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const outputs = {
-        status: report.status,
-        revision: report.revision === null ? '' : String(report.revision),
-        'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
-        'rolled-back': String(report.rolledBack),
-        'failure-reason': report.failureReason ?? '',
-        'report-path': reportPath
-    };
-    if (report.plan) {
-        outputs['has-changes'] = String(hasChanges(report.plan));
-        outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error) => {
-            log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`);
-            return '';
-        });
-    }
+    const outputs = await outputsOf(report, reportPath, options);
     for (const [name, value] of Object.entries(outputs))
         setOutput(name, redactor.text(value));
     if (summaryWanted(options.summary, report.status)) {
@@ -53803,6 +54252,11 @@ async function publishReport(unredacted, options) {
         if (comment.url)
             setOutput('comment-url', comment.url);
     }
+    if (options.deployment) {
+        await finishDeployment(options.deployment, report);
+        if (options.deployment.id !== undefined)
+            setOutput('deployment-id', String(options.deployment.id));
+    }
     log.info(`status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +
         (report.detail ? `; ${report.detail}` : ''));
     const annotation = outcomeAnnotation(report);
@@ -53827,6 +54281,78 @@ async function openSession(kubeconfig) {
         env.KUBECONFIG = path;
     }
     return { tempDir, workDir, env, cleanup: () => (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true }) };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/changes.ts
+/**
+ * What an upgrade changed, in a line each, for a failure's first screen: the images and the values that differ
+ * between the revision live before and the attempted one (`image ghcr.io/acme/web 2.1.0 → 2.2.0`,
+ * `replicas 2 → 3`). set-secret keys are named, their values never shown. Pure.
+ */
+
+const MAX_VALUE = 60;
+function flatten(value, path, out) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [k, v] of Object.entries(value))
+            flatten(v, path ? `${path}.${k}` : k, out);
+    }
+    else {
+        out.set(path, JSON.stringify(value) ?? 'null');
+    }
+}
+function shown(value) {
+    if (value === undefined)
+        return '(unset)';
+    const plain = /^"[^"\\]*"$/.test(value) ? value.slice(1, -1) : value;
+    return plain.length > MAX_VALUE ? `${plain.slice(0, MAX_VALUE - 1)}…` : plain;
+}
+/** `repo/name:tag` → [`repo/name`, `tag`] (a digest counts as the tag). */
+function splitImage(image) {
+    const at = image.indexOf('@');
+    if (at >= 0)
+        return [image.slice(0, at), image.slice(at + 1)];
+    const colon = image.lastIndexOf(':');
+    return colon > image.lastIndexOf('/') ? [image.slice(0, colon), image.slice(colon + 1)] : [image, 'latest'];
+}
+/** Container images of every workload in a manifest, by `<kind>/<name>/<container>`. */
+function changes_images(manifest) {
+    const out = new Map();
+    for (const r of parseManifest(manifest, '')) {
+        const spec = (r.object.spec ?? {});
+        const containers = spec.template?.spec?.containers ?? spec.containers ?? [];
+        for (const c of containers)
+            if (c.name && c.image)
+                out.set(`${r.kind}/${r.name}/${c.name}`, c.image);
+    }
+    return out;
+}
+function deployChanges(before, after, secretKeys) {
+    const lines = [];
+    const oldImages = changes_images(before.manifest);
+    const changedImages = new Set();
+    for (const [where, image] of changes_images(after.manifest)) {
+        const old = oldImages.get(where);
+        if (old === undefined || old === image)
+            continue;
+        changedImages.add(image);
+        const [repo, tag] = splitImage(image);
+        const [oldRepo, oldTag] = splitImage(old);
+        lines.push(repo === oldRepo ? `image ${repo} ${oldTag} → ${tag}` : `image ${old} → ${image}`);
+    }
+    const oldValues = new Map();
+    const newValues = new Map();
+    flatten(before.values ?? {}, '', oldValues);
+    flatten(after.values ?? {}, '', newValues);
+    const secret = (key) => secretKeys.some(s => key === s || key.startsWith(`${s}.`) || key.startsWith(`${s}[`));
+    for (const key of [...new Set([...oldValues.keys(), ...newValues.keys()])].sort()) {
+        const a = oldValues.get(key);
+        const b = newValues.get(key);
+        // An image value is already said by its image line.
+        if (a === b || key === '' || changedImages.has(shown(b)))
+            continue;
+        lines.push(secret(key) ? `${key} (a set-secret value) changed` : `${key} ${shown(a)} → ${shown(b)}`);
+    }
+    return lines;
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -53935,6 +54461,123 @@ function missingDependencies(chart) {
     return declaredDependencies(chart).filter(name => !present.has(name));
 }
 
+;// CONCATENATED MODULE: ./src/deploy/test-results.ts
+/** helm's error for a failed test run in one line (helm 3 wraps it as `1 error occurred: * …`). */
+function testErrorText(stderr) {
+    const at = stderr.indexOf('Error: ');
+    const message = at < 0 ? stderr : stderr.slice(at + 'Error: '.length);
+    return message
+        .replace(/^\s*\d+ errors? occurred:\s*/, '')
+        .split(/\r?\n/)
+        .map(line => line.replace(/^\s*\*\s*/, '').trim())
+        .filter(line => line !== '')
+        .join('; ');
+}
+function buildTestResults(evidence) {
+    const verdict = evidence.diagnostics?.verdict;
+    const failed = evidence.exitCode !== 0 || verdict !== undefined;
+    const tests = evidence.hooks.map(hook => testCase(hook, evidence));
+    const results = {
+        result: failed ? 'failed' : 'passed',
+        tests,
+        durationMs: evidence.durationMs
+    };
+    const helmError = failed ? testErrorText(evidence.stderr) : '';
+    if (helmError)
+        results.helmError = helmError;
+    if (verdict)
+        results.verdict = verdict;
+    const partial = [
+        ...(evidence.diagnostics?.partial ? [evidence.diagnostics.partial.replace(/^partial: /, '')] : []),
+        ...(evidence.partial ?? [])
+    ];
+    if (partial.length > 0)
+        results.partial = `partial: ${partial.join('; ')}`;
+    return results;
+}
+/** The cause of a failed test run: the first failed test's reason, else helm's error. */
+function testFailureCause(results) {
+    const failed = results.tests.find(t => t.phase === 'Failed' && t.reason);
+    const message = failed?.reason ??
+        results.verdict?.message ??
+        results.helmError ??
+        'helm test failed without an error message';
+    return { source: 'test', message, ...(results.verdict ? { rule: results.verdict.rule } : {}) };
+}
+function testCase(hook, evidence) {
+    const pod = podOf(hook, evidence.diagnostics?.pods ?? []);
+    const verdict = evidence.diagnostics?.verdict;
+    const stoppedHere = verdict !== undefined && hook.phase === 'Running';
+    const phase = hook.phase === 'Succeeded' || hook.phase === 'Failed'
+        ? hook.phase
+        : stoppedHere
+            ? 'Failed'
+            : hook.startedAt === undefined
+                ? 'NotRun'
+                : 'Unknown';
+    const test = { name: hook.name, kind: hook.kind, phase, events: [] };
+    if (hook.startedAt !== undefined) {
+        test.durationMs = Math.max(0, (hook.completedAt ?? evidence.endedAt) - hook.startedAt);
+    }
+    if (!pod) {
+        if (phase === 'Failed')
+            test.reason = stoppedHere ? verdict.message : helmReason(evidence);
+        return test;
+    }
+    test.pod = pod.name;
+    const container = testContainer(pod);
+    if (container?.exitCode !== undefined)
+        test.exitCode = container.exitCode;
+    const log = evidence.diagnostics?.logs.find(l => l.pod === pod.name && !l.previous && (!container || l.container === container.name));
+    if (log)
+        test.log = log;
+    const objects = new Set([`Pod/${pod.name}`, `${hook.kind}/${hook.name}`]);
+    test.events = (evidence.diagnostics?.events ?? []).filter(e => objects.has(e.object));
+    if (phase === 'Failed') {
+        test.reason = stoppedHere && verdict ? verdict.message : failureReason(hook, pod, container, evidence);
+    }
+    return test;
+}
+/** A Pod test's pod by name; a Job test's newest pod (the failed one, when there is one). */
+function podOf(hook, pods) {
+    if (hook.kind === 'Pod')
+        return pods.find(p => p.name === hook.name);
+    const own = pods.filter(p => p.owner === `${hook.kind}/${hook.name}`);
+    return own.find(p => p.phase === 'Failed') ?? own[own.length - 1];
+}
+/** The container that decided the test: the first that failed, else the last that ran. */
+function testContainer(pod) {
+    const ended = pod.containers.filter(c => c.state === 'terminated');
+    return (ended.find(c => c.exitCode !== 0) ??
+        pod.containers.find(c => c.state !== 'terminated') ??
+        ended[ended.length - 1] ??
+        pod.containers[0]);
+}
+function failureReason(hook, pod, container, evidence) {
+    const owner = hook.kind === 'Pod' ? '' : ` of ${hook.kind} ${hook.name}`;
+    const several = pod.containers.length > 1 && container ? `container ${container.name} in ` : '';
+    if (container?.state === 'terminated' && container.exitCode !== undefined && container.exitCode !== 0) {
+        const why = container.reason && container.reason !== 'Error' ? ` (${container.reason})` : '';
+        return `${several}pod ${pod.name}${owner} exited with code ${container.exitCode}${why}`;
+    }
+    if (pod.phase === 'Pending' || pod.phase === 'Running' || container?.state === 'waiting') {
+        return `pod ${pod.name}${owner} did not finish within ${evidence.timeout} (${waitingFor(pod, container)})`;
+    }
+    return helmReason(evidence);
+}
+/** What a pod that did not finish was doing: its container's waiting reason, the scheduler's message, its phase. */
+function waitingFor(pod, container) {
+    if (pod.unschedulable)
+        return `unschedulable: ${pod.unschedulable}`;
+    if (container?.state === 'waiting' && container.reason) {
+        return `${container.reason}${container.message ? `: ${container.message}` : ''}`;
+    }
+    return pod.phase === 'Running' && container?.state === 'running' ? 'still running' : pod.phase;
+}
+function helmReason(evidence) {
+    return testErrorText(evidence.stderr) || `helm test exited with code ${evidence.exitCode}`;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/undo.ts
 
 
@@ -53943,6 +54586,7 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
     const { inputs, helm, log } = ctx;
     const target = targetOf(inputs);
     const previous = liveRevision(historyBefore);
+    const why = cause.source === 'min-ready' ? "is unstable after helm's wait" : 'failed helm test';
     const failed = async (detail) => {
         const history = await helm.history(target);
         const live = liveRevision(history);
@@ -53957,13 +54601,13 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
         return { outcome, history };
     };
     if (!inputs.atomic) {
-        log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`);
+        log.warning(`release ${inputs.release} ${why}: ${cause.message}; atomic is off, so it stays`);
         return failed('atomic is off, so nothing was rolled back');
     }
     if (previous === undefined && historyBefore.length > 0) {
         return failed('there was no earlier deployed revision to roll back to');
     }
-    log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`);
+    log.warning(`release ${inputs.release} ${why}: ${cause.message}; undoing the deploy`);
     if (previous === undefined) {
         const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT });
         if (!result.ok)
@@ -53973,7 +54617,7 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
                 status: 'rolled-back',
                 rolledBack: true,
                 cause,
-                detail: 'the unstable install was uninstalled; no release is left'
+                detail: `the ${cause.source === 'min-ready' ? 'unstable' : 'failed'} install was uninstalled; no release is left`
             },
             history: []
         };
@@ -53994,6 +54638,78 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
         },
         history
     };
+}
+
+;// CONCATENATED MODULE: ./src/deploy/test.ts
+
+
+
+
+/** helm's table output for a release without test hooks. */
+const NO_TEST_SUITE = /^TEST SUITE: None$/m;
+/** Runs the chart's tests when the deploy succeeded; a failed run undoes the deploy (or fails it, atomic off). */
+async function testDeployed(ctx, historyBefore, deployed) {
+    if (deployed.outcome.status !== 'deployed')
+        return deployed;
+    const tests = await ctx.log.group(`helm test ${ctx.inputs.release}`, () => runTests(ctx));
+    if (tests.result !== 'failed')
+        return { ...deployed, tests };
+    const cause = ctx.isCancelled?.()
+        ? { source: 'cancelled', message: 'the workflow was cancelled during helm test' }
+        : testFailureCause(tests);
+    return { ...deployed, ...(await undoUnstableDeploy(ctx, historyBefore, cause)), tests };
+}
+async function runTests(ctx) {
+    const { inputs, helm, log } = ctx;
+    const target = targetOf(inputs);
+    const partial = [];
+    const before = await readTestHooks(helm, target, partial);
+    if (before?.length === 0) {
+        log.info(`release ${inputs.release} has no tests (no helm.sh/hook: test in its chart); tests: none`);
+        return { result: 'none', tests: [], durationMs: 0 };
+    }
+    const watch = await ctx.watchTests?.();
+    const child = helm.test(target, { timeout: inputs.testTimeout });
+    watch?.follow(child);
+    const result = await child.done;
+    const endedAt = Date.now();
+    const diagnostics = await watch?.stop();
+    const after = (await readTestHooks(helm, target, partial)) ?? before ?? [];
+    if (after.length === 0 && result.exitCode === 0 && NO_TEST_SUITE.test(result.stdout)) {
+        return { result: 'none', tests: [], durationMs: result.durationMs };
+    }
+    const tests = buildTestResults({
+        hooks: after,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        durationMs: result.durationMs,
+        endedAt,
+        timeout: inputs.testTimeout,
+        diagnostics,
+        partial
+    });
+    for (const test of tests.tests)
+        log.info(`test ${test.name}: ${testLine(test)}`);
+    log.info(`tests: ${tests.result}`);
+    return tests;
+}
+/** The release's test hooks; undefined (noted) when helm could not read them. */
+async function readTestHooks(helm, target, partial) {
+    try {
+        return testHooks(await helm.hooks(target));
+    }
+    catch (error) {
+        partial.push(error instanceof Error ? error.message : String(error));
+        return undefined;
+    }
+}
+function testLine(test) {
+    const facts = [
+        test.exitCode === undefined ? '' : `exit code ${test.exitCode}`,
+        test.durationMs === undefined ? '' : `${(test.durationMs / 1000).toFixed(1)} s`
+    ].filter(Boolean);
+    const reason = test.reason ? `: ${test.reason}` : '';
+    return `${test.phase}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}${reason}`;
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/values.ts
@@ -54022,6 +54738,8 @@ async function writeValuesFiles(inputs, workDir) {
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/run.ts
+
+
 
 
 
@@ -54088,7 +54806,8 @@ async function deployOrRefuse(ctx, recoveries) {
     if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
     const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
-    return judge(ctx, historyBefore, applied, recoveries);
+    const judged = await judge(ctx, historyBefore, applied, recoveries);
+    return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged;
 }
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
 async function applyWatched(ctx, valuesFiles) {
@@ -54119,7 +54838,12 @@ async function judge(ctx, historyBefore, { result, diagnostics, verification }, 
         historyBefore,
         historyAfter: history
     });
-    const done = { recoveries, history, helmMs: result.durationMs };
+    const done = {
+        recoveries,
+        history,
+        helmMs: result.durationMs,
+        changes: await attemptedChanges(ctx, historyBefore, history)
+    };
     // The other deploy's pods are not this run's evidence.
     if (outcome.cause?.source === 'concurrent')
         return { ...done, outcome };
@@ -54132,6 +54856,29 @@ async function judge(ctx, historyBefore, { result, diagnostics, verification }, 
         return { ...done, outcome, diagnostics };
     const cause = { source: 'fail-fast', rule: verdict.rule, message: verdict.message };
     return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message };
+}
+/**
+ * What the attempted revision changed against the one live before — only when it did not stay deployed. Reads the
+ * two revisions' values and manifests; a read that fails leaves the list out.
+ */
+async function attemptedChanges(ctx, before, after) {
+    const live = liveRevision(before);
+    const newestBefore = before[before.length - 1]?.revision ?? 0;
+    const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description));
+    if (live === undefined || !attempted || attempted.status === 'deployed')
+        return undefined;
+    const target = targetOf(ctx.inputs);
+    try {
+        const read = async (revision) => ({
+            values: await ctx.helm.getValues(target, revision),
+            manifest: await ctx.helm.getManifest(target, revision)
+        });
+        return deployChanges(await read(live), await read(attempted.revision), ctx.inputs.setSecret.map(s => s.key));
+    }
+    catch (error) {
+        ctx.log.debug(`what the upgrade changed could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+    }
 }
 async function uninstall(ctx, historyBefore, recoveries) {
     const { inputs, helm, log } = ctx;
@@ -55591,7 +56338,12 @@ class KubectlClient {
 
 
 
-const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' };
+const STATE = {
+    phase: 'phase',
+    finished: 'finished',
+    helmPath: 'helm-path',
+    deploymentId: 'deployment-id'
+};
 /** An error thrown by one step, tagged with where it came from. */
 class StepError extends Error {
     source;
@@ -55667,6 +56419,7 @@ async function installAndConnect(run) {
 
 
 
+
 /** Install, connect, deploy; any failure on the way is a failed result with its cause. */
 async function deployRelease(run) {
     try {
@@ -55678,6 +56431,7 @@ async function deployRelease(run) {
             workDir: run.session.workDir,
             log,
             startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+            watchTests: testWatcher(inputs, kubectl, facts.namespace, log),
             isCancelled: () => run.cancellation.cancelled()
         };
         return await step('cluster', () => MODES[inputs.mode](ctx, facts.namespace));
@@ -55699,10 +56453,16 @@ async function runMain() {
     const facts = factsOf(read.raw, startedAt);
     let result;
     let session;
+    let deployment;
     try {
         if (!read.inputs)
             result = failedBefore('input', read.errors.join('; '));
         else {
+            if (read.inputs.githubDeployment && read.inputs.mode !== 'plan') {
+                deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log));
+                if (deployment.id !== undefined)
+                    saveState(STATE.deploymentId, String(deployment.id));
+            }
             session = await openSession(read.inputs.kubeconfig);
             result = await deployRelease({
                 inputs: read.inputs,
@@ -55729,6 +56489,7 @@ async function runMain() {
         summary: read.inputs?.summary ?? 'always',
         comment: read.inputs?.comment ?? 'never',
         githubToken: read.inputs?.githubToken ?? '',
+        deployment,
         identity: {
             release: facts.release,
             namespace: facts.namespace,
@@ -55747,18 +56508,22 @@ async function runMain() {
 }
 /**
  * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
- * own cleanup), repair a release left pending, so the next run is not locked out.
+ * own cleanup), repair a release left pending, so the next run is not locked out, and end the run's GitHub
+ * deployment, which would otherwise stay in_progress.
  */
 async function runPost() {
     if (getState(STATE.finished) === 'true')
         return;
     const helmPath = getState(STATE.helmPath);
-    if (!helmPath)
+    const deploymentId = Number(getState(STATE.deploymentId));
+    if (!helmPath && !deploymentId)
         return;
     const read = readInputs();
     redactStdout(read.redactor);
     const log = coreLog(read.redactor);
-    if (!read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan')
+    if (read.inputs && deploymentId)
+        await abandonDeployment(deploymentSettings(read.inputs, read.redactor, log), deploymentId);
+    if (!helmPath || !read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan')
         return;
     const inputs = read.inputs;
     const session = await openSession(inputs.kubeconfig);

@@ -19,10 +19,12 @@ export type CauseSource =
   | 'fail-fast'
   /** The new revision failed after helm's wait, within min-ready. */
   | 'min-ready'
+  /** helm test failed after a successful deploy (a test exited non-zero, never ran, or timed out). */
+  | 'test'
 
 export interface FailureCause {
   source: CauseSource
-  /** The verdict rule, for fail-fast and min-ready. */
+  /** The verdict rule, for fail-fast and min-ready (and a test pod's fail-fast). */
   rule?: string
   /** One line, e.g. `container web in pod shop-7d9f-x crash-looping (exit code 1, 2 restarts)`. */
   message: string
@@ -31,6 +33,7 @@ export interface FailureCause {
 const PREFIX: Partial<Record<CauseSource, string>> = {
   'fail-fast': 'fail-fast: ',
   'min-ready': "unstable after helm's wait: ",
+  test: 'helm test failed: ',
   input: 'invalid inputs: '
 }
 

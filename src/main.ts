@@ -2,10 +2,16 @@
 import * as core from '@actions/core'
 import type { DeployResult } from './deploy/context.js'
 import { recoverAbandonedRelease } from './deploy/recovery.js'
-import { watcherCompanion } from './deploy/watcher.js'
+import { testWatcher, watcherCompanion } from './deploy/watcher.js'
 import { HelmClient } from './helm/client.js'
 import { readInputs } from './inputs/index.js'
 import { coreLog, redactStdout } from './log.js'
+import {
+  abandonDeployment,
+  deploymentSettings,
+  startDeployment,
+  type GitHubDeployment
+} from './report/deployments.js'
 import { buildReport } from './report/model.js'
 import { publishReport } from './report/publish.js'
 import { openSession, type Session } from './session.js'
@@ -24,6 +30,7 @@ async function deployRelease(run: Run): Promise<DeployResult> {
       workDir: run.session.workDir,
       log,
       startCompanion: watcherCompanion(inputs, kubectl, facts.namespace, log),
+      watchTests: testWatcher(inputs, kubectl, facts.namespace, log),
       isCancelled: () => run.cancellation.cancelled()
     }
     return await step('cluster', () => MODES[inputs.mode](ctx, facts.namespace))
@@ -45,9 +52,14 @@ export async function runMain(): Promise<void> {
   const facts = factsOf(read.raw, startedAt)
   let result: DeployResult
   let session: Session | undefined
+  let deployment: GitHubDeployment | undefined
   try {
     if (!read.inputs) result = failedBefore('input', read.errors.join('; '))
     else {
+      if (read.inputs.githubDeployment && read.inputs.mode !== 'plan') {
+        deployment = await startDeployment(deploymentSettings(read.inputs, read.redactor, log))
+        if (deployment.id !== undefined) core.saveState(STATE.deploymentId, String(deployment.id))
+      }
       session = await openSession(read.inputs.kubeconfig)
       result = await deployRelease({
         inputs: read.inputs,
@@ -72,6 +84,7 @@ export async function runMain(): Promise<void> {
       summary: read.inputs?.summary ?? 'always',
       comment: read.inputs?.comment ?? 'never',
       githubToken: read.inputs?.githubToken ?? '',
+      deployment,
       identity: {
         release: facts.release,
         namespace: facts.namespace,
@@ -91,16 +104,20 @@ export async function runMain(): Promise<void> {
 
 /**
  * The post step runs even when the job was cancelled. If the main step did not finish (helm was killed during its
- * own cleanup), repair a release left pending, so the next run is not locked out.
+ * own cleanup), repair a release left pending, so the next run is not locked out, and end the run's GitHub
+ * deployment, which would otherwise stay in_progress.
  */
 export async function runPost(): Promise<void> {
   if (core.getState(STATE.finished) === 'true') return
   const helmPath = core.getState(STATE.helmPath)
-  if (!helmPath) return
+  const deploymentId = Number(core.getState(STATE.deploymentId))
+  if (!helmPath && !deploymentId) return
   const read = readInputs()
   redactStdout(read.redactor)
   const log = coreLog(read.redactor)
-  if (!read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan') return
+  if (read.inputs && deploymentId)
+    await abandonDeployment(deploymentSettings(read.inputs, read.redactor, log), deploymentId)
+  if (!helmPath || !read.inputs || read.inputs.mode === 'uninstall' || read.inputs.mode === 'plan') return
   const inputs = read.inputs
   const session = await openSession(inputs.kubeconfig)
   try {

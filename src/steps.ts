@@ -13,7 +13,12 @@ import type { Redactor } from './report/redact.js'
 import type { Session } from './session.js'
 import type { Cancellation } from './signals.js'
 
-export const STATE = { phase: 'phase', finished: 'finished', helmPath: 'helm-path' } as const
+export const STATE = {
+  phase: 'phase',
+  finished: 'finished',
+  helmPath: 'helm-path',
+  deploymentId: 'deployment-id'
+} as const
 
 export interface Run {
   inputs: Inputs

@@ -280,6 +280,39 @@ describe.each(VARIANTS)('$id', variant => {
     expect(env).toEqual(['GREETING'])
   })
 
+  it.concurrent(
+    'helm test: pods run to completion; a non-zero exit fails it; no tests is TEST SUITE: None',
+    async () => {
+      const namespace = ns('test')
+      const tests = ['--set', 'tests.a-ok.SIM_LOG=fine', '--set', 'tests.b-bad.SIM_EXIT_CODE=3']
+      await helmOk(variant, installArgs(variant, 'tested', namespace, tests))
+      const run = await helm(variant, ['test', 'tested', '-n', namespace, '--timeout', '30s'])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/TEST SUITE: +tested-test-a-ok\n.*\n.*\nPhase: +Succeeded/)
+      expect(run.stdout).toMatch(/TEST SUITE: +tested-test-b-bad\n.*\n.*\nPhase: +Failed/)
+      // helm 3: `1 error occurred: * pod tested-test-b-bad failed`; helm 4 names the resource and its status.
+      expect(run.stderr).toMatch(/pod tested-test-b-bad failed/)
+      const phase = (name: string): unknown =>
+        (cluster.store.get('pods', namespace, name)?.status as { phase?: string } | undefined)?.phase
+      expect([phase('tested-test-a-ok'), phase('tested-test-b-bad')]).toEqual(['Succeeded', 'Failed'])
+      const logs = await helm(variant, [
+        'test',
+        'tested',
+        '-n',
+        namespace,
+        '--filter',
+        'name=tested-test-a-ok',
+        '--logs'
+      ])
+      expect(logs.code).toBe(0)
+      expect(logs.stdout).toContain('POD LOGS: tested-test-a-ok\nfine')
+
+      await helmOk(variant, installArgs(variant, 'untested', namespace, []))
+      const none = await helmOk(variant, ['test', 'untested', '-n', namespace])
+      expect(none.stdout).toContain('TEST SUITE: None')
+    }
+  )
+
   it.concurrent('a failed pre-upgrade hook fails the upgrade and rolls back', async () => {
     const namespace = ns('hook')
     await helmOk(variant, installArgs(variant, 'hooked', namespace, []))

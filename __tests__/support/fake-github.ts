@@ -1,6 +1,6 @@
 /**
- * A fake of the few GitHub REST endpoints the sticky comment uses, on 127.0.0.1. Octokit fetches through undici,
- * which HTTP mocking libraries do not intercept, so the tests talk to a real server.
+ * A fake of the few GitHub REST endpoints the sticky comment and the Deployments lifecycle use, on 127.0.0.1.
+ * Octokit fetches through undici, which HTTP mocking libraries do not intercept, so the tests talk to a real server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +10,29 @@ export interface FakeComment {
   issue: number
   body: string
   user: { login: string; type: 'User' | 'Bot' }
+}
+
+export interface FakeDeploymentStatus {
+  id: number
+  state: string
+  description: string
+  log_url?: string
+  environment_url?: string
+  /** Set by the fake when another deployment's success made this one inactive (auto_inactive). */
+  auto?: boolean
+}
+
+export interface FakeDeployment {
+  id: number
+  sha: string
+  ref: string
+  environment: string
+  transient_environment: boolean
+  production_environment: boolean
+  payload: unknown
+  description: string
+  /** Oldest first (the API lists them newest first). */
+  statuses: FakeDeploymentStatus[]
 }
 
 export interface RecordedRequest {
@@ -38,6 +61,8 @@ export class FakeGitHub {
   readonly commitPulls = new Map<string, { number: number; state: 'open' | 'closed' }[]>()
   /** Forced answers: `METHOD path-regex` → status. */
   readonly failures: { method: string; path: RegExp; status: number }[] = []
+  /** Oldest first (the API lists them newest first). */
+  readonly deployments: FakeDeployment[] = []
   private readonly tokens: Record<string, TokenIdentity>
   private server?: Server
   private nextId = 1000
@@ -84,6 +109,30 @@ export class FakeGitHub {
     return this.comments.filter(c => c.issue === issue)
   }
 
+  /** A deployment made outside the run under test (another environment, an earlier run). */
+  addDeployment(environment: string, options: { state?: string; sha?: string } = {}): FakeDeployment {
+    const deployment: FakeDeployment = {
+      id: this.nextId++,
+      sha: options.sha ?? '0'.repeat(40),
+      ref: options.sha ?? 'main',
+      environment,
+      transient_environment: false,
+      production_environment: false,
+      payload: {},
+      description: '',
+      statuses: []
+    }
+    this.deployments.push(deployment)
+    if (options.state) deployment.statuses.push({ id: this.nextId++, state: options.state, description: '' })
+    return deployment
+  }
+
+  /** The latest status of a deployment, or undefined before its first. */
+  stateOf(deployment: FakeDeployment | number): string | undefined {
+    const d = typeof deployment === 'number' ? this.deployments.find(x => x.id === deployment) : deployment
+    return d?.statuses[d.statuses.length - 1]?.state
+  }
+
   /** Requests that change state (POST, PATCH, DELETE). */
   writes(): RecordedRequest[] {
     return this.requests.filter(r => r.method !== 'GET')
@@ -101,6 +150,83 @@ export class FakeGitHub {
       html_url: this.htmlUrl(comment),
       url: `${this.url}/repos/${this.owner}/${this.repo}/issues/comments/${comment.id}`
     }
+  }
+
+  private deploymentJson(d: FakeDeployment): Record<string, unknown> {
+    const { statuses: _statuses, ...fields } = d
+    return {
+      ...fields,
+      url: `${this.url}/repos/${this.owner}/${this.repo}/deployments/${d.id}`,
+      task: 'deploy'
+    }
+  }
+
+  /**
+   * POST/GET deployments (GET filtered by environment, sha, ref, newest first) and their statuses. A success status
+   * with auto_inactive (the default) marks every earlier deployment of the same environment whose latest state is
+   * success inactive — as users see GitHub do, previews of other pull requests that share the name included.
+   */
+  private handleDeployments(method: string, url: URL, request: RecordedRequest, send: Send): void {
+    const base = `/repos/${this.owner}/${this.repo}/deployments`
+    const body = (request.body ?? {}) as Record<string, unknown>
+    if (url.pathname === base && method === 'POST') {
+      if (typeof body.ref !== 'string' || typeof body.environment !== 'string') {
+        return send(422, { message: 'ref and environment are required here' })
+      }
+      const deployment: FakeDeployment = {
+        id: this.nextId++,
+        sha: body.ref,
+        ref: body.ref,
+        environment: body.environment,
+        transient_environment: body.transient_environment === true,
+        production_environment: body.production_environment === true,
+        payload: body.payload ?? {},
+        description: typeof body.description === 'string' ? body.description : '',
+        statuses: []
+      }
+      this.deployments.push(deployment)
+      return send(201, this.deploymentJson(deployment))
+    }
+    if (url.pathname === base && method === 'GET') {
+      const filters = ['environment', 'sha', 'ref'] as const
+      const matching = [...this.deployments]
+        .reverse()
+        .filter(d => filters.every(f => !url.searchParams.has(f) || d[f] === url.searchParams.get(f)))
+      const { page, headers } = paged(url, matching)
+      return send(
+        200,
+        page.map(d => this.deploymentJson(d)),
+        headers
+      )
+    }
+    const m = new RegExp(`^${base}/(\\d+)/statuses$`).exec(url.pathname)
+    const deployment = m ? this.deployments.find(d => d.id === Number(m[1])) : undefined
+    if (!m) return send(404, { message: 'Not Found' })
+    if (!deployment) return send(404, { message: 'Not Found' })
+    if (method === 'GET') {
+      const { page, headers } = paged(url, [...deployment.statuses].reverse())
+      return send(200, page, headers)
+    }
+    if (method !== 'POST') return send(404, { message: 'Not Found' })
+    const states = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']
+    if (typeof body.state !== 'string' || !states.includes(body.state)) {
+      return send(422, { message: `state must be one of ${states.join(', ')}` })
+    }
+    const description = typeof body.description === 'string' ? body.description : ''
+    if (description.length > 140)
+      return send(422, { message: 'description is too long (maximum is 140 characters)' })
+    const status: FakeDeploymentStatus = { id: this.nextId++, state: body.state, description }
+    if (typeof body.log_url === 'string') status.log_url = body.log_url
+    if (typeof body.environment_url === 'string') status.environment_url = body.environment_url
+    deployment.statuses.push(status)
+    if (body.state === 'success' && body.auto_inactive !== false) {
+      for (const other of this.deployments) {
+        if (other.id >= deployment.id || other.environment !== deployment.environment) continue
+        if (this.stateOf(other) !== 'success') continue
+        other.statuses.push({ id: this.nextId++, state: 'inactive', description: '', auto: true })
+      }
+    }
+    return send(201, status)
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -170,6 +296,8 @@ export class FakeGitHub {
       comment.body = body
       return send(200, this.json(comment))
     }
+    if (url.pathname.startsWith(`${base}/deployments`))
+      return this.handleDeployments(method, url, request, send)
     if ((m = new RegExp(`^${base}/commits/([0-9a-f]+)/pulls$`).exec(url.pathname)) && method === 'GET') {
       const pulls = this.commitPulls.get(m[1] ?? '') ?? []
       return send(
@@ -179,6 +307,23 @@ export class FakeGitHub {
     }
     return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })
   }
+}
+
+type Send = (status: number, data: unknown, headers?: Record<string, string>) => void
+
+/** One page of `items` as GitHub pages lists: `per_page` (30, at most 100), `page`, and a Link header. */
+function paged<T>(url: URL, items: readonly T[]): { page: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(Number(url.searchParams.get('per_page') ?? '30'), 100)
+  const page = Number(url.searchParams.get('page') ?? '1')
+  const last = Math.max(1, Math.ceil(items.length / perPage))
+  const link = (p: number, rel: string): string => {
+    const next = new URL(url.toString())
+    next.searchParams.set('page', String(p))
+    return `<${next.toString()}>; rel="${rel}"`
+  }
+  const headers: Record<string, string> =
+    page < last ? { link: [link(page + 1, 'next'), link(last, 'last')].join(', ') } : {}
+  return { page: items.slice((page - 1) * perPage, page * perPage), headers }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

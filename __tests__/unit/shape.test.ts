@@ -21,8 +21,10 @@ const files = sources(SRC).map(path => ({ path: relative(SRC, path), text: readF
 /** Modules that take data and return data: no @actions/*, no clock-free guarantee checked here. */
 const PURE = [
   'cause.ts',
+  'deploy/test-results.ts',
   'helm/args.ts',
   'helm/flags.ts',
+  'helm/hooks.ts',
   'helm/outcome.ts',
   'helm/output.ts',
   'helm/secret-values.ts',

@@ -8,6 +8,7 @@ import type { Inputs } from '../inputs/index.js'
 import type { Diagnostics, Verification } from '../kube/diagnostics.js'
 import type { Log } from '../log.js'
 import type { Plan } from '../plan/changes.js'
+import type { TestResults } from './test-results.js'
 
 /** What the action did to the release besides the deploy itself (stale-lock recovery). */
 export interface RecoveryAction {
@@ -32,11 +33,19 @@ export interface DeployResult {
   plan?: Plan
   /** A failed upgrade: what it changed against the revision live before, a line each. */
   changes?: string[]
+  /** What helm test established, when `test` is on and the deploy succeeded. */
+  tests?: TestResults
 }
 
 /** The release watcher as the deploy drives it: started with helm, verifying after its wait, stopped last. */
 export interface Companion {
   verify(minReadyMs: number): Promise<Verification>
+  stop(): Promise<Diagnostics>
+}
+
+/** The watcher of helm test's pods: made (its baseline read) before helm test starts, then told which helm to stop. */
+export interface TestWatch {
+  follow(child: RunningProcess): void
   stop(): Promise<Diagnostics>
 }
 
@@ -48,6 +57,8 @@ export interface DeployContext {
   log: Log
   /** Started with the main helm command. `isHelmWaiting` turns true once helm's wait began. */
   startCompanion?: (child: RunningProcess, isHelmWaiting: () => boolean) => Companion
+  /** Made before helm test starts; follows the test pods and ends helm test on a fail-fast verdict. */
+  watchTests?: () => Promise<TestWatch>
   /** True once the workflow was cancelled: helm is then not started at all. */
   isCancelled?: () => boolean
 }

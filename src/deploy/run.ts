@@ -1,6 +1,7 @@
 /**
  * One deploy: pre-flight (history, stale-lock recovery, mode checks, chart dependencies), helm with the release
- * watcher, then min-ready verification and, when the new revision proves unstable, the undo atomic promises.
+ * watcher, then min-ready verification, helm test when asked, and, when the new revision proves unstable or fails
+ * its tests, the undo atomic promises.
  */
 import type { FailureCause } from '../cause.js'
 import { buildDeployArgs } from '../helm/args.js'
@@ -18,6 +19,7 @@ import {
 import { deployChanges } from './changes.js'
 import { missingDependencies } from './dependencies.js'
 import { recoverPendingLock } from './recovery.js'
+import { testDeployed } from './test.js'
 import { undoUnstableDeploy } from './undo.js'
 import { writeValuesFiles } from './values.js'
 
@@ -84,7 +86,8 @@ async function deployOrRefuse(ctx: DeployContext, recoveries: RecoveryAction[]):
   const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () =>
     applyWatched(ctx, valuesFiles)
   )
-  return judge(ctx, historyBefore, applied, recoveries)
+  const judged = await judge(ctx, historyBefore, applied, recoveries)
+  return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged
 }
 
 interface Applied {

@@ -1,6 +1,6 @@
 /**
- * Undoing a deploy that helm called a success but that proved unstable within min-ready, as helm's atomic would
- * have: an upgrade is rolled back to the revision live before it, an install is uninstalled.
+ * Undoing a deploy that helm called a success but that proved unstable within min-ready, or failed its tests, as
+ * helm's atomic would have: an upgrade is rolled back to the revision live before it, an install is uninstalled.
  */
 import type { FailureCause } from '../cause.js'
 import { liveRevision, type HistoryEntry, type Outcome } from '../helm/outcome.js'
@@ -15,6 +15,7 @@ export async function undoUnstableDeploy(
   const { inputs, helm, log } = ctx
   const target = targetOf(inputs)
   const previous = liveRevision(historyBefore)
+  const why = cause.source === 'min-ready' ? "is unstable after helm's wait" : 'failed helm test'
   const failed = async (detail: string): Promise<Pick<DeployResult, 'outcome' | 'history'>> => {
     const history = await helm.history(target)
     const live = liveRevision(history)
@@ -29,15 +30,13 @@ export async function undoUnstableDeploy(
     return { outcome, history }
   }
   if (!inputs.atomic) {
-    log.warning(
-      `release ${inputs.release} is unstable after helm's wait: ${cause.message}; atomic is off, so it stays`
-    )
+    log.warning(`release ${inputs.release} ${why}: ${cause.message}; atomic is off, so it stays`)
     return failed('atomic is off, so nothing was rolled back')
   }
   if (previous === undefined && historyBefore.length > 0) {
     return failed('there was no earlier deployed revision to roll back to')
   }
-  log.warning(`release ${inputs.release} is unstable after helm's wait: ${cause.message}; undoing the deploy`)
+  log.warning(`release ${inputs.release} ${why}: ${cause.message}; undoing the deploy`)
   if (previous === undefined) {
     const result = await helm.uninstall(target, { timeout: UNDO_TIMEOUT })
     if (!result.ok) return failed(`the uninstall failed: ${result.error ?? ''}`)
@@ -46,7 +45,7 @@ export async function undoUnstableDeploy(
         status: 'rolled-back',
         rolledBack: true,
         cause,
-        detail: 'the unstable install was uninstalled; no release is left'
+        detail: `the ${cause.source === 'min-ready' ? 'unstable' : 'failed'} install was uninstalled; no release is left`
       },
       history: []
     }

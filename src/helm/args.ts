@@ -1,5 +1,6 @@
 /** helm's command lines, per major. Pure: data in, argument arrays out. */
 import type { DeployMode, KeyValue } from '../inputs/index.js'
+import { HOOKS_TEMPLATE } from './hooks.js'
 
 export type HelmMajor = 3 | 4
 
@@ -147,4 +148,14 @@ export function buildGetManifestArgs(target: ReleaseTarget, revision: number): s
 
 export function buildDependencyBuildArgs(chartDir: string): string[] {
   return ['dependency', 'build', chartDir]
+}
+
+/** helm test waits for each test hook in turn; `--timeout` is per hook, as helm documents it. */
+export function buildTestArgs(target: ReleaseTarget, options: { timeout: string }): string[] {
+  return ['test', target.release, ...targetArgs(target), '--timeout', options.timeout]
+}
+
+/** The release's hooks and their last runs, one line each (see HOOKS_TEMPLATE). */
+export function buildHooksArgs(target: ReleaseTarget): string[] {
+  return ['get', 'all', target.release, ...targetArgs(target), '--template', HOOKS_TEMPLATE]
 }

@@ -7,11 +7,14 @@ import {
   buildGetManifestArgs,
   buildGetValuesArgs,
   buildHistoryArgs,
+  buildHooksArgs,
   buildRollbackArgs,
+  buildTestArgs,
   buildUninstallArgs,
   type HelmMajor,
   type ReleaseTarget
 } from './args.js'
+import { parseHooks, type ReleaseHook } from './hooks.js'
 import { helmErrorText, isReleaseNotFound, parseHistory, type HistoryEntry } from './outcome.js'
 import { createDebugOutputFilter } from './output.js'
 
@@ -130,6 +133,18 @@ export class HelmClient {
     const result = await this.exec(buildGetValuesArgs(target, revision), { quiet: true }).done
     if (result.exitCode !== 0) throw new HelmError(['get', 'values', target.release], result)
     return JSON.parse(result.stdout || 'null') as unknown
+  }
+
+  /** Starts `helm test`; the caller watches the test pods and may signal it (helm test stops at once on SIGINT). */
+  test(target: ReleaseTarget, options: { timeout: string }): RunningProcess {
+    return this.exec(buildTestArgs(target, options), {})
+  }
+
+  /** The release's hooks with helm's record of their last run (`helm get all --template`). */
+  async hooks(target: ReleaseTarget): Promise<ReleaseHook[]> {
+    const result = await this.exec(buildHooksArgs(target), { quiet: true }).done
+    if (result.exitCode === 0) return parseHooks(result.stdout)
+    throw new Error(`cannot read the hooks of release ${target.release}: ${helmErrorText(result.stderr)}`)
   }
 
   async dependencyBuild(chartDir: string): Promise<HelmCommandResult> {

@@ -35,6 +35,10 @@ export interface Inputs {
   waitForJobs: boolean
   /** How long every new pod must stay Ready after helm's wait; 0 turns the check off. */
   minReadyMs: number
+  /** Run `helm test` after a successful deploy; a failed test undoes the deploy when atomic. */
+  test: boolean
+  /** Go duration exactly as given, passed to helm test --timeout. */
+  testTimeout: string
   mode: DeployMode
   /** `vX.Y.Z`, `3.x`, `4.x` or `latest`. */
   helmVersion: string
@@ -52,6 +56,11 @@ export interface Inputs {
   failFastUnschedulableMs: number
   recoverPending: boolean
   environment: string
+  /** Report the deploy as a GitHub deployment of `environment` (created, or the `deployment` event's). */
+  githubDeployment: boolean
+  /** The deployment status's environment_url on success; empty for none. */
+  environmentUrl: string
+  productionEnvironment: boolean
   summary: SummaryWhen
   comment: CommentWhen
   githubToken: string
@@ -93,6 +102,8 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     atomic: read.boolean('atomic'),
     waitForJobs: read.boolean('wait-for-jobs'),
     minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
+    test: read.boolean('test'),
+    testTimeout: read.duration('test-timeout', { allowZero: false }).text,
     mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
     helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
     helmMirror: read.url('helm-mirror'),
@@ -106,6 +117,9 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     failFastUnschedulableMs: read.duration('fail-fast-unschedulable', { allowZero: true }).ms,
     recoverPending: read.boolean('recover-pending'),
     environment: read.text('environment'),
+    githubDeployment: read.boolean('github-deployment'),
+    environmentUrl: read.text('environment-url'),
+    productionEnvironment: read.boolean('production-environment'),
     summary: read.oneOf('summary', ['always', 'failure', 'never']),
     comment: read.oneOf('comment', ['failure', 'always', 'never', 'changes']),
     githubToken: read.text('github-token'),
@@ -175,6 +189,12 @@ function checkAcrossInputs(read: InputReader, inputs: Inputs, env: InputEnvironm
   }
   if (inputs.helmSha256 !== '' && !SHA256.test(inputs.helmSha256)) {
     problem('helm-sha256', `"${inputs.helmSha256}" is not a sha256 (64 hexadecimal characters)`)
+  }
+  if (inputs.githubDeployment && inputs.environment === '') {
+    problem('environment', 'is required when github-deployment is true (the GitHub environment to deploy to)')
+  }
+  if (inputs.environmentUrl !== '' && !/^https?:\/\/\S+$/.test(inputs.environmentUrl)) {
+    problem('environment-url', `"${inputs.environmentUrl}" is not an http(s) URL`)
   }
   for (const arg of inputs.extraArgs) {
     const refused = extraArgProblem(arg)

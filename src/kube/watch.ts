@@ -75,6 +75,11 @@ export interface WatchOptions {
   isHelmWaiting?: () => boolean
   now?: () => number
   log?: Log
+  /**
+   * `release` (default): the release's objects and its hook Jobs. `tests`: only the pods (and Jobs) helm test
+   * creates — test hooks that were not there at `baseline()`.
+   */
+  follow?: 'release' | 'tests'
 }
 
 const KINDS = [
@@ -153,6 +158,10 @@ export class ReleaseWatcher {
   private newOwners = new Set<string>()
   private claims = new Map<string, string>()
   private readonly claimNames = new Set<string>()
+  /** Test hook objects that existed before helm test ran (an earlier run's, which helm deletes first). */
+  private preexisting: Set<string> | undefined
+  /** Containers of finished test pods whose log was read: a finished container's log does not change. */
+  private readonly finishedLogs = new Set<string>()
   private verdict: Verdict | undefined
   private verification: Verification | undefined
   private observations = 0
@@ -170,6 +179,17 @@ export class ReleaseWatcher {
 
   start(): void {
     this.loop ??= this.run()
+  }
+
+  /** For `follow: 'tests'`, before helm test starts: the test hooks already there are not this run's. */
+  async baseline(): Promise<void> {
+    try {
+      const items = await this.options.kubectl.list<KubeItem>(['pods', 'jobs'], this.options.namespace)
+      this.preexisting = new Set(items.filter(isTestHook).map(item => item.metadata.uid))
+    } catch (error) {
+      // Without it, creation times decide (as for hook Jobs).
+      this.note('reading the test pods before helm test failed', error)
+    }
   }
 
   private async run(): Promise<void> {
@@ -279,6 +299,7 @@ export class ReleaseWatcher {
   }
 
   private isOurs(item: KubeItem): boolean {
+    if (this.options.follow === 'tests') return this.isOurTest(item)
     if (belongsToRelease(item, this.options.release, this.options.namespace)) return true
     if (item.kind === 'PersistentVolumeClaim') return this.claimNames.has(item.metadata.name)
     if (item.kind === 'Job' && item.metadata.annotations?.[HOOK_ANNOTATION]) {
@@ -287,6 +308,17 @@ export class ReleaseWatcher {
     }
     const owner = controllerOf(item)
     return owner !== undefined && this.uids.has(owner.uid)
+  }
+
+  /** A test hook helm test created (not one from before it started), or a pod of such a test Job. */
+  private isOurTest(item: KubeItem): boolean {
+    if (isTestHook(item)) {
+      if (this.preexisting) return !this.preexisting.has(item.metadata.uid)
+      const created = Date.parse(item.metadata.creationTimestamp ?? '')
+      return Number.isNaN(created) || created >= this.startedAt - HOOK_GRACE_MS
+    }
+    const owner = controllerOf(item)
+    return item.kind === 'Pod' && owner !== undefined && this.uids.has(owner.uid)
   }
 
   /** Workloads, pods and events in one kubectl call; separately when that fails, so one bad read costs only itself. */
@@ -404,6 +436,12 @@ export class ReleaseWatcher {
           this.previousLogRestarts.set(key, c.restartCount)
           reads.push(this.readLog(pod.name, c.name, true))
         }
+        if (this.options.follow === 'tests' && c.state === 'terminated') {
+          // Read once, at once: helm may delete a finished test pod (hook-succeeded, hook-failed) before the end.
+          if (!this.finishedLogs.has(key)) reads.push(this.readLog(pod.name, c.name, false))
+          this.finishedLogs.add(key)
+          continue
+        }
         const crashed = c.restartCount > 0 || (c.state === 'terminated' && c.exitCode !== 0)
         if (
           (final || this.verdict) &&
@@ -484,6 +522,13 @@ export class ReleaseWatcher {
       })
     )
   }
+}
+
+/** A Pod or Job whose helm.sh/hook annotation names the test event (`test`, or Helm 2's `test-success`). */
+function isTestHook(item: KubeItem): boolean {
+  if (item.kind !== 'Pod' && item.kind !== 'Job') return false
+  const events = (item.metadata.annotations?.[HOOK_ANNOTATION] ?? '').split(',').map(e => e.trim())
+  return events.includes('test') || events.includes('test-success')
 }
 
 /** What podRevision reads of a pod or its owners; the rest (a pod's env can be megabytes) is not kept. */

@@ -4,6 +4,7 @@
  */
 import { failureReasonText, type FailureCause } from '../cause.js'
 import type { DeployResult, RecoveryAction } from '../deploy/context.js'
+import type { TestResults } from '../deploy/test-results.js'
 import type { HistoryEntry, OutcomeStatus } from '../helm/outcome.js'
 import type { Diagnostics } from '../kube/diagnostics.js'
 import type { Plan } from '../plan/changes.js'
@@ -51,6 +52,8 @@ export interface DeployReport {
   plan?: Plan
   /** A failed upgrade: the images and values it changed against the revision live before. */
   changes?: string[]
+  /** helm test's results, per test; absent when the tests did not run (`test` off, or the deploy failed). */
+  tests?: TestResults
 }
 
 /** What the run knows besides the deploy's result. */
@@ -103,7 +106,8 @@ export function buildReport(facts: RunFacts, result: DeployResult): DeployReport
     ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
     commit: facts.commit,
     ...(result.plan ? { plan: result.plan } : {}),
-    ...(result.changes?.length ? { changes: result.changes } : {})
+    ...(result.changes?.length ? { changes: result.changes } : {}),
+    ...(result.tests ? { tests: result.tests } : {})
   }
 }
 

@@ -11,6 +11,7 @@ import type { Log } from '../log.js'
 import { outcomeAnnotation, type Annotation } from './annotations.js'
 import { writeStickyComment, type CommentIdentity } from './comment.js'
 import { hasChanges } from '../plan/changes.js'
+import { finishDeployment, type GitHubDeployment } from './deployments.js'
 import type { DeployReport } from './model.js'
 import type { Redactor } from './redact.js'
 import { renderComment, renderSummary } from './render.js'
@@ -24,6 +25,8 @@ export interface PublishOptions {
   comment: CommentWhen
   githubToken: string
   identity: CommentIdentity
+  /** The run's GitHub deployment (github-deployment), given its final status here. */
+  deployment?: GitHubDeployment
 }
 
 function runUrl(): string | undefined {
@@ -64,6 +67,31 @@ async function writePlanFile(dir: string, report: DeployReport): Promise<string>
   return path
 }
 
+/** The step's outputs from the (redacted) report; mode plan adds has-changes and the plan file. */
+async function outputsOf(
+  report: DeployReport,
+  reportPath: string,
+  options: PublishOptions
+): Promise<Record<string, string>> {
+  const outputs: Record<string, string> = {
+    status: report.status,
+    revision: report.revision === null ? '' : String(report.revision),
+    'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
+    'rolled-back': String(report.rolledBack),
+    'failure-reason': report.failureReason ?? '',
+    'report-path': reportPath,
+    tests: report.tests?.result ?? ''
+  }
+  if (report.plan) {
+    outputs['has-changes'] = String(hasChanges(report.plan))
+    outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error: unknown) => {
+      options.log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`)
+      return ''
+    })
+  }
+  return outputs
+}
+
 /** Writes everything but the annotation, which it returns (redacted): the caller writes it, or fails with it. */
 export async function publishReport(unredacted: DeployReport, options: PublishOptions): Promise<Annotation> {
   const { redactor, log } = options
@@ -75,21 +103,7 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
   } catch (error) {
     log.warning(`report.json not written: ${error instanceof Error ? error.message : String(error)}`)
   }
-  const outputs: Record<string, string> = {
-    status: report.status,
-    revision: report.revision === null ? '' : String(report.revision),
-    'previous-revision': report.previousRevision === null ? '' : String(report.previousRevision),
-    'rolled-back': String(report.rolledBack),
-    'failure-reason': report.failureReason ?? '',
-    'report-path': reportPath
-  }
-  if (report.plan) {
-    outputs['has-changes'] = String(hasChanges(report.plan))
-    outputs['plan-path'] = await writePlanFile(options.tempDir, report).catch((error: unknown) => {
-      log.warning(`plan file not written: ${error instanceof Error ? error.message : String(error)}`)
-      return ''
-    })
-  }
+  const outputs = await outputsOf(report, reportPath, options)
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, redactor.text(value))
 
   if (summaryWanted(options.summary, report.status)) {
@@ -113,6 +127,10 @@ export async function publishReport(unredacted: DeployReport, options: PublishOp
       log
     })
     if (comment.url) core.setOutput('comment-url', comment.url)
+  }
+  if (options.deployment) {
+    await finishDeployment(options.deployment, report)
+    if (options.deployment.id !== undefined) core.setOutput('deployment-id', String(options.deployment.id))
   }
   log.info(
     `status: ${report.status}; revision ${report.previousRevision ?? 'none'} → ${report.revision ?? 'none'}` +

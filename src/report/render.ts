@@ -19,6 +19,7 @@ import {
   url,
   utf8Length
 } from './markdown.js'
+import type { TestCase } from '../deploy/test-results.js'
 import { isFailure, type DeployReport } from './model.js'
 import { renderPlan } from '../plan/render.js'
 
@@ -65,7 +66,9 @@ export interface SummaryOptions {
 /** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
 export function rootCause(report: DeployReport): string | undefined {
   if (!isFailure(report.status)) return undefined
-  return oneLine(report.cause?.message ?? report.failureReason ?? report.detail ?? 'helm failed')
+  // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
+  const cause = report.cause?.source === 'test' ? report.failureReason : report.cause?.message
+  return oneLine(cause ?? report.failureReason ?? report.detail ?? 'helm failed')
 }
 
 /** helm's own error, when the root cause shown is something else (a verdict). */
@@ -351,7 +354,7 @@ function actionsTaken(report: DeployReport): string[] {
 }
 
 function failureSections(m: Model, detail: Detail): string[] {
-  const sections: string[] = []
+  const sections: string[] = testSections(m, detail)
   const d = m.diagnostics
   if (d) {
     const workloads = d.workloads.filter(w => w.ready < w.desired || w.conditions.length > 0)
@@ -387,6 +390,7 @@ function successSections(m: Model, detail: Detail): string[] {
       `**Verified:** ${text(verification.summary)} after helm's wait (${formatDuration(verification.waitedMs)} more).`
     )
   }
+  sections.push(...testSections(m, detail))
   const workloads = m.diagnostics?.workloads ?? []
   if (workloads.length > 0) sections.push('#### Resources\n\n' + workloadTable(workloads, detail))
   const t = m.report.timings
@@ -405,6 +409,40 @@ function successSections(m: Model, detail: Detail): string[] {
   )
   if (detail.history > 0 && m.report.history.length > 0) {
     sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail))
+  }
+  return sections
+}
+
+const TEST_PHASES: Record<TestCase['phase'], string> = {
+  Succeeded: '✅ passed',
+  Failed: '❌ failed',
+  NotRun: '⏭️ not run',
+  Unknown: '❔ unknown'
+}
+
+/** helm test's results: one row per test, then each failed test's events and log tail. */
+function testSections(m: Model, detail: Detail): string[] {
+  const tests = m.report.tests
+  if (!tests) return []
+  if (tests.result === 'none') return ['**Tests:** none (the chart has no `helm.sh/hook: test`).']
+  const rows = tests.tests.map(t => [
+    cell(t.name, 200),
+    TEST_PHASES[t.phase],
+    t.exitCode === undefined ? '–' : String(t.exitCode),
+    t.durationMs === undefined ? '–' : formatDuration(t.durationMs),
+    t.reason ? cell(t.reason, detail.cellChars) : '–'
+  ])
+  const sections = [
+    `#### Tests: ${tests.result} (${formatDuration(tests.durationMs)})\n\n` +
+      table(['Test', 'Result', 'Exit code', 'Duration', 'Reason'], rows, detail.podRows)
+  ]
+  if (tests.partial) sections.push(`> [!NOTE]\n> Test results are ${text(cap(tests.partial, 500))}`)
+  for (const t of tests.tests.filter(t => t.phase === 'Failed')) {
+    const parts: string[] = []
+    if (detail.events > 0 && t.events.length > 0) parts.push(eventTable(t.events, m.now, detail))
+    const log = t.log ? logSections([t.log], detail) : undefined
+    if (log) parts.push(log)
+    if (parts.length > 0) sections.push(`##### Test ${text(t.name)}\n\n${parts.join('\n\n')}`)
   }
   return sections
 }

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { HOOKS_TEMPLATE } from '../../../src/helm/hooks.js'
 import {
   buildDependencyBuildArgs,
   buildDeployArgs,
   buildHistoryArgs,
+  buildHooksArgs,
   buildRollbackArgs,
+  buildTestArgs,
   buildUninstallArgs,
   type DeployArgsInputs,
   type HelmMajor
@@ -321,5 +324,15 @@ describe('buildRollbackArgs', () => {
 describe('buildDependencyBuildArgs', () => {
   it('builds the chart directory’s dependencies', () => {
     expect(buildDependencyBuildArgs('./charts/web')).toEqual(['dependency', 'build', './charts/web'])
+  })
+})
+
+describe('buildTestArgs and buildHooksArgs', () => {
+  it.each([
+    [{ release: 'web', namespace: 'prod', kubeContext: '' }, ['--namespace', 'prod']],
+    [{ release: 'web', namespace: '', kubeContext: 'ci' }, ['--kube-context', 'ci']]
+  ])('helm test with its own timeout, and the hooks template, for %o', (target, where) => {
+    expect(buildTestArgs(target, { timeout: '90s' })).toEqual(['test', 'web', ...where, '--timeout', '90s'])
+    expect(buildHooksArgs(target)).toEqual(['get', 'all', 'web', ...where, '--template', HOOKS_TEMPLATE])
   })
 })

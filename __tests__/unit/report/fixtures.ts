@@ -324,3 +324,105 @@ export function huge(): Scenario {
     }
   }
 }
+
+/** `test: true`: both tests passed after the deploy. */
+export const testsPassed: Scenario = {
+  report: base({
+    tests: {
+      result: 'passed',
+      durationMs: 4_100,
+      tests: [
+        {
+          name: 'web-test-connection',
+          kind: 'Pod',
+          phase: 'Succeeded',
+          pod: 'web-test-connection',
+          exitCode: 0,
+          durationMs: 2_300,
+          log: {
+            pod: 'web-test-connection',
+            container: 'wget',
+            previous: false,
+            lines: ['Connecting to web:80 (10.96.12.7:80)', "saving to 'index.html'"],
+            truncated: false
+          },
+          events: []
+        },
+        {
+          name: 'web-test-checkout',
+          kind: 'Pod',
+          phase: 'Succeeded',
+          pod: 'web-test-checkout',
+          exitCode: 0,
+          durationMs: 1_700,
+          events: []
+        }
+      ]
+    }
+  }),
+  diagnostics: success.diagnostics
+}
+
+/** `test: true`: the upgrade was healthy, its test failed, and it was rolled back to revision 3. */
+export const testFailed: Scenario = {
+  report: base({
+    status: 'rolled-back',
+    revision: 5,
+    previousRevision: 3,
+    rolledBack: true,
+    failureReason: 'helm test failed: pod web-test-checkout exited with code 3',
+    cause: { source: 'test', message: 'pod web-test-checkout exited with code 3' },
+    detail: 'rolled back to revision 3 as revision 5',
+    history: [
+      entry(2, 'superseded', 'Upgrade complete'),
+      entry(3, 'superseded', 'Upgrade complete'),
+      entry(4, 'superseded', 'Upgrade complete'),
+      entry(5, 'deployed', 'Rollback to 3')
+    ],
+    tests: {
+      result: 'failed',
+      durationMs: 3_200,
+      helmError: 'pod web-test-checkout failed',
+      tests: [
+        {
+          name: 'web-test-connection',
+          kind: 'Pod',
+          phase: 'Succeeded',
+          pod: 'web-test-connection',
+          exitCode: 0,
+          durationMs: 1_100,
+          events: []
+        },
+        {
+          name: 'web-test-checkout',
+          kind: 'Pod',
+          phase: 'Failed',
+          pod: 'web-test-checkout',
+          exitCode: 3,
+          durationMs: 2_000,
+          reason: 'pod web-test-checkout exited with code 3',
+          log: {
+            pod: 'web-test-checkout',
+            container: 'check',
+            previous: false,
+            lines: ['POST /checkout -> 502 Bad Gateway', 'FAIL: expected 200 | got 502 <from upstream>'],
+            truncated: false
+          },
+          events: [
+            {
+              type: 'Normal',
+              reason: 'Started',
+              object: 'Pod/web-test-checkout',
+              message: 'Started container check',
+              count: 1,
+              source: 'kubelet',
+              lastSeen: '2026-11-25T10:04:09Z'
+            }
+          ]
+        },
+        { name: 'web-test-zz-cleanup', kind: 'Job', phase: 'NotRun', events: [] }
+      ]
+    }
+  }),
+  diagnostics: success.diagnostics
+}

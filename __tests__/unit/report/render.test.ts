@@ -11,7 +11,18 @@ import {
 } from '../../../src/report/render.js'
 import { buildReport } from '../../../src/report/model.js'
 import { Redactor } from '../../../src/report/redact.js'
-import { atomicOff, crashLoop, huge, nodePort, NOW, RUN_URL, success, type Scenario } from './fixtures.js'
+import {
+  atomicOff,
+  crashLoop,
+  huge,
+  nodePort,
+  NOW,
+  RUN_URL,
+  success,
+  testFailed,
+  testsPassed,
+  type Scenario
+} from './fixtures.js'
 
 const MARKER = '<!-- helm-atomic-deploy:0123456789abcdef -->'
 
@@ -33,7 +44,9 @@ describe('rendered reports (snapshots)', () => {
     success,
     'crash-loop-rolled-back': crashLoop,
     'nodeport-422-rolled-back': nodePort,
-    'failed-atomic-off': atomicOff
+    'failed-atomic-off': atomicOff,
+    'tests-passed': testsPassed,
+    'test-failed-rolled-back': testFailed
   }
   for (const [name, scenario] of Object.entries(scenarios)) {
     it(`${name}: summary`, async () => {
