@@ -21,11 +21,13 @@ const files = sources(SRC).map(path => ({ path: relative(SRC, path), text: readF
 /** Modules that take data and return data: no @actions/*, no clock-free guarantee checked here. */
 const PURE = [
   'cause.ts',
+  'deploy/source-plan.ts',
   'helm/args.ts',
   'helm/flags.ts',
   'helm/outcome.ts',
   'helm/output.ts',
   'helm/secret-values.ts',
+  'helm/support.ts',
   'inputs/defaults.ts',
   'inputs/duration.ts',
   'inputs/key-values.ts',

@@ -78,6 +78,15 @@ describe('parseInputs: valid input', () => {
       chart: './chart',
       chartVersion: '',
       repoUrl: '',
+      repoUsername: '',
+      repoPassword: '',
+      repoCaFile: '',
+      passCredentials: false,
+      registryUsername: '',
+      registryPassword: '',
+      registryCaFile: '',
+      plainHttp: false,
+      dependencyUpdate: false,
       namespace: '',
       createNamespace: false,
       valuesFiles: [],
@@ -90,6 +99,16 @@ describe('parseInputs: valid input', () => {
       atomic: true,
       waitForJobs: false,
       minReadyMs: 10_000,
+      waitStrategy: 'watcher',
+      historyMax: 10,
+      serverSide: 'auto',
+      forceConflicts: false,
+      takeOwnership: false,
+      skipCrds: false,
+      cleanupOnFail: false,
+      description: '',
+      postRenderer: '',
+      postRendererArgs: [],
       mode: 'upgrade-install',
       helmVersion: 'v4.1.4',
       helmMirror: 'https://get.helm.sh',
@@ -160,7 +179,7 @@ describe('parseInputs: valid input', () => {
         comment: 'always',
         'github-token': 'ghs_token123',
         'log-lines': '10000',
-        'extra-args': '--history-max=5\n--description\ndeployed by CI\n'
+        'extra-args': '--labels\nteam=web\n--render-subchart-notes\n'
       },
       env
     )
@@ -206,7 +225,7 @@ describe('parseInputs: valid input', () => {
       comment: 'always',
       githubToken: 'ghs_token123',
       logLines: 10000,
-      extraArgs: ['--history-max=5', '--description', 'deployed by CI']
+      extraArgs: ['--labels', 'team=web', '--render-subchart-notes']
     })
   })
 
@@ -239,7 +258,7 @@ describe('parseInputs: valid input', () => {
 
   it('allows extra args that only look like controlled flags', () => {
     expect(
-      errorsFor({ 'extra-args': '--waiting-room\n--history-max=3\n-l\nteam=web\n--description=--atomic' })
+      errorsFor({ 'extra-args': '--waiting-room\n--history-maximum=3\n-l\nteam=web\n--labels=note=--atomic' })
     ).toEqual([])
   })
 })
@@ -440,7 +459,7 @@ describe('parseInputs: extra-args that would override or mislead', () => {
     ['--rollback-on-failure', '--rollback-on-failure is not allowed here: use the atomic input'],
     [
       '--wait=legacy',
-      '--wait is not allowed here: the action always waits; use the atomic and timeout inputs'
+      '--wait is not allowed here: the action always waits; use the wait-strategy, atomic and timeout inputs'
     ],
     ['--timeout=10m', '--timeout is not allowed here: use the timeout input'],
     ['--timeout 10m', '--timeout is not allowed here: use the timeout input'],
