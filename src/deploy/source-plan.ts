@@ -232,3 +232,22 @@ function planLogins(
   }
   return logins
 }
+
+/** The dependencies helm's error mentions (by name or repository), else the missing ones: `a (repo), b (repo)`. */
+export function failedDependencies(
+  declared: readonly DeclaredDependency[],
+  missing: readonly string[],
+  error: string
+): string {
+  const word = (text: string): RegExp =>
+    new RegExp(`(^|[^\\w.-])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`)
+  const mentioned = declared.filter(
+    dep =>
+      word(dep.name).test(error) ||
+      (dep.repository !== '' && error.includes(dep.repository.replace(/\/+$/, '')))
+  )
+  const chosen = mentioned.length > 0 ? mentioned : declared.filter(dep => missing.includes(dep.name))
+  const list = chosen.length > 0 ? chosen : declared
+  const text = list.map(dep => `${dep.name} (${dep.repository || 'charts/'})`).join(', ')
+  return `${list.length === 1 ? 'dependency' : 'dependencies'} ${text}`
+}

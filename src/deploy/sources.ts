@@ -12,7 +12,7 @@ import {
   missingDependencies,
   type DeclaredDependency
 } from './dependencies.js'
-import { planSources, type PlannedDependencies, type SourcePlan } from './source-plan.js'
+import { failedDependencies, planSources, type PlannedDependencies, type SourcePlan } from './source-plan.js'
 
 export interface PreparedSources {
   /** The chart as helm finds it in the run's repository config, when it comes from repo-url. */
@@ -104,23 +104,4 @@ async function resolveDependencies(ctx: DeployContext, planned: PlannedDependenc
   throw new DeployRefusedError(
     `helm dependency ${planned.command} ${inputs.chart} failed for ${named}: ${error}`
   )
-}
-
-/** The dependencies helm's error mentions (by name or repository), else the missing ones: `a (repo), b (repo)`. */
-export function failedDependencies(
-  declared: readonly DeclaredDependency[],
-  missing: readonly string[],
-  error: string
-): string {
-  const word = (text: string): RegExp =>
-    new RegExp(`(^|[^\\w.-])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`)
-  const mentioned = declared.filter(
-    dep =>
-      word(dep.name).test(error) ||
-      (dep.repository !== '' && error.includes(dep.repository.replace(/\/+$/, '')))
-  )
-  const chosen = mentioned.length > 0 ? mentioned : declared.filter(dep => missing.includes(dep.name))
-  const list = chosen.length > 0 ? chosen : declared
-  const text = list.map(dep => `${dep.name} (${dep.repository || 'charts/'})`).join(', ')
-  return `${list.length === 1 ? 'dependency' : 'dependencies'} ${text}`
 }
