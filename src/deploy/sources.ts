@@ -6,12 +6,7 @@
 import { existsSync } from 'node:fs'
 import { unsupportedControls } from '../helm/support.js'
 import { DeployRefusedError, type DeployContext, type DeployResult } from './context.js'
-import {
-  dependencyEntries,
-  isChartDirectory,
-  missingDependencies,
-  type DeclaredDependency
-} from './dependencies.js'
+import { dependencyEntries, isChartDirectory, missingDependencies } from './dependencies.js'
 import { failedDependencies, planSources, type PlannedDependencies, type SourcePlan } from './source-plan.js'
 
 export interface PreparedSources {
