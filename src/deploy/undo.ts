@@ -51,7 +51,10 @@ export async function undoUnstableDeploy(
       history: []
     }
   }
-  const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT })
+  const result = await helm.rollback(target, previous, {
+    timeout: UNDO_TIMEOUT,
+    forceConflicts: inputs.forceConflicts
+  })
   if (!result.ok) return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`)
   const history = await helm.history(target)
   const revision = liveRevision(history)

@@ -160,6 +160,8 @@ export interface RollbackArgsOptions {
    * never finished computes an empty patch and would leave the live objects as the failed upgrade made them.
    */
   replaceObjects?: boolean
+  /** Helm 4 only: the rollback's server-side apply takes fields other managers own, as the deploy did. */
+  forceConflicts?: boolean
 }
 
 /** Always waits: a rollback is done when the old revision runs again. */
@@ -172,6 +174,7 @@ export function buildRollbackArgs(
   args.push(waitFlag(options.major), '--timeout', options.timeout)
   if (options.noHooks === true) args.push('--no-hooks')
   if (options.replaceObjects === true && options.major === 3) args.push('--force')
+  if (options.forceConflicts === true && options.major === 4) args.push('--force-conflicts')
   return args
 }
 

@@ -98,7 +98,7 @@ export class HelmClient {
   async rollback(
     target: ReleaseTarget,
     revision: number,
-    options: { timeout: string; replaceObjects?: boolean }
+    options: { timeout: string; replaceObjects?: boolean; forceConflicts?: boolean }
   ): Promise<HelmCommandResult> {
     return this.command(buildRollbackArgs(target, revision, { major: this.major, ...options }))
   }

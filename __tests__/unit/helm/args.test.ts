@@ -321,6 +321,16 @@ describe('buildRollbackArgs', () => {
   })
 })
 
+describe('buildRollbackArgs with force-conflicts', () => {
+  it.each<[HelmMajor, string[]]>([
+    [4, ['rollback', 'web', '2', '--wait=watcher', '--timeout', '5m0s', '--force-conflicts']],
+    [3, ['rollback', 'web', '2', '--wait', '--timeout', '5m0s']]
+  ])('Helm %d: the undo takes contested fields as the deploy did (Helm 4 only)', (major, expected) => {
+    const target = { release: 'web', namespace: '', kubeContext: '' }
+    expect(buildRollbackArgs(target, 2, { major, timeout: '5m0s', forceConflicts: true })).toEqual(expected)
+  })
+})
+
 describe('buildDependencyBuildArgs / buildDependencyUpdateArgs', () => {
   it('builds the chart directory’s dependencies', () => {
     expect(buildDependencyBuildArgs('./charts/web')).toEqual(['dependency', 'build', './charts/web'])
