@@ -1,6 +1,7 @@
 /**
- * One deploy: chart sources and dependencies (before the cluster), pre-flight (history, stale-lock recovery, mode checks), helm with the release
- * watcher, then min-ready verification and, when the new revision proves unstable, the undo atomic promises.
+ * One deploy: chart sources and dependencies (before the cluster, sources.ts), pre-flight (history, stale-lock
+ * recovery, mode checks), helm with the release watcher, then min-ready verification and, when the new revision
+ * proves unstable, the undo atomic promises.
  */
 import type { FailureCause } from '../cause.js'
 import { buildDeployArgs } from '../helm/args.js'
