@@ -20,7 +20,7 @@ const exec = promisify(execFile)
 export const REGISTRY_BINARY = '/usr/bin/docker-registry'
 export const HTPASSWD_BINARY = '/usr/bin/htpasswd'
 export const INSTALL_HINT =
-  'install Debian\'s packages: sudo apt-get install -y docker-registry apache2-utils (see the README, "Running the tests")'
+  'install Debian\'s packages: sudo apt-get install -y docker-registry apache2-utils (see "Develop" in the README)'
 
 /** A missing binary fails the test that needs it, with the install instruction (never a skip). */
 export function requireBinary(path: string): void {
