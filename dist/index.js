@@ -45934,8 +45934,50 @@ function testHooks(hooks) {
 ;// CONCATENATED MODULE: ./src/helm/args.ts
 
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
-function waitFlag(major) {
-    return major === 3 ? '--wait' : '--wait=watcher';
+function waitFlag(major, strategy = 'watcher') {
+    return major === 3 ? '--wait' : `--wait=${strategy}`;
+}
+/** The named controls' flags, in the order helm documents them; Helm-4-only ones only on Helm 4. */
+function controlArgs(inputs, major) {
+    const upgrade = inputs.mode !== 'install';
+    const args = [];
+    if (upgrade && inputs.historyMax !== undefined)
+        args.push('--history-max', String(inputs.historyMax));
+    if (major === 4 && inputs.serverSide !== undefined && inputs.serverSide !== 'auto') {
+        // install's --server-side is a boolean, upgrade's takes auto|true|false: `=` suits both.
+        args.push(`--server-side=${inputs.serverSide}`);
+    }
+    if (major === 4 && inputs.forceConflicts === true)
+        args.push('--force-conflicts');
+    if (inputs.takeOwnership === true)
+        args.push('--take-ownership');
+    if (inputs.skipCrds === true)
+        args.push('--skip-crds');
+    if (upgrade && inputs.cleanupOnFail === true)
+        args.push('--cleanup-on-fail');
+    if (inputs.description)
+        args.push('--description', inputs.description);
+    if (inputs.postRenderer) {
+        args.push('--post-renderer', inputs.postRenderer);
+        for (const arg of inputs.postRendererArgs ?? [])
+            args.push('--post-renderer-args', arg);
+    }
+    return args;
+}
+/** Where helm fetches the chart: the run's repository for repo-url, the registry's TLS for oci://. */
+function chartArgs(inputs, options) {
+    const args = [options.chartRef ?? inputs.chart];
+    if (inputs.chartVersion !== '')
+        args.push('--version', inputs.chartVersion);
+    if (inputs.repoUrl !== '' && options.chartRef === undefined)
+        args.push('--repo', inputs.repoUrl);
+    if (inputs.chart.startsWith('oci://')) {
+        if (inputs.plainHttp === true)
+            args.push('--plain-http');
+        if (inputs.registryCaFile)
+            args.push('--ca-file', inputs.registryCaFile);
+    }
+    return args;
 }
 function targetArgs(target) {
     const args = target.namespace === '' ? [] : ['--namespace', target.namespace];
@@ -45952,14 +45994,12 @@ function buildDeployArgs(inputs, options) {
     };
     if (inputs.mode === 'uninstall')
         throw new Error('mode uninstall has no deploy command; use buildUninstallArgs');
-    const args = [...verb[inputs.mode], inputs.release, inputs.chart, ...targetArgs(inputs)];
+    const [chart = '', ...chartFlags] = chartArgs(inputs, options);
+    const args = [...verb[inputs.mode], inputs.release, chart, ...targetArgs(inputs)];
     // Plain upgrade never creates a namespace; helm documents the flag as install-only.
     if (inputs.createNamespace && inputs.mode !== 'upgrade')
         args.push('--create-namespace');
-    if (inputs.chartVersion !== '')
-        args.push('--version', inputs.chartVersion);
-    if (inputs.repoUrl !== '')
-        args.push('--repo', inputs.repoUrl);
+    args.push(...chartFlags);
     for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])])
         args.push('-f', file);
     for (const { key, value } of inputs.set)
@@ -45976,14 +46016,15 @@ function buildDeployArgs(inputs, options) {
         if (options.major === 3)
             args.push('--atomic');
         else
-            args.push('--rollback-on-failure', waitFlag(4));
+            args.push('--rollback-on-failure', waitFlag(4, inputs.waitStrategy));
     }
     else {
-        args.push(waitFlag(options.major));
+        args.push(waitFlag(options.major, inputs.waitStrategy));
     }
     args.push('--timeout', inputs.timeout);
     if (inputs.waitForJobs)
         args.push('--wait-for-jobs');
+    args.push(...controlArgs(inputs, options.major));
     args.push(...inputs.extraArgs);
     return args;
 }
@@ -46009,6 +46050,8 @@ function buildRollbackArgs(target, revision, options) {
         args.push('--no-hooks');
     if (options.replaceObjects === true && options.major === 3)
         args.push('--force');
+    if (options.forceConflicts === true && options.major === 4)
+        args.push('--force-conflicts');
     return args;
 }
 function buildGetValuesArgs(target, revision) {
@@ -46026,8 +46069,36 @@ function buildGetValuesArgs(target, revision) {
 function buildGetManifestArgs(target, revision) {
     return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)];
 }
-function buildDependencyBuildArgs(chartDir) {
-    return ['dependency', 'build', chartDir];
+function dependencyFlags(options) {
+    const args = options.plainHttp === true ? ['--plain-http'] : [];
+    if (options.caFile)
+        args.push('--ca-file', options.caFile);
+    return args;
+}
+function buildDependencyBuildArgs(chartDir, options = {}) {
+    return ['dependency', 'build', chartDir, ...dependencyFlags(options)];
+}
+function buildDependencyUpdateArgs(chartDir, options = {}) {
+    return ['dependency', 'update', chartDir, ...dependencyFlags(options)];
+}
+function buildRepoAddArgs(repo) {
+    const args = ['repo', 'add', repo.name, repo.url];
+    if (repo.username)
+        args.push('--username', repo.username, '--password-stdin');
+    if (repo.caFile)
+        args.push('--ca-file', repo.caFile);
+    if (repo.passCredentials === true)
+        args.push('--pass-credentials');
+    return args;
+}
+function buildRegistryLoginArgs(login, major) {
+    const args = ['registry', 'login', login.host, '--username', login.username, '--password-stdin'];
+    if (login.caFile)
+        args.push('--ca-file', login.caFile);
+    // Helm 3's login has no --plain-http; --insecure lets it use a registry that TLS does not verify.
+    if (login.plainHttp === true)
+        args.push(major === 4 ? '--plain-http' : '--insecure');
+    return args;
 }
 /** helm test waits for each test hook in turn; `--timeout` is per hook, as helm documents it. */
 function buildTestArgs(target, options) {
@@ -46172,8 +46243,19 @@ class HelmClient {
             return parseHooks(result.stdout);
         throw new Error(`cannot read the hooks of release ${target.release}: ${helmErrorText(result.stderr)}`);
     }
-    async dependencyBuild(chartDir) {
-        return this.command(buildDependencyBuildArgs(chartDir));
+    async dependencyBuild(chartDir, options = {}) {
+        return this.command(buildDependencyBuildArgs(chartDir, options));
+    }
+    async dependencyUpdate(chartDir, options = {}) {
+        return this.command(buildDependencyUpdateArgs(chartDir, options));
+    }
+    /** Adds a chart repository to the configuration HELM_REPOSITORY_CONFIG names; the password goes to stdin. */
+    async repoAdd(repo, password) {
+        return this.command(buildRepoAddArgs(repo), repo.username ? { stdin: password ?? '' } : {});
+    }
+    /** Logs in to an OCI registry into HELM_REGISTRY_CONFIG; the password goes to stdin. */
+    async registryLogin(login, password) {
+        return this.command(buildRegistryLoginArgs(login, this.major), { stdin: password });
     }
     /** Forwards a signal to every helm process still running (workflow cancellation). */
     signalAll(signal) {
@@ -46183,8 +46265,8 @@ class HelmClient {
                 sent++;
         return sent;
     }
-    async command(args) {
-        const result = await this.exec(args, {}).done;
+    async command(args, options = {}) {
+        const result = await this.exec(args, options).done;
         return result.exitCode === 0
             ? { ok: true, durationMs: result.durationMs }
             : {
@@ -46395,6 +46477,15 @@ const INPUT_DEFAULTS = {
     chart: '',
     'chart-version': '',
     'repo-url': '',
+    'repo-username': '',
+    'repo-password': '',
+    'repo-ca-file': '',
+    'pass-credentials': 'false',
+    'registry-username': '',
+    'registry-password': '',
+    'registry-ca-file': '',
+    'plain-http': 'false',
+    'dependency-update': 'false',
     namespace: '',
     'create-namespace': 'false',
     'values-files': '',
@@ -46408,6 +46499,16 @@ const INPUT_DEFAULTS = {
     'min-ready': '10s',
     test: 'false',
     'test-timeout': '5m0s',
+    'wait-strategy': 'watcher',
+    'history-max': '10',
+    'server-side': 'auto',
+    'force-conflicts': 'false',
+    'take-ownership': 'false',
+    'skip-crds': 'false',
+    'cleanup-on-fail': 'false',
+    description: '',
+    'post-renderer': '',
+    'post-renderer-args': '',
     mode: 'upgrade-install',
     'helm-version': 'v4.1.4',
     'helm-mirror': 'https://get.helm.sh',
@@ -46440,11 +46541,13 @@ const INPUT_NAMES = Object.keys(INPUT_DEFAULTS);
  * flag only, never its value (it may be a credential). Pure.
  */
 const ACTS_AS = 'use the kubeconfig input, so helm and the watcher act on the same cluster as the same identity';
+const ISOLATED = "the action keeps helm's repository and registry configuration in the run's private work folder; use the repo-* and registry-* inputs";
+const PASSWORD = 'use the repo-password or registry-password input (a password on a command line is visible to every process)';
 /** Long flag → what to use instead. */
 const REFUSED_LONG = {
     atomic: 'use the atomic input',
     'rollback-on-failure': 'use the atomic input',
-    wait: 'the action always waits; use the atomic and timeout inputs',
+    wait: 'the action always waits; use the wait-strategy, atomic and timeout inputs',
     'wait-for-jobs': 'use the wait-for-jobs input',
     timeout: 'use the timeout input',
     namespace: 'use the namespace input',
@@ -46470,7 +46573,28 @@ const REFUSED_LONG = {
     'kube-as-group': ACTS_AS,
     'kube-ca-file': ACTS_AS,
     'kube-tls-server-name': ACTS_AS,
-    'kube-insecure-skip-tls-verify': ACTS_AS
+    'kube-insecure-skip-tls-verify': ACTS_AS,
+    // Helm's controls with inputs of their own: validated against the installed major.
+    'history-max': 'use the history-max input',
+    'server-side': 'use the server-side input',
+    'force-conflicts': 'use the force-conflicts input',
+    'take-ownership': 'use the take-ownership input',
+    'skip-crds': 'use the skip-crds input',
+    'cleanup-on-fail': 'use the cleanup-on-fail input',
+    description: 'use the description input',
+    'post-renderer': 'use the post-renderer input',
+    'post-renderer-args': 'use the post-renderer-args input',
+    'dependency-update': 'use the dependency-update input',
+    // Chart sources: credentials on stdin only, configuration isolated per run.
+    username: 'use the repo-username or registry-username input',
+    password: PASSWORD,
+    'password-stdin': PASSWORD,
+    'ca-file': 'use the repo-ca-file or registry-ca-file input',
+    'pass-credentials': 'use the pass-credentials input',
+    'plain-http': 'use the plain-http input',
+    'repository-config': ISOLATED,
+    'repository-cache': ISOLATED,
+    'registry-config': ISOLATED
 };
 const REFUSED_SHORT = {
     n: REFUSED_LONG.namespace ?? '',
@@ -46950,6 +47074,7 @@ function parseInputs(raw, env) {
         chart: read.text('chart'),
         chartVersion: read.text('chart-version'),
         repoUrl: read.text('repo-url'),
+        ...chartSourceInputs(read),
         namespace: read.text('namespace'),
         createNamespace: read.boolean('create-namespace'),
         valuesFiles: read.lines('values-files'),
@@ -46964,6 +47089,7 @@ function parseInputs(raw, env) {
         minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
         test: read.boolean('test'),
         testTimeout: read.duration('test-timeout', { allowZero: false }).text,
+        ...helmControlInputs(read),
         mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
         helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
         helmMirror: read.url('helm-mirror'),
@@ -46988,8 +47114,44 @@ function parseInputs(raw, env) {
     };
     const secrets = checkSecrets(read, inputs);
     checkAcrossInputs(read, inputs, env);
+    checkChartSources(read, inputs, env);
+    checkHelmControls(read, inputs, env);
     const errors = read.errors();
     return errors.length > 0 ? { errors, secrets } : { inputs, errors, secrets };
+}
+/** Private repositories and registries, and chart dependencies. */
+function chartSourceInputs(read) {
+    return {
+        repoUsername: read.text('repo-username'),
+        repoPassword: schema_password(read, 'repo-password'),
+        repoCaFile: read.text('repo-ca-file'),
+        passCredentials: read.boolean('pass-credentials'),
+        registryUsername: read.text('registry-username'),
+        registryPassword: schema_password(read, 'registry-password'),
+        registryCaFile: read.text('registry-ca-file'),
+        plainHttp: read.boolean('plain-http'),
+        dependencyUpdate: read.boolean('dependency-update')
+    };
+}
+/** helm's own controls; which major supports each is checked once helm is installed (helm/support.ts). */
+function helmControlInputs(read) {
+    return {
+        waitStrategy: read.oneOf('wait-strategy', ['watcher', 'legacy']),
+        historyMax: read.integer('history-max', 0),
+        serverSide: read.oneOf('server-side', ['auto', 'true', 'false']),
+        forceConflicts: read.boolean('force-conflicts'),
+        takeOwnership: read.boolean('take-ownership'),
+        skipCrds: read.boolean('skip-crds'),
+        cleanupOnFail: read.boolean('cleanup-on-fail'),
+        description: read.text('description'),
+        postRenderer: read.text('post-renderer'),
+        postRendererArgs: read.lines('post-renderer-args')
+    };
+}
+/** A password exactly as given, less one trailing newline (a YAML block's); blank means none. */
+function schema_password(read, name) {
+    const value = read.verbatim(name).replace(/\r?\n$/, '');
+    return value.trim() === '' ? '' : value;
 }
 /** The run's secrets, and the kubeconfig decoded; secrets too short to redact are refused. */
 function checkSecrets(read, inputs) {
@@ -47008,6 +47170,14 @@ function checkSecrets(read, inputs) {
     }
     if (inputs.githubToken !== '')
         values.push(inputs.githubToken);
+    for (const name of ['repo-password', 'registry-password']) {
+        const value = name === 'repo-password' ? inputs.repoPassword : inputs.registryPassword;
+        if (value === '')
+            continue;
+        values.push(value);
+        if (value.length < MIN_SECRET_LENGTH)
+            read.problem(name, `is too short to be redacted safely (at least ${MIN_SECRET_LENGTH} characters)`);
+    }
     // The raw kubeconfig input is secret whatever shape it turns out to have.
     const kubeconfig = decodeKubeconfig(read.block('kubeconfig'));
     if (!kubeconfig) {
@@ -47056,6 +47226,53 @@ function checkAcrossInputs(read, inputs, env) {
         const refused = extraArgProblem(arg);
         if (refused)
             problem('extra-args', refused);
+    }
+}
+/** Credentials come in pairs, files must exist, and with repo-url the chart is a name in that repository. */
+function checkChartSources(read, inputs, env) {
+    const pairs = [
+        ['repo-username', inputs.repoUsername, 'repo-password', inputs.repoPassword],
+        ['registry-username', inputs.registryUsername, 'registry-password', inputs.registryPassword]
+    ];
+    for (const [userName, user, passwordName, secret] of pairs) {
+        if (user !== '' && secret === '')
+            read.problem(passwordName, `is required with ${userName}`);
+        if (user === '' && secret !== '')
+            read.problem(userName, `is required with ${passwordName}`);
+    }
+    for (const [name, file] of [
+        ['repo-ca-file', inputs.repoCaFile],
+        ['registry-ca-file', inputs.registryCaFile]
+    ]) {
+        if (file !== '' && !env.fileExists(file))
+            read.problem(name, `"${file}" does not exist`);
+    }
+    if (inputs.repoUrl === '')
+        return;
+    if (!/^https?:\/\/[^/]/.test(inputs.repoUrl)) {
+        read.problem('repo-url', `"${inputs.repoUrl}" is not an http(s) URL`);
+    }
+    else if (inputs.mode !== 'uninstall' && /[/\\]|^oci:|\.tgz$/.test(inputs.chart)) {
+        read.problem('chart', `with repo-url, chart is the chart's name in that repository, not "${inputs.chart}"`);
+    }
+}
+/** helm's controls that need another input, or exclude one; which major supports each is checked later. */
+function checkHelmControls(read, inputs, env) {
+    if (inputs.forceConflicts && inputs.serverSide === 'false') {
+        read.problem('force-conflicts', 'needs server-side apply (server-side auto or true, not false)');
+    }
+    const replace = inputs.extraArgs.find(arg => /^--force(-replace)?(=|$)/.test(arg));
+    if (inputs.forceConflicts && replace !== undefined) {
+        read.problem('force-conflicts', `cannot be used with ${replace.split('=')[0] ?? ''} (helm refuses both)`);
+    }
+    if (inputs.cleanupOnFail && inputs.mode === 'install') {
+        read.problem('cleanup-on-fail', 'applies to upgrades; helm install has no --cleanup-on-fail');
+    }
+    if (inputs.postRendererArgs.length > 0 && inputs.postRenderer === '') {
+        read.problem('post-renderer-args', 'needs post-renderer');
+    }
+    if (/[/\\]/.test(inputs.postRenderer) && !env.fileExists(inputs.postRenderer)) {
+        read.problem('post-renderer', `"${inputs.postRenderer}" does not exist`);
     }
 }
 
@@ -54266,7 +54483,10 @@ async function publishReport(unredacted, options) {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/session.ts
-/** This run's private files: a work folder (mode 0700) for the kubeconfig and values files, removed at the end. */
+/**
+ * This run's private files: a work folder (mode 0700) for the kubeconfig, values files and helm's repository and
+ * registry configuration (credentials included), removed at the end.
+ */
 
 
 
@@ -54280,7 +54500,26 @@ async function openSession(kubeconfig) {
         await (0,promises_namespaceObject.writeFile)(path, kubeconfig, { mode: 0o600 });
         env.KUBECONFIG = path;
     }
+    Object.assign(env, await isolateHelmConfig(workDir));
     return { tempDir, workDir, env, cleanup: () => (0,promises_namespaceObject.rm)(workDir, { recursive: true, force: true }) };
+}
+/**
+ * helm's repository and registry configuration for this run only. The registry config starts with one entry:
+ * a config without any makes helm (both majors) store a login in the platform's credential helper
+ * (docker-credential-pass or -secretservice) when one is on PATH, which would outlive the run.
+ */
+async function isolateHelmConfig(workDir) {
+    const dir = (0,external_node_path_namespaceObject.join)(workDir, 'helm');
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(dir, 'registry'), { recursive: true, mode: 0o700 });
+    const registryConfig = (0,external_node_path_namespaceObject.join)(dir, 'registry', 'config.json');
+    await (0,promises_namespaceObject.writeFile)(registryConfig, JSON.stringify({ auths: { 'helm-atomic-deploy.invalid': {} } }), {
+        mode: 0o600
+    });
+    return {
+        HELM_REPOSITORY_CONFIG: (0,external_node_path_namespaceObject.join)(dir, 'repositories.yaml'),
+        HELM_REPOSITORY_CACHE: (0,external_node_path_namespaceObject.join)(dir, 'repository-cache'),
+        HELM_REGISTRY_CONFIG: registryConfig
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/changes.ts
@@ -54355,6 +54594,39 @@ function deployChanges(before, after, secretKeys) {
     return lines;
 }
 
+;// CONCATENATED MODULE: ./src/helm/support.ts
+/** `v3.17.1` → {3, 17}; undefined for anything else. */
+function helmVersionParts(version) {
+    const match = /^v?(\d+)\.(\d+)\./.exec(version);
+    return match ? { major: Number(match[1]), minor: Number(match[2]) } : undefined;
+}
+/** Problems as `<input>: <why>`, in the inputs' order; empty when this helm can do everything asked. */
+function unsupportedControls(controls, version) {
+    const parts = helmVersionParts(version);
+    if (!parts)
+        return [];
+    const installed = `the installed helm is ${version}`;
+    const problems = [];
+    if (parts.major === 3) {
+        if (controls.waitStrategy !== 'watcher') {
+            problems.push(`wait-strategy: ${controls.waitStrategy} needs Helm 4 (${installed}; Helm 3 always waits by polling, as Helm 4's legacy does)`);
+        }
+        if (controls.serverSide !== 'auto') {
+            problems.push(`server-side: ${controls.serverSide} needs Helm 4 (${installed}; Helm 3 always applies client-side with a three-way merge)`);
+        }
+        if (controls.forceConflicts) {
+            problems.push(`force-conflicts needs Helm 4, which applies server-side (${installed})`);
+        }
+        if (controls.takeOwnership && parts.minor < 17) {
+            problems.push(`take-ownership needs helm 3.17 or later (${installed})`);
+        }
+    }
+    if (parts.major >= 4 && /[/\\]/.test(controls.postRenderer)) {
+        problems.push(`post-renderer: Helm 4 takes the name of a post-renderer plugin, not a path ("${controls.postRenderer}"; ${installed}); Helm 3 takes the path of an executable`);
+    }
+    return problems;
+}
+
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/deploy/dependencies.ts
@@ -54376,9 +54648,9 @@ function readChartMeta(text) {
         return undefined;
     }
 }
-/** The declared dependency names (`name`, as helm matches them), from Chart.yaml (v2) or requirements.yaml (v1). */
-function declaredDependencies(chartDir) {
-    const names = [];
+/** The declared dependencies, from Chart.yaml (v2) or requirements.yaml (v1). */
+function dependencyEntries(chartDir) {
+    const entries = [];
     for (const file of ['Chart.yaml', 'requirements.yaml']) {
         const path = (0,external_node_path_namespaceObject.join)(chartDir, file);
         if (!(0,external_node_fs_namespaceObject.existsSync)(path))
@@ -54387,12 +54659,16 @@ function declaredDependencies(chartDir) {
         if (!Array.isArray(meta?.dependencies))
             continue;
         for (const dep of meta.dependencies) {
-            const name = typeof dep === 'object' && dep !== null ? dep.name : undefined;
+            const { name, repository } = typeof dep === 'object' && dep !== null ? dep : {};
             if (typeof name === 'string' && name !== '')
-                names.push(name);
+                entries.push({ name, repository: typeof repository === 'string' ? repository.trim() : '' });
         }
     }
-    return names;
+    return entries;
+}
+/** The declared dependency names (`name`, as helm matches them). */
+function declaredDependencies(chartDir) {
+    return dependencyEntries(chartDir).map(entry => entry.name);
 }
 /** The chart name inside a packaged chart: `<dir>/Chart.yaml` of the gzipped tar. */
 function packagedChartName(archive) {
@@ -54448,17 +54724,266 @@ function vendoredCharts(chartDir) {
     }
     return found;
 }
-/** Declared dependencies not in charts/; empty for anything but a local chart directory. */
-function missingDependencies(chart) {
+function isChartDirectory(chart) {
     try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(chart).isDirectory())
-            return [];
+        return (0,external_node_fs_namespaceObject.statSync)(chart).isDirectory();
     }
     catch {
-        return [];
+        return false;
     }
+}
+/** Declared dependencies not in charts/; empty for anything but a local chart directory. */
+function missingDependencies(chart) {
+    if (!isChartDirectory(chart))
+        return [];
     const present = vendoredCharts(chart);
     return declaredDependencies(chart).filter(name => !present.has(name));
+}
+
+;// CONCATENATED MODULE: ./src/deploy/source-plan.ts
+/**
+ * What a chart needs before helm can deploy it, as data: the registries to log in to, the chart repositories to
+ * add to the run's private repository config, the chart reference helm then uses, and whether `helm dependency
+ * build` (or `update`) runs. Credentials go to one host only: repo-url's (or, for a local chart without it, the
+ * single host its https dependencies come from), and the registry of an oci:// chart (or the single registry of a
+ * local chart's oci:// dependencies). Pure.
+ */
+
+const GHCR = 'ghcr.io';
+/** A repository name that depends on the URL alone, so a rerun adds the same names. */
+function repositoryName(url) {
+    return `had-${(0,external_node_crypto_.createHash)('sha256').update(trimSlashes(url)).digest('hex').slice(0, 12)}`;
+}
+function trimSlashes(url) {
+    return url.replace(/\/+$/, '');
+}
+function originOf(url) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return url;
+    }
+}
+/** `oci://host:port/path` → `host:port`. */
+function ociHost(reference) {
+    return reference.slice('oci://'.length).split('/')[0] ?? '';
+}
+function unique(values) {
+    return [...new Set(values)];
+}
+const isHttp = (repository) => /^https?:\/\//.test(repository);
+const isOci = (repository) => repository.startsWith('oci://');
+function planSources(inputs, chart, env) {
+    const plan = { logins: [], repositories: [], problems: [] };
+    if (inputs.mode === 'uninstall')
+        return plan;
+    const dependencies = planDependencies(inputs, chart, plan.problems);
+    plan.dependencies = dependencies;
+    // Repositories and registries the chart's dependencies need, only when helm dependency runs.
+    const needed = dependencies ? chart.dependencies : [];
+    plan.repositories = planRepositories(inputs, chart, needed, plan);
+    plan.logins = planLogins(inputs, chart, needed, env, plan.problems);
+    return plan;
+}
+function planDependencies(inputs, chart, problems) {
+    if (!chart.isDirectory) {
+        if (inputs.dependencyUpdate)
+            problems.push('dependency-update: applies to a local chart directory only');
+        return undefined;
+    }
+    const command = inputs.dependencyUpdate ? 'update' : chart.missing.length > 0 ? 'build' : undefined;
+    if (command === undefined || chart.dependencies.length === 0)
+        return undefined;
+    for (const dep of chart.dependencies) {
+        if (/^(@|alias:)/.test(dep.repository)) {
+            problems.push(`chart: dependency ${dep.name} names the repository "${dep.repository}" of a helm configuration, which the action does not read (it keeps its own per run); use the repository's URL in Chart.yaml`);
+        }
+    }
+    return { command, oci: chart.dependencies.some(dep => isOci(dep.repository)) };
+}
+/** repo-url's host, else the one host of the chart's https dependencies; undefined when there is none or several. */
+function credentialOrigin(inputs, declared) {
+    if (inputs.repoUrl !== '')
+        return [originOf(inputs.repoUrl)];
+    return unique(declared.filter(dep => isHttp(dep.repository)).map(dep => originOf(dep.repository)));
+}
+function planRepositories(inputs, chart, needed, plan) {
+    const origins = credentialOrigin(inputs, chart.dependencies);
+    const scoped = inputs.repoUsername !== '' || inputs.repoCaFile !== '' || inputs.passCredentials;
+    if (scoped && origins.length !== 1) {
+        plan.problems.push(origins.length === 0
+            ? 'repo-username: there is no chart repository to use the repository credentials for (repo-url is empty and the chart declares no https:// dependency)'
+            : `repo-username: the chart's dependencies come from ${origins.join(', ')}; the repository credentials are for one host, so set repo-url or vendor the others in charts/`);
+    }
+    const credentialsFor = origins.length === 1 ? origins[0] : undefined;
+    const byUrl = new Map();
+    if (inputs.repoUrl !== '')
+        byUrl.set(trimSlashes(inputs.repoUrl), ['repo-url']);
+    for (const dep of needed.filter(d => isHttp(d.repository))) {
+        const url = trimSlashes(dep.repository);
+        byUrl.set(url, [...(byUrl.get(url) ?? []), dep.name]);
+    }
+    if (inputs.repoUrl !== '')
+        plan.chartRef = `${repositoryName(inputs.repoUrl)}/${inputs.chart}`;
+    else if (/^[^./][^/]*\/[^/]+$/.test(inputs.chart) && !chart.exists) {
+        plan.problems.push(`chart: "${inputs.chart}" names a repository of a helm configuration, which the action does not read (it keeps its own per run); set repo-url to the repository's URL and chart to the chart's name`);
+    }
+    return [...byUrl].map(([url, users]) => {
+        const own = originOf(url) === credentialsFor;
+        const names = users.filter(user => user !== 'repo-url');
+        const neededBy = [
+            ...(users.includes('repo-url') ? ['repo-url'] : []),
+            ...(names.length > 0 ? [`dependency ${names.join(', ')}`] : [])
+        ].join(' and ');
+        return {
+            name: repositoryName(url),
+            url,
+            neededBy,
+            ...(own && inputs.repoUsername !== ''
+                ? { username: inputs.repoUsername, password: inputs.repoPassword }
+                : {}),
+            ...(own && inputs.repoCaFile !== '' ? { caFile: inputs.repoCaFile } : {}),
+            ...(own && inputs.passCredentials ? { passCredentials: true } : {})
+        };
+    });
+}
+function planLogins(inputs, chart, needed, env, problems) {
+    const chartHost = inputs.chart.startsWith('oci://') ? ociHost(inputs.chart) : undefined;
+    const declaredHosts = unique(chart.dependencies.filter(d => isOci(d.repository)).map(d => ociHost(d.repository)));
+    const credentialHosts = chartHost ? [chartHost] : declaredHosts;
+    const neededHosts = unique([
+        ...(chartHost ? [chartHost] : []),
+        ...needed.filter(d => isOci(d.repository)).map(d => ociHost(d.repository))
+    ]);
+    const tls = {
+        ...(inputs.registryCaFile !== '' ? { caFile: inputs.registryCaFile } : {}),
+        ...(inputs.plainHttp ? { plainHttp: true } : {})
+    };
+    if (inputs.registryUsername !== '' && credentialHosts.length !== 1) {
+        problems.push(credentialHosts.length === 0
+            ? 'registry-username: there is no OCI registry to log in to (the chart is not oci:// and declares no oci:// dependency)'
+            : `registry-username: the chart's dependencies come from the registries ${credentialHosts.join(', ')}; the registry credentials are for one`);
+    }
+    const logins = [];
+    for (const host of neededHosts) {
+        if (inputs.registryUsername !== '' && credentialHosts.length === 1 && host === credentialHosts[0]) {
+            logins.push({
+                host,
+                username: inputs.registryUsername,
+                password: inputs.registryPassword,
+                from: 'registry-username',
+                ...tls
+            });
+        }
+        else if (host === GHCR && inputs.githubToken !== '' && env.githubActor !== '') {
+            // GitHub's own registry takes the workflow token (it needs `packages: read`).
+            logins.push({ host, username: env.githubActor, password: inputs.githubToken, from: 'github-token' });
+        }
+    }
+    return logins;
+}
+/** The dependencies helm's error mentions (by name or repository), else the missing ones: `a (repo), b (repo)`. */
+function failedDependencies(declared, missing, error) {
+    const word = (text) => new RegExp(`(^|[^\\w.-])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`);
+    const mentioned = declared.filter(dep => word(dep.name).test(error) ||
+        (dep.repository !== '' && error.includes(dep.repository.replace(/\/+$/, ''))));
+    const chosen = mentioned.length > 0 ? mentioned : declared.filter(dep => missing.includes(dep.name));
+    const list = chosen.length > 0 ? chosen : declared;
+    const text = list.map(dep => `${dep.name} (${dep.repository || 'charts/'})`).join(', ');
+    return `${list.length === 1 ? 'dependency' : 'dependencies'} ${text}`;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/sources.ts
+/**
+ * Before the cluster is touched: the named helm controls checked against the installed helm, then the chart's
+ * sources made ready in the run's private helm configuration (registry logins and `helm repo add`, passwords on
+ * stdin), then `helm dependency build` or `update`. Any failure refuses the run with nothing changed.
+ */
+
+
+
+
+
+/** The plan for this chart, with every input problem (unsupported controls included). */
+function planChartSources(ctx) {
+    const { inputs, helm } = ctx;
+    const isDirectory = isChartDirectory(inputs.chart);
+    const plan = planSources(inputs, {
+        isDirectory,
+        exists: inputs.chart !== '' && (0,external_node_fs_namespaceObject.existsSync)(inputs.chart),
+        dependencies: isDirectory ? dependencyEntries(inputs.chart) : [],
+        missing: isDirectory ? missingDependencies(inputs.chart) : []
+    }, { githubActor: process.env.GITHUB_ACTOR ?? '' });
+    if (inputs.mode === 'uninstall')
+        return plan;
+    return { ...plan, problems: [...unsupportedControls(inputs, helm.version), ...plan.problems] };
+}
+/** A refusal before anything reached the cluster: no history is read, nothing changed. */
+function refusedBeforeCluster(message, source) {
+    return {
+        outcome: {
+            status: 'failed',
+            rolledBack: false,
+            cause: { source, message },
+            detail: 'refused before the cluster was reached; nothing was changed'
+        },
+        recoveries: [],
+        history: []
+    };
+}
+/** Plans and prepares; a refusal comes back as the run's result. */
+async function prepareBeforeCluster(ctx) {
+    const plan = planChartSources(ctx);
+    if (plan.problems.length > 0) {
+        for (const problem of plan.problems)
+            ctx.log.info(problem);
+        return refusedBeforeCluster(plan.problems.join('; '), 'input');
+    }
+    const work = plan.logins.length + plan.repositories.length + (plan.dependencies ? 1 : 0);
+    if (work === 0)
+        return { chartRef: plan.chartRef };
+    try {
+        await ctx.log.group('Chart sources', () => prepareSources(ctx, plan));
+        return { chartRef: plan.chartRef };
+    }
+    catch (error) {
+        if (!(error instanceof DeployRefusedError))
+            throw error;
+        ctx.log.info(error.message);
+        return refusedBeforeCluster(error.message, 'refused');
+    }
+}
+async function prepareSources(ctx, plan) {
+    const { helm } = ctx;
+    for (const { password, from, ...login } of plan.logins) {
+        const result = await helm.registryLogin(login, password);
+        const how = from === 'github-token' ? ` (as ${login.username} with github-token)` : '';
+        if (!result.ok)
+            throw new DeployRefusedError(`registry login to ${login.host}${how} failed: ${result.error ?? ''}`);
+    }
+    for (const { password, neededBy, ...repo } of plan.repositories) {
+        const result = await helm.repoAdd(repo, password);
+        if (!result.ok) {
+            throw new DeployRefusedError(`chart repository ${repo.url} (${neededBy}) could not be added: ${result.error ?? ''}`);
+        }
+    }
+    if (plan.dependencies)
+        await resolveDependencies(ctx, plan.dependencies);
+}
+async function resolveDependencies(ctx, planned) {
+    const { inputs, helm } = ctx;
+    const options = planned.oci
+        ? { plainHttp: inputs.plainHttp, ...(inputs.registryCaFile ? { caFile: inputs.registryCaFile } : {}) }
+        : {};
+    const result = planned.command === 'update'
+        ? await helm.dependencyUpdate(inputs.chart, options)
+        : await helm.dependencyBuild(inputs.chart, options);
+    if (result.ok)
+        return;
+    const error = result.error ?? '';
+    const named = failedDependencies(dependencyEntries(inputs.chart), missingDependencies(inputs.chart), error);
+    throw new DeployRefusedError(`helm dependency ${planned.command} ${inputs.chart} failed for ${named}: ${error}`);
 }
 
 ;// CONCATENATED MODULE: ./src/deploy/test-results.ts
@@ -54582,6 +55107,10 @@ function helmReason(evidence) {
 
 
 
+/** The undo takes contested fields as the deploy did (force-conflicts; Helm 4 only). */
+function rollbackOptions(inputs) {
+    return { timeout: UNDO_TIMEOUT, forceConflicts: inputs.forceConflicts };
+}
 async function undoUnstableDeploy(ctx, historyBefore, cause) {
     const { inputs, helm, log } = ctx;
     const target = targetOf(inputs);
@@ -54622,7 +55151,7 @@ async function undoUnstableDeploy(ctx, historyBefore, cause) {
             history: []
         };
     }
-    const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT });
+    const result = await helm.rollback(target, previous, rollbackOptions(inputs));
     if (!result.ok)
         return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`);
     const history = await helm.history(target);
@@ -54750,9 +55279,12 @@ async function writeValuesFiles(inputs, workDir) {
 
 /** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
 async function runDeploy(ctx) {
+    const prepared = await prepareBeforeCluster(ctx);
+    if ('outcome' in prepared)
+        return prepared;
     const recoveries = [];
     try {
-        return await deployOrRefuse(ctx, recoveries);
+        return await deployOrRefuse(ctx, recoveries, prepared);
     }
     catch (error) {
         if (!(error instanceof DeployRefusedError))
@@ -54792,28 +55324,23 @@ async function preflight(ctx, recoveries) {
     }
     return history;
 }
-async function deployOrRefuse(ctx, recoveries) {
-    const { inputs, helm, log } = ctx;
+async function deployOrRefuse(ctx, recoveries, prepared) {
+    const { inputs, log } = ctx;
     const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries));
     if (inputs.mode === 'uninstall')
         return uninstall(ctx, historyBefore, recoveries);
-    if (missingDependencies(inputs.chart).length > 0) {
-        const built = await helm.dependencyBuild(inputs.chart);
-        if (!built.ok)
-            throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`);
-    }
     const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
     if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
-    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles));
+    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles, prepared));
     const judged = await judge(ctx, historyBefore, applied, recoveries);
     return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged;
 }
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
-async function applyWatched(ctx, valuesFiles) {
+async function applyWatched(ctx, valuesFiles, prepared) {
     const { inputs, helm } = ctx;
     let waiting = false;
-    const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles });
+    const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, chartRef: prepared.chartRef });
     const child = helm.startDeploy(args, {
         // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
         debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
@@ -54918,9 +55445,9 @@ async function uninstall(ctx, historyBefore, recoveries) {
 
 /** Why a server-side dry run could not run, where a client-side rendering still can. */
 const CANNOT_DRY_RUN = /forbidden|cannot (?:create|patch|update)|namespaces? "[^"]+" not found|dry.?run/i;
-async function render(ctx, valuesFiles) {
+async function render(ctx, valuesFiles, chartRef) {
     const { inputs, helm, log } = ctx;
-    const args = (dryRun) => buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, dryRun });
+    const args = (dryRun) => buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, dryRun, chartRef });
     let result = await helm.dryRun(args('server'));
     let rendering = 'server';
     if (!result.ok && CANNOT_DRY_RUN.test(result.error ?? '')) {
@@ -54942,18 +55469,17 @@ function crdsOf(json) {
 }
 async function runPlan(ctx, namespace) {
     const { inputs, helm, log } = ctx;
+    // Chart repositories, registry logins and dependencies as the deploy prepares them, before the cluster.
+    const prepared = await prepareBeforeCluster(ctx);
+    if ('outcome' in prepared)
+        return prepared;
     const target = targetOf(inputs);
     const history = await helm.history(target);
     const live = liveRevision(history);
-    if (missingDependencies(inputs.chart).length > 0) {
-        const built = await helm.dependencyBuild(inputs.chart);
-        if (!built.ok)
-            return failed(history, `helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`, 'refused');
-    }
     const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
     let rendered;
     try {
-        rendered = await log.group(`helm upgrade --install ${inputs.release} (dry run)`, () => render(ctx, valuesFiles));
+        rendered = await log.group(`helm upgrade --install ${inputs.release} (dry run)`, () => render(ctx, valuesFiles, prepared.chartRef));
     }
     catch (error) {
         if (error instanceof PlanError)

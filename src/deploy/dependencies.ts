@@ -22,20 +22,33 @@ function readChartMeta(text: string): ChartMeta | undefined {
   }
 }
 
-/** The declared dependency names (`name`, as helm matches them), from Chart.yaml (v2) or requirements.yaml (v1). */
-export function declaredDependencies(chartDir: string): string[] {
-  const names: string[] = []
+/** A dependency as Chart.yaml declares it; `repository` is empty for one that lives in charts/ only. */
+export interface DeclaredDependency {
+  name: string
+  repository: string
+}
+
+/** The declared dependencies, from Chart.yaml (v2) or requirements.yaml (v1). */
+export function dependencyEntries(chartDir: string): DeclaredDependency[] {
+  const entries: DeclaredDependency[] = []
   for (const file of ['Chart.yaml', 'requirements.yaml']) {
     const path = join(chartDir, file)
     if (!existsSync(path)) continue
     const meta = readChartMeta(readFileSync(path, 'utf8'))
     if (!Array.isArray(meta?.dependencies)) continue
     for (const dep of meta.dependencies as unknown[]) {
-      const name = typeof dep === 'object' && dep !== null ? (dep as { name?: unknown }).name : undefined
-      if (typeof name === 'string' && name !== '') names.push(name)
+      const { name, repository } =
+        typeof dep === 'object' && dep !== null ? (dep as Record<string, unknown>) : {}
+      if (typeof name === 'string' && name !== '')
+        entries.push({ name, repository: typeof repository === 'string' ? repository.trim() : '' })
     }
   }
-  return names
+  return entries
+}
+
+/** The declared dependency names (`name`, as helm matches them). */
+export function declaredDependencies(chartDir: string): string[] {
+  return dependencyEntries(chartDir).map(entry => entry.name)
 }
 
 /** The chart name inside a packaged chart: `<dir>/Chart.yaml` of the gzipped tar. */
@@ -87,13 +100,17 @@ export function vendoredCharts(chartDir: string): Set<string> {
   return found
 }
 
+export function isChartDirectory(chart: string): boolean {
+  try {
+    return statSync(chart).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** Declared dependencies not in charts/; empty for anything but a local chart directory. */
 export function missingDependencies(chart: string): string[] {
-  try {
-    if (!statSync(chart).isDirectory()) return []
-  } catch {
-    return []
-  }
+  if (!isChartDirectory(chart)) return []
   const present = vendoredCharts(chart)
   return declaredDependencies(chart).filter(name => !present.has(name))
 }

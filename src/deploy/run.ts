@@ -1,7 +1,7 @@
 /**
- * One deploy: pre-flight (history, stale-lock recovery, mode checks, chart dependencies), helm with the release
- * watcher, then min-ready verification, helm test when asked, and, when the new revision proves unstable or fails
- * its tests, the undo atomic promises.
+ * One deploy: chart sources and dependencies (before the cluster, sources.ts), pre-flight (history, stale-lock
+ * recovery, mode checks), helm with the release watcher, then min-ready verification, helm test when asked, and,
+ * when the new revision proves unstable or fails its tests, the undo atomic promises.
  */
 import type { FailureCause } from '../cause.js'
 import { buildDeployArgs } from '../helm/args.js'
@@ -17,17 +17,19 @@ import {
   type RecoveryAction
 } from './context.js'
 import { deployChanges } from './changes.js'
-import { missingDependencies } from './dependencies.js'
 import { recoverPendingLock } from './recovery.js'
+import { prepareBeforeCluster, type PreparedSources } from './sources.js'
 import { testDeployed } from './test.js'
 import { undoUnstableDeploy } from './undo.js'
 import { writeValuesFiles } from './values.js'
 
 /** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
 export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
+  const prepared = await prepareBeforeCluster(ctx)
+  if ('outcome' in prepared) return prepared
   const recoveries: RecoveryAction[] = []
   try {
-    return await deployOrRefuse(ctx, recoveries)
+    return await deployOrRefuse(ctx, recoveries, prepared)
   } catch (error) {
     if (!(error instanceof DeployRefusedError)) throw error
     ctx.log.info(error.message)
@@ -71,20 +73,19 @@ async function preflight(ctx: DeployContext, recoveries: RecoveryAction[]): Prom
   return history
 }
 
-async function deployOrRefuse(ctx: DeployContext, recoveries: RecoveryAction[]): Promise<DeployResult> {
-  const { inputs, helm, log } = ctx
+async function deployOrRefuse(
+  ctx: DeployContext,
+  recoveries: RecoveryAction[],
+  prepared: PreparedSources
+): Promise<DeployResult> {
+  const { inputs, log } = ctx
   const historyBefore = await log.group('Pre-flight', () => preflight(ctx, recoveries))
   if (inputs.mode === 'uninstall') return uninstall(ctx, historyBefore, recoveries)
-  if (missingDependencies(inputs.chart).length > 0) {
-    const built = await helm.dependencyBuild(inputs.chart)
-    if (!built.ok)
-      throw new DeployRefusedError(`helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`)
-  }
   const valuesFiles = await writeValuesFiles(inputs, ctx.workDir)
   if (ctx.isCancelled?.())
     throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled')
   const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () =>
-    applyWatched(ctx, valuesFiles)
+    applyWatched(ctx, valuesFiles, prepared)
   )
   const judged = await judge(ctx, historyBefore, applied, recoveries)
   return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged
@@ -97,12 +98,16 @@ interface Applied {
 }
 
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
-async function applyWatched(ctx: DeployContext, valuesFiles: string[]): Promise<Applied> {
+async function applyWatched(
+  ctx: DeployContext,
+  valuesFiles: string[],
+  prepared: PreparedSources
+): Promise<Applied> {
   const { inputs, helm } = ctx
   let waiting = false
   const args = buildDeployArgs(
     { ...inputs, ...targetOf(inputs) },
-    { major: helm.major, generatedValuesFiles: valuesFiles }
+    { major: helm.major, generatedValuesFiles: valuesFiles, chartRef: prepared.chartRef }
   )
   const child = helm.startDeploy(args, {
     // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.

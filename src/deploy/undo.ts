@@ -7,6 +7,11 @@ import { liveRevision, type HistoryEntry, type Outcome } from '../helm/outcome.j
 import { targetOf, type DeployContext, type DeployResult } from './context.js'
 import { UNDO_TIMEOUT } from './recovery.js'
 
+/** The undo takes contested fields as the deploy did (force-conflicts; Helm 4 only). */
+function rollbackOptions(inputs: DeployContext['inputs']): { timeout: string; forceConflicts: boolean } {
+  return { timeout: UNDO_TIMEOUT, forceConflicts: inputs.forceConflicts }
+}
+
 export async function undoUnstableDeploy(
   ctx: DeployContext,
   historyBefore: readonly HistoryEntry[],
@@ -50,7 +55,7 @@ export async function undoUnstableDeploy(
       history: []
     }
   }
-  const result = await helm.rollback(target, previous, { timeout: UNDO_TIMEOUT })
+  const result = await helm.rollback(target, previous, rollbackOptions(inputs))
   if (!result.ok) return failed(`the rollback to revision ${previous} failed: ${result.error ?? ''}`)
   const history = await helm.history(target)
   const revision = liveRevision(history)

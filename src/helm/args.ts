@@ -12,7 +12,26 @@ export interface ReleaseTarget {
   kubeContext: string
 }
 
-export interface DeployArgsInputs extends ReleaseTarget {
+/** helm's own controls the action takes as named inputs; absent ones are left to helm's defaults. */
+export interface HelmControls {
+  /** Helm 4's --wait=<strategy>; Helm 3 always polls. */
+  waitStrategy: 'watcher' | 'legacy'
+  /** Upgrades only: helm install has no --history-max. */
+  historyMax: number
+  serverSide: 'auto' | 'true' | 'false'
+  forceConflicts: boolean
+  takeOwnership: boolean
+  skipCrds: boolean
+  cleanupOnFail: boolean
+  description: string
+  postRenderer: string
+  postRendererArgs: readonly string[]
+  /** For an oci:// chart: the registry speaks HTTP, and the CA that verifies its certificate. */
+  plainHttp: boolean
+  registryCaFile: string
+}
+
+export interface DeployArgsInputs extends ReleaseTarget, Partial<HelmControls> {
   mode: DeployMode
   chart: string
   chartVersion: string
@@ -33,11 +52,46 @@ export interface DeployArgsOptions {
   generatedValuesFiles?: readonly string[]
   /** A plan: the same command as a dry run (`server` validates against the API server), printing the release JSON. */
   dryRun?: 'server' | 'client'
+  /** The chart as helm finds it once repo-url was added to the run's repository config (`<repo>/<chart>`). */
+  chartRef?: string
 }
 
 /** Helm 4 spells every wait as `--wait=<strategy>`: `--wait watcher` would be read as a chart argument. */
-function waitFlag(major: HelmMajor): string {
-  return major === 3 ? '--wait' : '--wait=watcher'
+function waitFlag(major: HelmMajor, strategy: HelmControls['waitStrategy'] = 'watcher'): string {
+  return major === 3 ? '--wait' : `--wait=${strategy}`
+}
+
+/** The named controls' flags, in the order helm documents them; Helm-4-only ones only on Helm 4. */
+function controlArgs(inputs: DeployArgsInputs, major: HelmMajor): string[] {
+  const upgrade = inputs.mode !== 'install'
+  const args: string[] = []
+  if (upgrade && inputs.historyMax !== undefined) args.push('--history-max', String(inputs.historyMax))
+  if (major === 4 && inputs.serverSide !== undefined && inputs.serverSide !== 'auto') {
+    // install's --server-side is a boolean, upgrade's takes auto|true|false: `=` suits both.
+    args.push(`--server-side=${inputs.serverSide}`)
+  }
+  if (major === 4 && inputs.forceConflicts === true) args.push('--force-conflicts')
+  if (inputs.takeOwnership === true) args.push('--take-ownership')
+  if (inputs.skipCrds === true) args.push('--skip-crds')
+  if (upgrade && inputs.cleanupOnFail === true) args.push('--cleanup-on-fail')
+  if (inputs.description) args.push('--description', inputs.description)
+  if (inputs.postRenderer) {
+    args.push('--post-renderer', inputs.postRenderer)
+    for (const arg of inputs.postRendererArgs ?? []) args.push('--post-renderer-args', arg)
+  }
+  return args
+}
+
+/** Where helm fetches the chart: the run's repository for repo-url, the registry's TLS for oci://. */
+function chartArgs(inputs: DeployArgsInputs, options: DeployArgsOptions): string[] {
+  const args = [options.chartRef ?? inputs.chart]
+  if (inputs.chartVersion !== '') args.push('--version', inputs.chartVersion)
+  if (inputs.repoUrl !== '' && options.chartRef === undefined) args.push('--repo', inputs.repoUrl)
+  if (inputs.chart.startsWith('oci://')) {
+    if (inputs.plainHttp === true) args.push('--plain-http')
+    if (inputs.registryCaFile) args.push('--ca-file', inputs.registryCaFile)
+  }
+  return args
 }
 
 function targetArgs(target: ReleaseTarget): string[] {
@@ -55,11 +109,11 @@ export function buildDeployArgs(inputs: DeployArgsInputs, options: DeployArgsOpt
   }
   if (inputs.mode === 'uninstall')
     throw new Error('mode uninstall has no deploy command; use buildUninstallArgs')
-  const args = [...verb[inputs.mode], inputs.release, inputs.chart, ...targetArgs(inputs)]
+  const [chart = '', ...chartFlags] = chartArgs(inputs, options)
+  const args = [...verb[inputs.mode], inputs.release, chart, ...targetArgs(inputs)]
   // Plain upgrade never creates a namespace; helm documents the flag as install-only.
   if (inputs.createNamespace && inputs.mode !== 'upgrade') args.push('--create-namespace')
-  if (inputs.chartVersion !== '') args.push('--version', inputs.chartVersion)
-  if (inputs.repoUrl !== '') args.push('--repo', inputs.repoUrl)
+  args.push(...chartFlags)
   for (const file of [...inputs.valuesFiles, ...(options.generatedValuesFiles ?? [])]) args.push('-f', file)
   for (const { key, value } of inputs.set) args.push('--set', `${key}=${value}`)
   for (const { key, value } of inputs.setString) args.push('--set-string', `${key}=${value}`)
@@ -71,12 +125,13 @@ export function buildDeployArgs(inputs: DeployArgsInputs, options: DeployArgsOpt
   if (inputs.atomic) {
     // --atomic implies --wait on Helm 3; on Helm 4 --rollback-on-failure would pick watcher too, but explicit is stable across 4.x.
     if (options.major === 3) args.push('--atomic')
-    else args.push('--rollback-on-failure', waitFlag(4))
+    else args.push('--rollback-on-failure', waitFlag(4, inputs.waitStrategy))
   } else {
-    args.push(waitFlag(options.major))
+    args.push(waitFlag(options.major, inputs.waitStrategy))
   }
   args.push('--timeout', inputs.timeout)
   if (inputs.waitForJobs) args.push('--wait-for-jobs')
+  args.push(...controlArgs(inputs, options.major))
   args.push(...inputs.extraArgs)
   return args
 }
@@ -114,6 +169,8 @@ export interface RollbackArgsOptions {
    * never finished computes an empty patch and would leave the live objects as the failed upgrade made them.
    */
   replaceObjects?: boolean
+  /** Helm 4 only: the rollback's server-side apply takes fields other managers own, as the deploy did. */
+  forceConflicts?: boolean
 }
 
 /** Always waits: a rollback is done when the old revision runs again. */
@@ -126,6 +183,7 @@ export function buildRollbackArgs(
   args.push(waitFlag(options.major), '--timeout', options.timeout)
   if (options.noHooks === true) args.push('--no-hooks')
   if (options.replaceObjects === true && options.major === 3) args.push('--force')
+  if (options.forceConflicts === true && options.major === 4) args.push('--force-conflicts')
   return args
 }
 
@@ -146,8 +204,58 @@ export function buildGetManifestArgs(target: ReleaseTarget, revision: number): s
   return ['get', 'manifest', target.release, '--revision', String(revision), ...targetArgs(target)]
 }
 
-export function buildDependencyBuildArgs(chartDir: string): string[] {
-  return ['dependency', 'build', chartDir]
+/** For a chart's oci:// dependencies: the registry speaks HTTP, and the CA that verifies its certificate. */
+export interface DependencyArgsOptions {
+  plainHttp?: boolean
+  caFile?: string
+}
+
+function dependencyFlags(options: DependencyArgsOptions): string[] {
+  const args = options.plainHttp === true ? ['--plain-http'] : []
+  if (options.caFile) args.push('--ca-file', options.caFile)
+  return args
+}
+
+export function buildDependencyBuildArgs(chartDir: string, options: DependencyArgsOptions = {}): string[] {
+  return ['dependency', 'build', chartDir, ...dependencyFlags(options)]
+}
+
+export function buildDependencyUpdateArgs(chartDir: string, options: DependencyArgsOptions = {}): string[] {
+  return ['dependency', 'update', chartDir, ...dependencyFlags(options)]
+}
+
+/** A chart repository for the run's repository config; its password goes to helm's stdin. */
+export interface RepositoryEntry {
+  name: string
+  url: string
+  /** With a username, helm reads the password from stdin (`--password-stdin`). */
+  username?: string
+  caFile?: string
+  passCredentials?: boolean
+}
+
+export function buildRepoAddArgs(repo: RepositoryEntry): string[] {
+  const args = ['repo', 'add', repo.name, repo.url]
+  if (repo.username) args.push('--username', repo.username, '--password-stdin')
+  if (repo.caFile) args.push('--ca-file', repo.caFile)
+  if (repo.passCredentials === true) args.push('--pass-credentials')
+  return args
+}
+
+/** An OCI registry to log in to; the password (or token) goes to helm's stdin. */
+export interface RegistryLogin {
+  host: string
+  username: string
+  caFile?: string
+  plainHttp?: boolean
+}
+
+export function buildRegistryLoginArgs(login: RegistryLogin, major: HelmMajor): string[] {
+  const args = ['registry', 'login', login.host, '--username', login.username, '--password-stdin']
+  if (login.caFile) args.push('--ca-file', login.caFile)
+  // Helm 3's login has no --plain-http; --insecure lets it use a registry that TLS does not verify.
+  if (login.plainHttp === true) args.push(major === 4 ? '--plain-http' : '--insecure')
+  return args
 }
 
 /** helm test waits for each test hook in turn; `--timeout` is per hook, as helm documents it. */

@@ -4,15 +4,21 @@ import type { Log } from '../log.js'
 import type { Redactor } from '../report/redact.js'
 import {
   buildDependencyBuildArgs,
+  buildDependencyUpdateArgs,
   buildGetManifestArgs,
   buildGetValuesArgs,
   buildHistoryArgs,
   buildHooksArgs,
+  buildRegistryLoginArgs,
+  buildRepoAddArgs,
   buildRollbackArgs,
   buildTestArgs,
   buildUninstallArgs,
+  type DependencyArgsOptions,
   type HelmMajor,
-  type ReleaseTarget
+  type RegistryLogin,
+  type ReleaseTarget,
+  type RepositoryEntry
 } from './args.js'
 import { parseHooks, type ReleaseHook } from './hooks.js'
 import { helmErrorText, isReleaseNotFound, parseHistory, type HistoryEntry } from './outcome.js'
@@ -99,7 +105,7 @@ export class HelmClient {
   async rollback(
     target: ReleaseTarget,
     revision: number,
-    options: { timeout: string; replaceObjects?: boolean }
+    options: { timeout: string; replaceObjects?: boolean; forceConflicts?: boolean }
   ): Promise<HelmCommandResult> {
     return this.command(buildRollbackArgs(target, revision, { major: this.major, ...options }))
   }
@@ -147,8 +153,22 @@ export class HelmClient {
     throw new Error(`cannot read the hooks of release ${target.release}: ${helmErrorText(result.stderr)}`)
   }
 
-  async dependencyBuild(chartDir: string): Promise<HelmCommandResult> {
-    return this.command(buildDependencyBuildArgs(chartDir))
+  async dependencyBuild(chartDir: string, options: DependencyArgsOptions = {}): Promise<HelmCommandResult> {
+    return this.command(buildDependencyBuildArgs(chartDir, options))
+  }
+
+  async dependencyUpdate(chartDir: string, options: DependencyArgsOptions = {}): Promise<HelmCommandResult> {
+    return this.command(buildDependencyUpdateArgs(chartDir, options))
+  }
+
+  /** Adds a chart repository to the configuration HELM_REPOSITORY_CONFIG names; the password goes to stdin. */
+  async repoAdd(repo: RepositoryEntry, password?: string): Promise<HelmCommandResult> {
+    return this.command(buildRepoAddArgs(repo), repo.username ? { stdin: password ?? '' } : {})
+  }
+
+  /** Logs in to an OCI registry into HELM_REGISTRY_CONFIG; the password goes to stdin. */
+  async registryLogin(login: RegistryLogin, password: string): Promise<HelmCommandResult> {
+    return this.command(buildRegistryLoginArgs(login, this.major), { stdin: password })
   }
 
   /** Forwards a signal to every helm process still running (workflow cancellation). */
@@ -158,8 +178,8 @@ export class HelmClient {
     return sent
   }
 
-  private async command(args: readonly string[]): Promise<HelmCommandResult> {
-    const result = await this.exec(args, {}).done
+  private async command(args: readonly string[], options: ExecOptions = {}): Promise<HelmCommandResult> {
+    const result = await this.exec(args, options).done
     return result.exitCode === 0
       ? { ok: true, durationMs: result.durationMs }
       : {

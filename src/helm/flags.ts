@@ -8,11 +8,16 @@
 const ACTS_AS =
   'use the kubeconfig input, so helm and the watcher act on the same cluster as the same identity'
 
+const ISOLATED =
+  "the action keeps helm's repository and registry configuration in the run's private work folder; use the repo-* and registry-* inputs"
+const PASSWORD =
+  'use the repo-password or registry-password input (a password on a command line is visible to every process)'
+
 /** Long flag → what to use instead. */
 const REFUSED_LONG: Record<string, string> = {
   atomic: 'use the atomic input',
   'rollback-on-failure': 'use the atomic input',
-  wait: 'the action always waits; use the atomic and timeout inputs',
+  wait: 'the action always waits; use the wait-strategy, atomic and timeout inputs',
   'wait-for-jobs': 'use the wait-for-jobs input',
   timeout: 'use the timeout input',
   namespace: 'use the namespace input',
@@ -39,7 +44,28 @@ const REFUSED_LONG: Record<string, string> = {
   'kube-as-group': ACTS_AS,
   'kube-ca-file': ACTS_AS,
   'kube-tls-server-name': ACTS_AS,
-  'kube-insecure-skip-tls-verify': ACTS_AS
+  'kube-insecure-skip-tls-verify': ACTS_AS,
+  // Helm's controls with inputs of their own: validated against the installed major.
+  'history-max': 'use the history-max input',
+  'server-side': 'use the server-side input',
+  'force-conflicts': 'use the force-conflicts input',
+  'take-ownership': 'use the take-ownership input',
+  'skip-crds': 'use the skip-crds input',
+  'cleanup-on-fail': 'use the cleanup-on-fail input',
+  description: 'use the description input',
+  'post-renderer': 'use the post-renderer input',
+  'post-renderer-args': 'use the post-renderer-args input',
+  'dependency-update': 'use the dependency-update input',
+  // Chart sources: credentials on stdin only, configuration isolated per run.
+  username: 'use the repo-username or registry-username input',
+  password: PASSWORD,
+  'password-stdin': PASSWORD,
+  'ca-file': 'use the repo-ca-file or registry-ca-file input',
+  'pass-credentials': 'use the pass-credentials input',
+  'plain-http': 'use the plain-http input',
+  'repository-config': ISOLATED,
+  'repository-cache': ISOLATED,
+  'registry-config': ISOLATED
 }
 
 const REFUSED_SHORT: Record<string, string> = {

@@ -10,6 +10,8 @@ import { InputReader } from './reader.js'
 export type DeployMode = 'upgrade-install' | 'install' | 'upgrade' | 'uninstall' | 'plan'
 export type SummaryWhen = 'always' | 'failure' | 'never'
 export type CommentWhen = 'failure' | 'always' | 'never' | 'changes'
+export type WaitStrategy = 'watcher' | 'legacy'
+export type ServerSide = 'auto' | 'true' | 'false'
 export type { KeyValue }
 
 export interface Inputs {
@@ -18,6 +20,17 @@ export interface Inputs {
   chart: string
   chartVersion: string
   repoUrl: string
+  /** Credentials of the chart repository; the password reaches helm on stdin only. */
+  repoUsername: string
+  repoPassword: string
+  repoCaFile: string
+  passCredentials: boolean
+  /** Credentials of the OCI registry; the password reaches helm on stdin only. */
+  registryUsername: string
+  registryPassword: string
+  registryCaFile: string
+  plainHttp: boolean
+  dependencyUpdate: boolean
   /** Empty means the kubeconfig context's namespace. */
   namespace: string
   createNamespace: boolean
@@ -39,6 +52,18 @@ export interface Inputs {
   test: boolean
   /** Go duration exactly as given, passed to helm test --timeout. */
   testTimeout: string
+  /** Helm 4's --wait=<strategy>; Helm 3 always polls. */
+  waitStrategy: WaitStrategy
+  /** 0 keeps every revision. */
+  historyMax: number
+  serverSide: ServerSide
+  forceConflicts: boolean
+  takeOwnership: boolean
+  skipCrds: boolean
+  cleanupOnFail: boolean
+  description: string
+  postRenderer: string
+  postRendererArgs: string[]
   mode: DeployMode
   /** `vX.Y.Z`, `3.x`, `4.x` or `latest`. */
   helmVersion: string
@@ -90,6 +115,7 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     chart: read.text('chart'),
     chartVersion: read.text('chart-version'),
     repoUrl: read.text('repo-url'),
+    ...chartSourceInputs(read),
     namespace: read.text('namespace'),
     createNamespace: read.boolean('create-namespace'),
     valuesFiles: read.lines('values-files'),
@@ -104,6 +130,7 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
     minReadyMs: read.duration('min-ready', { allowZero: true }).ms,
     test: read.boolean('test'),
     testTimeout: read.duration('test-timeout', { allowZero: false }).text,
+    ...helmControlInputs(read),
     mode: read.oneOf('mode', ['upgrade-install', 'install', 'upgrade', 'uninstall', 'plan']),
     helmVersion: read.version('helm-version', { channels: ['3.x', '4.x', 'latest'], majors: ['3', '4'] }),
     helmMirror: read.url('helm-mirror'),
@@ -128,8 +155,74 @@ export function parseInputs(raw: Readonly<Record<string, string>>, env: InputEnv
   }
   const secrets = checkSecrets(read, inputs)
   checkAcrossInputs(read, inputs, env)
+  checkChartSources(read, inputs, env)
+  checkHelmControls(read, inputs, env)
   const errors = read.errors()
   return errors.length > 0 ? { errors, secrets } : { inputs, errors, secrets }
+}
+
+type ChartSourceInputs = Pick<
+  Inputs,
+  | 'repoUsername'
+  | 'repoPassword'
+  | 'repoCaFile'
+  | 'passCredentials'
+  | 'registryUsername'
+  | 'registryPassword'
+  | 'registryCaFile'
+  | 'plainHttp'
+  | 'dependencyUpdate'
+>
+
+/** Private repositories and registries, and chart dependencies. */
+function chartSourceInputs(read: InputReader): ChartSourceInputs {
+  return {
+    repoUsername: read.text('repo-username'),
+    repoPassword: password(read, 'repo-password'),
+    repoCaFile: read.text('repo-ca-file'),
+    passCredentials: read.boolean('pass-credentials'),
+    registryUsername: read.text('registry-username'),
+    registryPassword: password(read, 'registry-password'),
+    registryCaFile: read.text('registry-ca-file'),
+    plainHttp: read.boolean('plain-http'),
+    dependencyUpdate: read.boolean('dependency-update')
+  }
+}
+
+type HelmControlInputs = Pick<
+  Inputs,
+  | 'waitStrategy'
+  | 'historyMax'
+  | 'serverSide'
+  | 'forceConflicts'
+  | 'takeOwnership'
+  | 'skipCrds'
+  | 'cleanupOnFail'
+  | 'description'
+  | 'postRenderer'
+  | 'postRendererArgs'
+>
+
+/** helm's own controls; which major supports each is checked once helm is installed (helm/support.ts). */
+function helmControlInputs(read: InputReader): HelmControlInputs {
+  return {
+    waitStrategy: read.oneOf('wait-strategy', ['watcher', 'legacy']),
+    historyMax: read.integer('history-max', 0),
+    serverSide: read.oneOf('server-side', ['auto', 'true', 'false']),
+    forceConflicts: read.boolean('force-conflicts'),
+    takeOwnership: read.boolean('take-ownership'),
+    skipCrds: read.boolean('skip-crds'),
+    cleanupOnFail: read.boolean('cleanup-on-fail'),
+    description: read.text('description'),
+    postRenderer: read.text('post-renderer'),
+    postRendererArgs: read.lines('post-renderer-args')
+  }
+}
+
+/** A password exactly as given, less one trailing newline (a YAML block's); blank means none. */
+function password(read: InputReader, name: InputName): string {
+  const value = read.verbatim(name).replace(/\r?\n$/, '')
+  return value.trim() === '' ? '' : value
 }
 
 /** The run's secrets, and the kubeconfig decoded; secrets too short to redact are refused. */
@@ -149,6 +242,13 @@ function checkSecrets(read: InputReader, inputs: Inputs): SecretSet {
     }
   }
   if (inputs.githubToken !== '') values.push(inputs.githubToken)
+  for (const name of ['repo-password', 'registry-password'] as const) {
+    const value = name === 'repo-password' ? inputs.repoPassword : inputs.registryPassword
+    if (value === '') continue
+    values.push(value)
+    if (value.length < MIN_SECRET_LENGTH)
+      read.problem(name, `is too short to be redacted safely (at least ${MIN_SECRET_LENGTH} characters)`)
+  }
   // The raw kubeconfig input is secret whatever shape it turns out to have.
   const kubeconfig = decodeKubeconfig(read.block('kubeconfig'))
   if (!kubeconfig) {
@@ -199,6 +299,53 @@ function checkAcrossInputs(read: InputReader, inputs: Inputs, env: InputEnvironm
   for (const arg of inputs.extraArgs) {
     const refused = extraArgProblem(arg)
     if (refused) problem('extra-args', refused)
+  }
+}
+
+/** Credentials come in pairs, files must exist, and with repo-url the chart is a name in that repository. */
+function checkChartSources(read: InputReader, inputs: Inputs, env: InputEnvironment): void {
+  const pairs: [InputName, string, InputName, string][] = [
+    ['repo-username', inputs.repoUsername, 'repo-password', inputs.repoPassword],
+    ['registry-username', inputs.registryUsername, 'registry-password', inputs.registryPassword]
+  ]
+  for (const [userName, user, passwordName, secret] of pairs) {
+    if (user !== '' && secret === '') read.problem(passwordName, `is required with ${userName}`)
+    if (user === '' && secret !== '') read.problem(userName, `is required with ${passwordName}`)
+  }
+  for (const [name, file] of [
+    ['repo-ca-file', inputs.repoCaFile],
+    ['registry-ca-file', inputs.registryCaFile]
+  ] as const) {
+    if (file !== '' && !env.fileExists(file)) read.problem(name, `"${file}" does not exist`)
+  }
+  if (inputs.repoUrl === '') return
+  if (!/^https?:\/\/[^/]/.test(inputs.repoUrl)) {
+    read.problem('repo-url', `"${inputs.repoUrl}" is not an http(s) URL`)
+  } else if (inputs.mode !== 'uninstall' && /[/\\]|^oci:|\.tgz$/.test(inputs.chart)) {
+    read.problem(
+      'chart',
+      `with repo-url, chart is the chart's name in that repository, not "${inputs.chart}"`
+    )
+  }
+}
+
+/** helm's controls that need another input, or exclude one; which major supports each is checked later. */
+function checkHelmControls(read: InputReader, inputs: Inputs, env: InputEnvironment): void {
+  if (inputs.forceConflicts && inputs.serverSide === 'false') {
+    read.problem('force-conflicts', 'needs server-side apply (server-side auto or true, not false)')
+  }
+  const replace = inputs.extraArgs.find(arg => /^--force(-replace)?(=|$)/.test(arg))
+  if (inputs.forceConflicts && replace !== undefined) {
+    read.problem('force-conflicts', `cannot be used with ${replace.split('=')[0] ?? ''} (helm refuses both)`)
+  }
+  if (inputs.cleanupOnFail && inputs.mode === 'install') {
+    read.problem('cleanup-on-fail', 'applies to upgrades; helm install has no --cleanup-on-fail')
+  }
+  if (inputs.postRendererArgs.length > 0 && inputs.postRenderer === '') {
+    read.problem('post-renderer-args', 'needs post-renderer')
+  }
+  if (/[/\\]/.test(inputs.postRenderer) && !env.fileExists(inputs.postRenderer)) {
+    read.problem('post-renderer', `"${inputs.postRenderer}" does not exist`)
   }
 }
 

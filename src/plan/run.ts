@@ -6,7 +6,7 @@
 import { buildDeployArgs } from '../helm/args.js'
 import { liveRevision, type HistoryEntry } from '../helm/outcome.js'
 import { targetOf, type DeployContext, type DeployResult } from '../deploy/context.js'
-import { missingDependencies } from '../deploy/dependencies.js'
+import { prepareBeforeCluster } from '../deploy/sources.js'
 import { writeValuesFiles } from '../deploy/values.js'
 import { parseManifest, planChanges, type Plan, type PlanHook } from './changes.js'
 
@@ -21,13 +21,14 @@ interface ReleaseJson {
 
 async function render(
   ctx: DeployContext,
-  valuesFiles: string[]
+  valuesFiles: string[],
+  chartRef: string | undefined
 ): Promise<{ json: ReleaseJson; rendering: Plan['rendering'] }> {
   const { inputs, helm, log } = ctx
   const args = (dryRun: 'server' | 'client'): string[] =>
     buildDeployArgs(
       { ...inputs, ...targetOf(inputs) },
-      { major: helm.major, generatedValuesFiles: valuesFiles, dryRun }
+      { major: helm.major, generatedValuesFiles: valuesFiles, dryRun, chartRef }
     )
   let result = await helm.dryRun(args('server'))
   let rendering: Plan['rendering'] = 'server'
@@ -54,19 +55,17 @@ function crdsOf(json: ReleaseJson): string[] {
 
 export async function runPlan(ctx: DeployContext, namespace: string): Promise<DeployResult> {
   const { inputs, helm, log } = ctx
+  // Chart repositories, registry logins and dependencies as the deploy prepares them, before the cluster.
+  const prepared = await prepareBeforeCluster(ctx)
+  if ('outcome' in prepared) return prepared
   const target = targetOf(inputs)
   const history: HistoryEntry[] = await helm.history(target)
   const live = liveRevision(history)
-  if (missingDependencies(inputs.chart).length > 0) {
-    const built = await helm.dependencyBuild(inputs.chart)
-    if (!built.ok)
-      return failed(history, `helm dependency build ${inputs.chart} failed: ${built.error ?? ''}`, 'refused')
-  }
   const valuesFiles = await writeValuesFiles(inputs, ctx.workDir)
   let rendered: Awaited<ReturnType<typeof render>>
   try {
     rendered = await log.group(`helm upgrade --install ${inputs.release} (dry run)`, () =>
-      render(ctx, valuesFiles)
+      render(ctx, valuesFiles, prepared.chartRef)
     )
   } catch (error) {
     if (error instanceof PlanError) return failed(history, error.message, 'helm')

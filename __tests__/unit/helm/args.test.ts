@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { HOOKS_TEMPLATE } from '../../../src/helm/hooks.js'
 import {
   buildDependencyBuildArgs,
+  buildDependencyUpdateArgs,
   buildDeployArgs,
+  buildRegistryLoginArgs,
+  buildRepoAddArgs,
   buildHistoryArgs,
   buildHooksArgs,
   buildRollbackArgs,
@@ -321,9 +324,210 @@ describe('buildRollbackArgs', () => {
   })
 })
 
-describe('buildDependencyBuildArgs', () => {
+describe('buildRollbackArgs with force-conflicts', () => {
+  it.each<[HelmMajor, string[]]>([
+    [4, ['rollback', 'web', '2', '--wait=watcher', '--timeout', '5m0s', '--force-conflicts']],
+    [3, ['rollback', 'web', '2', '--wait', '--timeout', '5m0s']]
+  ])('Helm %d: the undo takes contested fields as the deploy did (Helm 4 only)', (major, expected) => {
+    const target = { release: 'web', namespace: '', kubeContext: '' }
+    expect(buildRollbackArgs(target, 2, { major, timeout: '5m0s', forceConflicts: true })).toEqual(expected)
+  })
+})
+
+describe('buildDependencyBuildArgs / buildDependencyUpdateArgs', () => {
   it('builds the chart directory’s dependencies', () => {
     expect(buildDependencyBuildArgs('./charts/web')).toEqual(['dependency', 'build', './charts/web'])
+  })
+
+  it('passes the registry flags for oci:// dependencies', () => {
+    expect(buildDependencyBuildArgs('./web', { plainHttp: true, caFile: '/ca.pem' })).toEqual([
+      'dependency',
+      'build',
+      './web',
+      '--plain-http',
+      '--ca-file',
+      '/ca.pem'
+    ])
+    expect(buildDependencyUpdateArgs('./web')).toEqual(['dependency', 'update', './web'])
+  })
+})
+
+describe('named controls in buildDeployArgs', () => {
+  const controls = {
+    waitStrategy: 'legacy',
+    historyMax: 3,
+    serverSide: 'true',
+    forceConflicts: true,
+    takeOwnership: true,
+    skipCrds: true,
+    cleanupOnFail: true,
+    description: 'by CI',
+    postRenderer: 'kustomize',
+    postRendererArgs: ['--a', 'b'],
+    plainHttp: false,
+    registryCaFile: ''
+  } as const
+  const tail = (args: string[]): string[] => args.slice(args.indexOf('--timeout') + 2)
+
+  it.each<[string, DeployArgsInputs, HelmMajor, string[]]>([
+    [
+      'Helm 4 upgrade-install: every control',
+      { ...minimal, ...controls },
+      4,
+      [
+        '--history-max',
+        '3',
+        '--server-side=true',
+        '--force-conflicts',
+        '--take-ownership',
+        '--skip-crds',
+        '--cleanup-on-fail',
+        '--description',
+        'by CI',
+        '--post-renderer',
+        'kustomize',
+        '--post-renderer-args',
+        '--a',
+        '--post-renderer-args',
+        'b'
+      ]
+    ],
+    [
+      'Helm 3 drops the Helm-4-only ones (refused earlier when set)',
+      { ...minimal, ...controls },
+      3,
+      [
+        '--history-max',
+        '3',
+        '--take-ownership',
+        '--skip-crds',
+        '--cleanup-on-fail',
+        '--description',
+        'by CI',
+        '--post-renderer',
+        'kustomize',
+        '--post-renderer-args',
+        '--a',
+        '--post-renderer-args',
+        'b'
+      ]
+    ],
+    [
+      'install has neither --history-max nor --cleanup-on-fail; its --server-side is a boolean',
+      { ...minimal, ...controls, mode: 'install', postRenderer: '', description: '' },
+      4,
+      ['--server-side=true', '--force-conflicts', '--take-ownership', '--skip-crds']
+    ],
+    [
+      'server-side auto is helm’s default: no flag',
+      { ...minimal, serverSide: 'auto', historyMax: 10 },
+      4,
+      ['--history-max', '10']
+    ]
+  ])('%s', (_name, inputs, major, expected) => {
+    expect(tail(buildDeployArgs(inputs, { major }))).toEqual(expected)
+  })
+
+  it.each<[HelmMajor, boolean, string]>([
+    [4, true, '--wait=legacy'],
+    [4, false, '--wait=legacy'],
+    [3, true, '--atomic'],
+    [3, false, '--wait']
+  ])('wait-strategy on Helm %d (atomic %s)', (major, atomic, flag) => {
+    expect(buildDeployArgs({ ...minimal, atomic, waitStrategy: 'legacy' }, { major })).toContain(flag)
+  })
+
+  it('a chart from repo-url goes through the run’s repository, without --repo', () => {
+    const args = buildDeployArgs({ ...full }, { major: 4, chartRef: 'had-0123456789ab/demo' })
+    expect(args.slice(0, 4)).toEqual(['upgrade', '--install', 'web', 'had-0123456789ab/demo'])
+    expect(args).not.toContain('--repo')
+    expect(args).toContain('^1.2.0')
+  })
+
+  it('an oci:// chart gets the registry’s TLS flags; a local one never', () => {
+    const oci = {
+      ...minimal,
+      chart: 'oci://r.example.com/charts/app',
+      plainHttp: true,
+      registryCaFile: '/ca.pem'
+    }
+    expect(buildDeployArgs(oci, { major: 3 }).slice(4, 8)).toEqual([
+      '--plain-http',
+      '--ca-file',
+      '/ca.pem',
+      '--atomic'
+    ])
+    expect(buildDeployArgs({ ...oci, chart: './chart' }, { major: 3 })).not.toContain('--plain-http')
+  })
+})
+
+describe('chart sources: passwords never on the command line', () => {
+  it.each<[string, Parameters<typeof buildRepoAddArgs>[0], string[]]>([
+    [
+      'public',
+      { name: 'had-1', url: 'https://c.example.com' },
+      ['repo', 'add', 'had-1', 'https://c.example.com']
+    ],
+    [
+      'with credentials, CA and pass-credentials',
+      {
+        name: 'had-1',
+        url: 'https://c.example.com',
+        username: 'u',
+        caFile: '/ca.pem',
+        passCredentials: true
+      },
+      [
+        'repo',
+        'add',
+        'had-1',
+        'https://c.example.com',
+        '--username',
+        'u',
+        '--password-stdin',
+        '--ca-file',
+        '/ca.pem',
+        '--pass-credentials'
+      ]
+    ]
+  ])('repo add: %s', (_name, repo, expected) => {
+    expect(buildRepoAddArgs(repo)).toEqual(expected)
+  })
+
+  it.each<[HelmMajor, string[]]>([
+    [
+      4,
+      [
+        'registry',
+        'login',
+        'r:5000',
+        '--username',
+        'robot',
+        '--password-stdin',
+        '--ca-file',
+        '/ca.pem',
+        '--plain-http'
+      ]
+    ],
+    // Helm 3's login has no --plain-http.
+    [
+      3,
+      [
+        'registry',
+        'login',
+        'r:5000',
+        '--username',
+        'robot',
+        '--password-stdin',
+        '--ca-file',
+        '/ca.pem',
+        '--insecure'
+      ]
+    ]
+  ])('registry login, Helm %d', (major, expected) => {
+    expect(
+      buildRegistryLoginArgs({ host: 'r:5000', username: 'robot', caFile: '/ca.pem', plainHttp: true }, major)
+    ).toEqual(expected)
   })
 })
 

@@ -78,6 +78,15 @@ describe('parseInputs: valid input', () => {
       chart: './chart',
       chartVersion: '',
       repoUrl: '',
+      repoUsername: '',
+      repoPassword: '',
+      repoCaFile: '',
+      passCredentials: false,
+      registryUsername: '',
+      registryPassword: '',
+      registryCaFile: '',
+      plainHttp: false,
+      dependencyUpdate: false,
       namespace: '',
       createNamespace: false,
       valuesFiles: [],
@@ -92,6 +101,16 @@ describe('parseInputs: valid input', () => {
       minReadyMs: 10_000,
       test: false,
       testTimeout: '5m0s',
+      waitStrategy: 'watcher',
+      historyMax: 10,
+      serverSide: 'auto',
+      forceConflicts: false,
+      takeOwnership: false,
+      skipCrds: false,
+      cleanupOnFail: false,
+      description: '',
+      postRenderer: '',
+      postRendererArgs: [],
       mode: 'upgrade-install',
       helmVersion: 'v4.1.4',
       helmMirror: 'https://get.helm.sh',
@@ -170,7 +189,7 @@ describe('parseInputs: valid input', () => {
         comment: 'always',
         'github-token': 'ghs_token123',
         'log-lines': '10000',
-        'extra-args': '--history-max=5\n--description\ndeployed by CI\n'
+        'extra-args': '--labels\nteam=web\n--render-subchart-notes\n'
       },
       env
     )
@@ -221,7 +240,7 @@ describe('parseInputs: valid input', () => {
       comment: 'always',
       githubToken: 'ghs_token123',
       logLines: 10000,
-      extraArgs: ['--history-max=5', '--description', 'deployed by CI']
+      extraArgs: ['--labels', 'team=web', '--render-subchart-notes']
     })
   })
 
@@ -254,7 +273,7 @@ describe('parseInputs: valid input', () => {
 
   it('allows extra args that only look like controlled flags', () => {
     expect(
-      errorsFor({ 'extra-args': '--waiting-room\n--history-max=3\n-l\nteam=web\n--description=--atomic' })
+      errorsFor({ 'extra-args': '--waiting-room\n--history-maximum=3\n-l\nteam=web\n--labels=note=--atomic' })
     ).toEqual([])
   })
 })
@@ -472,7 +491,7 @@ describe('parseInputs: extra-args that would override or mislead', () => {
     ['--rollback-on-failure', '--rollback-on-failure is not allowed here: use the atomic input'],
     [
       '--wait=legacy',
-      '--wait is not allowed here: the action always waits; use the atomic and timeout inputs'
+      '--wait is not allowed here: the action always waits; use the wait-strategy, atomic and timeout inputs'
     ],
     ['--timeout=10m', '--timeout is not allowed here: use the timeout input'],
     ['--timeout 10m', '--timeout is not allowed here: use the timeout input'],
@@ -690,5 +709,137 @@ describe('readInputs', () => {
     expect(read.errors).toHaveLength(3)
     expect(core.secrets).toContain('hunter2')
     expect(read.errors.join('\n')).not.toContain('hunter2')
+  })
+})
+
+describe('parseInputs: chart sources and helm controls', () => {
+  it('reads them, passwords exactly as given less one trailing newline', () => {
+    const { inputs, errors, secrets } = parseInputs(
+      {
+        ...base,
+        chart: 'app',
+        'repo-url': 'https://charts.example.com',
+        'repo-username': 'reader',
+        'repo-password': ' spaced pass \n',
+        'registry-username': 'robot',
+        'registry-password': 'r0bot-token',
+        'wait-strategy': 'legacy',
+        'history-max': '0',
+        'server-side': 'true',
+        'force-conflicts': 'true',
+        description: 'from CI',
+        'post-renderer': 'kustomize',
+        'post-renderer-args': '--one\n--two'
+      },
+      env
+    )
+    expect(errors).toEqual([])
+    expect(inputs).toMatchObject({
+      repoPassword: ' spaced pass ',
+      registryPassword: 'r0bot-token',
+      waitStrategy: 'legacy',
+      historyMax: 0,
+      serverSide: 'true',
+      forceConflicts: true,
+      description: 'from CI',
+      postRendererArgs: ['--one', '--two']
+    })
+    expect(secrets.values).toEqual(expect.arrayContaining([' spaced pass ', 'r0bot-token']))
+  })
+
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'a username without its password',
+      { 'repo-username': 'u' },
+      ['repo-password: is required with repo-username']
+    ],
+    [
+      'a password without its username',
+      { 'registry-password': 'p4ss' },
+      ['registry-username: is required with registry-password']
+    ],
+    [
+      'a password too short to redact',
+      { 'registry-username': 'u', 'registry-password': 'ab' },
+      ['registry-password: is too short to be redacted safely (at least 3 characters)']
+    ],
+    [
+      'a CA file that does not exist',
+      { 'repo-ca-file': '/no/ca.pem' },
+      ['repo-ca-file: "/no/ca.pem" does not exist']
+    ],
+    [
+      'repo-url that is not http(s)',
+      { chart: 'app', 'repo-url': 'oci://r.example.com' },
+      ['repo-url: "oci://r.example.com" is not an http(s) URL']
+    ],
+    [
+      'a path chart with repo-url',
+      { 'repo-url': 'https://c.example.com' },
+      [`chart: with repo-url, chart is the chart's name in that repository, not "./chart"`]
+    ],
+    [
+      'wait-strategy not known',
+      { 'wait-strategy': 'hookOnly' },
+      ['wait-strategy: "hookOnly" is not one of watcher, legacy']
+    ],
+    ['history-max negative', { 'history-max': '-1' }, ['history-max: "-1" is not an integer of at least 0']],
+    [
+      'force-conflicts with server-side false',
+      { 'force-conflicts': 'true', 'server-side': 'false' },
+      ['force-conflicts: needs server-side apply (server-side auto or true, not false)']
+    ],
+    [
+      'force-conflicts with --force-replace',
+      { 'force-conflicts': 'true', 'extra-args': '--force-replace' },
+      ['force-conflicts: cannot be used with --force-replace (helm refuses both)']
+    ],
+    [
+      'cleanup-on-fail with mode install',
+      { 'cleanup-on-fail': 'true', mode: 'install' },
+      ['cleanup-on-fail: applies to upgrades; helm install has no --cleanup-on-fail']
+    ],
+    [
+      'post-renderer-args alone',
+      { 'post-renderer-args': '--x' },
+      ['post-renderer-args: needs post-renderer']
+    ],
+    [
+      'a post-renderer path that does not exist',
+      { 'post-renderer': './no-such.sh' },
+      ['post-renderer: "./no-such.sh" does not exist']
+    ]
+  ])('%s', (_name, raw, expected) => {
+    expect(errorsFor(raw)).toEqual(expected)
+  })
+
+  it.each<[string, string]>([
+    ['--history-max=3', 'use the history-max input'],
+    ['--server-side=false', 'use the server-side input'],
+    ['--force-conflicts', 'use the force-conflicts input'],
+    ['--take-ownership', 'use the take-ownership input'],
+    ['--skip-crds', 'use the skip-crds input'],
+    ['--cleanup-on-fail', 'use the cleanup-on-fail input'],
+    ['--description=x', 'use the description input'],
+    ['--post-renderer=k', 'use the post-renderer input'],
+    ['--post-renderer-args=a', 'use the post-renderer-args input'],
+    ['--dependency-update', 'use the dependency-update input'],
+    ['--username=u', 'use the repo-username or registry-username input'],
+    [
+      '--password=hunter2',
+      'use the repo-password or registry-password input (a password on a command line is visible to every process)'
+    ],
+    ['--ca-file=/ca.pem', 'use the repo-ca-file or registry-ca-file input'],
+    ['--pass-credentials', 'use the pass-credentials input'],
+    ['--plain-http', 'use the plain-http input'],
+    [
+      '--registry-config=/r.json',
+      "the action keeps helm's repository and registry configuration in the run's private work folder; use the repo-* and registry-* inputs"
+    ]
+  ])('extra-args %s is refused with a pointer to the input', (arg, instead) => {
+    const flag = arg.split('=')[0] ?? ''
+    const errors = errorsFor({ 'extra-args': arg })
+    expect(errors).toEqual([`extra-args: ${flag} is not allowed here: ${instead}`])
+    expect(errors[0]).not.toContain('hunter2')
   })
 })
