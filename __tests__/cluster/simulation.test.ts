@@ -1816,3 +1816,199 @@ describe('events', () => {
     expect(store.list('replicasets', 'ns1')).toHaveLength(0)
   })
 })
+
+describe('disruption controller', () => {
+  function budget(name: string, spec: Record<string, unknown>): KubeObject {
+    return {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name, namespace: 'ns1' },
+      spec
+    }
+  }
+
+  function workload(kind: 'StatefulSet' | 'DaemonSet', name: string, env: Env = {}): KubeObject {
+    return {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        ...(kind === 'StatefulSet' ? { replicas: 2, serviceName: name } : {}),
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [container(env)] } }
+      }
+    }
+  }
+
+  async function settledBudget(store: Store, name: string, done: (s: Record<string, unknown>) => boolean) {
+    return waitFor(`budget ${name}`, () => {
+      const pdb = store.get('poddisruptionbudgets', 'ns1', name)
+      const status = pdb?.status as Record<string, unknown> | undefined
+      return status && done(status) && pdb
+    })
+  }
+
+  test.each([
+    // integer minAvailable: expected = the selected pods; anything else: the controllers' replicas
+    {
+      spec: { minAvailable: 2 },
+      want: { expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 }
+    },
+    { spec: { maxUnavailable: 1 }, want: { expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 } },
+    { spec: { minAvailable: '50%' }, want: { expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 } },
+    { spec: { maxUnavailable: '34%' }, want: { expectedPods: 3, desiredHealthy: 1, disruptionsAllowed: 2 } },
+    { spec: { minAvailable: 3 }, want: { expectedPods: 3, desiredHealthy: 3, disruptionsAllowed: 0 } }
+  ])('a Deployment of 3 under $spec', async ({ spec, want }) => {
+    const { store } = cluster()
+    store.create('deployments', deployment('web', {}, { replicas: 3 }))
+    store.create(
+      'poddisruptionbudgets',
+      budget('web', { ...spec, selector: { matchLabels: { app: 'web' } } })
+    )
+    const pdb = await settledBudget(store, 'web', s => s.currentHealthy === 3)
+    const allowed = want.disruptionsAllowed > 0
+    expect(pdb.status).toEqual({
+      observedGeneration: 1,
+      currentHealthy: 3,
+      ...want,
+      conditions: [
+        {
+          type: 'DisruptionAllowed',
+          status: allowed ? 'True' : 'False',
+          observedGeneration: 1,
+          lastTransitionTime: expect.any(String) as string,
+          reason: allowed ? 'SufficientPods' : 'InsufficientPods',
+          message: ''
+        }
+      ]
+    })
+  })
+
+  test('pods not ready or being deleted are not healthy; the condition follows the count', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('slow', { SIM_NEVER_READY: '1' }, { replicas: 2 }))
+    store.create(
+      'poddisruptionbudgets',
+      budget('slow', { minAvailable: 1, selector: { matchLabels: { app: 'slow' } } })
+    )
+    const waiting = await settledBudget(store, 'slow', s => s.expectedPods === 2)
+    expect(waiting.status).toMatchObject({ currentHealthy: 0, desiredHealthy: 1, disruptionsAllowed: 0 })
+    expect(condition(waiting, 'DisruptionAllowed')).toMatchObject({
+      status: 'False',
+      reason: 'InsufficientPods'
+    })
+
+    // A StatefulSet of 2, one pod deleted: while it terminates (20 s, 1 s real) it counts in expected, not in healthy.
+    store.create('statefulsets', workload('StatefulSet', 'db', { SIM_STOP_SECONDS: '20' }))
+    store.create(
+      'poddisruptionbudgets',
+      budget('db', { maxUnavailable: 1, selector: { matchLabels: { app: 'db' } } })
+    )
+    const healthy = await settledBudget(store, 'db', s => s.currentHealthy === 2)
+    expect(healthy.status).toMatchObject({ expectedPods: 2, desiredHealthy: 1, disruptionsAllowed: 1 })
+    store.delete('pods', 'ns1', 'db-1')
+    const disrupted = await settledBudget(store, 'db', s => s.currentHealthy === 1)
+    expect(disrupted.status).toMatchObject({ expectedPods: 2, disruptionsAllowed: 0 })
+    expect(condition(disrupted, 'DisruptionAllowed')).toMatchObject({
+      status: 'False',
+      reason: 'InsufficientPods'
+    })
+    const back = await settledBudget(store, 'db', s => s.currentHealthy === 2)
+    expect(condition(back, 'DisruptionAllowed')).toMatchObject({ status: 'True', reason: 'SufficientPods' })
+  })
+
+  test('a spec change is observed: observedGeneration follows generation', async () => {
+    const { store } = cluster()
+    store.create('deployments', deployment('web', {}, { replicas: 2 }))
+    const created = store.create(
+      'poddisruptionbudgets',
+      budget('web', { minAvailable: 1, selector: { matchLabels: { app: 'web' } } })
+    )
+    await settledBudget(store, 'web', s => s.currentHealthy === 2)
+    const stored = store.get('poddisruptionbudgets', 'ns1', 'web') ?? created
+    store.update('poddisruptionbudgets', { ...stored, spec: { ...(stored.spec as object), minAvailable: 2 } })
+    const updated = await settledBudget(store, 'web', s => s.observedGeneration === 2)
+    expect(updated.status).toMatchObject({ desiredHealthy: 2, disruptionsAllowed: 0 })
+    expect(condition(updated, 'DisruptionAllowed')).toMatchObject({
+      observedGeneration: 2,
+      reason: 'InsufficientPods'
+    })
+  })
+
+  test('a budget that selects nothing records NoPods and allows nothing', async () => {
+    const { store } = cluster()
+    store.create(
+      'poddisruptionbudgets',
+      budget('none', { minAvailable: 1, selector: { matchLabels: { app: 'none' } } })
+    )
+    const pdb = await settledBudget(store, 'none', s => s.observedGeneration === 1)
+    expect(pdb.status).toMatchObject({
+      currentHealthy: 0,
+      desiredHealthy: 1,
+      expectedPods: 0,
+      disruptionsAllowed: 0
+    })
+    const noPods = await waitFor('NoPods', () => events(store, { reason: 'NoPods', name: 'none' })[0])
+    expect(noPods).toMatchObject({
+      type: 'Normal',
+      message: 'No matching pods found',
+      source: { component: 'controllermanager' }
+    })
+  })
+
+  test('maxUnavailable over DaemonSet pods cannot be computed: SyncFailed and a warning; minAvailable: 1 can', async () => {
+    const { store } = cluster()
+    store.create('daemonsets', workload('DaemonSet', 'agent'))
+    store.create(
+      'poddisruptionbudgets',
+      budget('agent', { maxUnavailable: 1, selector: { matchLabels: { app: 'agent' } } })
+    )
+    const failed = await settledBudget(store, 'agent', () => {
+      const c = condition(store.get('poddisruptionbudgets', 'ns1', 'agent'), 'DisruptionAllowed')
+      return c?.reason === 'SyncFailed'
+    })
+    expect(failed.status).toMatchObject({ disruptionsAllowed: 0, currentHealthy: 0, expectedPods: 0 })
+    // failSafe keeps the observedGeneration it had: none yet.
+    expect(statusField(failed, 'observedGeneration')).toBeUndefined()
+    expect(condition(failed, 'DisruptionAllowed')).toMatchObject({
+      status: 'False',
+      message: 'daemonsets.apps does not implement the scale subresource'
+    })
+    const warning = await waitFor(
+      'warning',
+      () => events(store, { reason: 'CalculateExpectedPodCountFailed' })[0]
+    )
+    expect(warning).toMatchObject({
+      type: 'Warning',
+      message:
+        'Failed to calculate the number of expected pods: daemonsets.apps does not implement the scale subresource'
+    })
+
+    store.create(
+      'poddisruptionbudgets',
+      budget('agent-min', { minAvailable: 1, selector: { matchLabels: { app: 'agent' } } })
+    )
+    const counted = await settledBudget(store, 'agent-min', s => s.currentHealthy === 1)
+    expect(counted.status).toMatchObject({ expectedPods: 1, desiredHealthy: 1, disruptionsAllowed: 0 })
+  })
+
+  test('a pod without a controller is unmanaged: a warning, and it adds nothing to the expected count', async () => {
+    const { store } = cluster()
+    store.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'lonely', namespace: 'ns1', labels: { app: 'lonely' } },
+      spec: { containers: [container()] }
+    })
+    store.create(
+      'poddisruptionbudgets',
+      budget('lonely', { maxUnavailable: 0, selector: { matchLabels: { app: 'lonely' } } })
+    )
+    const pdb = await settledBudget(store, 'lonely', s => s.currentHealthy === 1)
+    expect(pdb.status).toMatchObject({ expectedPods: 0, desiredHealthy: 0, disruptionsAllowed: 0 })
+    const warning = await waitFor('warning', () => events(store, { reason: 'UnmanagedPods' })[0])
+    expect(warning.message).toBe(
+      'Pods selected by this PodDisruptionBudget (selector: &LabelSelector{MatchLabels:map[string]string{app: lonely,},MatchExpressions:[]LabelSelectorRequirement{},}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.'
+    )
+  })
+})

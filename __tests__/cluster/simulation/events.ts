@@ -14,6 +14,7 @@ export type Component =
   | 'default-scheduler'
   | 'persistentvolume-controller'
   | 'cluster-autoscaler'
+  | 'controllermanager'
 
 export interface EventSource {
   component: Component

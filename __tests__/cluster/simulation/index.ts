@@ -26,6 +26,7 @@ import { PvcController } from './pvc.js'
 import { ServiceAccountController } from './serviceaccounts.js'
 import { asPod, type Pod } from './model.js'
 import { ClusterAutoscaler } from './autoscaler.js'
+import { DisruptionController } from './disruption.js'
 
 /** Real milliseconds between a store change and the reconcile pass it triggers (batches bursts of writes). */
 const DEBOUNCE_MS = 10
@@ -222,6 +223,7 @@ export const startSimulation: StartSimulation = (
     new StatefulSetController(context),
     new DaemonSetController(context),
     new JobController(context),
+    new DisruptionController(context),
     scheduler,
     new ClusterAutoscaler(context),
     kubelet,
