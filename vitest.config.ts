@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one on CI's 2 cores. The integration tests mostly wait
+    // on the simulation's clocks, so two files at a time halve the suite without starving either.
+    maxWorkers: 2,
     benchmark: { include: ['__tests__/**/*.bench.ts'] },
     projects: [
       {

@@ -45063,6 +45063,9 @@ function toPodDiagnosis(item, owner, revision) {
     };
     if (pod.ready && ready?.lastTransitionTime)
         pod.readySince = ready.lastTransitionTime;
+    const notReadySince = ready?.lastTransitionTime ?? item.metadata.creationTimestamp;
+    if (!pod.ready && notReadySince)
+        pod.notReadySince = notReadySince;
     if (item.spec?.nodeName)
         pod.node = item.spec.nodeName;
     if (owner)
@@ -45489,6 +45492,12 @@ class ReleaseWatcher {
             if (this.isOurs(item))
                 this.take(item, pass);
         const livePods = pass.livePods;
+        const observedAt = new Date(at).toISOString();
+        for (const name of livePods) {
+            const pod = this.pods.get(name);
+            if (pod)
+                pod.observedAt = observedAt;
+        }
         this.newOwners = pass.newOwners;
         this.claims = pass.claims;
         for (const [name, pod] of this.pods) {
@@ -52383,7 +52392,10 @@ function buildReport(facts, result) {
             finishedAt: new Date(facts.finishedAt).toISOString(),
             durationMs: facts.finishedAt - facts.startedAt,
             installMs: facts.installMs,
-            helmMs: result.helmMs ?? null
+            helmMs: result.helmMs ?? null,
+            ...(result.helmStartedAt === undefined
+                ? {}
+                : { helmStartedAt: new Date(result.helmStartedAt).toISOString() })
         },
         ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
         commit: facts.commit,
@@ -53695,7 +53707,507 @@ function renderPlan(plan, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/timeline.ts
+const MAX_ENTRIES = 8;
+function timelineOf(report, why) {
+    const start = Date.parse(report.timings.helmStartedAt ?? '');
+    if (!Number.isFinite(start))
+        return [];
+    const end = Date.parse(report.timings.finishedAt);
+    const entries = [{ atMs: 0, what: 'helm started' }];
+    const at = (iso) => Date.parse(iso ?? '') - start;
+    const add = (ms, what) => {
+        // Cluster clocks round to the second: allow a second before helm's start.
+        if (Number.isFinite(ms) && ms >= -1000 && ms <= end - start + 1000)
+            entries.push({ atMs: Math.max(0, ms), what });
+    };
+    const d = report.diagnostics;
+    if (d)
+        podEntries(d, why, at, add);
+    if (d?.verdict)
+        add(d.verdict.at - start, verdictText(d));
+    const helmEnd = report.timings.helmMs === null ? Number.NaN : report.timings.helmMs;
+    const undoneByAction = report.cause?.source === 'min-ready' || report.cause?.source === 'test';
+    if (Number.isFinite(helmEnd))
+        add(helmEnd, undoneByAction || !report.rolledBack ? helmReturned(report) : ending(report));
+    if (undoneByAction && report.rolledBack)
+        add(end - start, ending(report));
+    return entries
+        .sort((a, b) => a.atMs - b.atMs)
+        .filter((e, i, all) => all.findIndex(x => x.what === e.what) === i)
+        .slice(0, MAX_ENTRIES);
+}
+function podEntries(d, why, at, add) {
+    const focus = why?.focus;
+    const pod = d.pods.find(p => p.name === focus?.pod) ?? d.pods.find(p => p.revision === 'new');
+    const firstWarning = [...d.events]
+        .filter(e => e.type === 'Warning' && e.firstSeen)
+        .sort((a, b) => at(a.firstSeen) - at(b.firstSeen))[0];
+    if (firstWarning)
+        add(at(firstWarning.firstSeen), firstWarning.reason);
+    if (!pod)
+        return;
+    const started = d.events.find(e => e.object === `Pod/${pod.name}` && e.reason === 'Started');
+    if (started)
+        add(at(started.firstSeen), 'started');
+    const container = pod.containers.find(c => c.name === focus?.container) ?? pod.containers.find(c => c.lastTermination);
+    const last = container?.lastTermination;
+    if (last?.finishedAt)
+        add(at(last.finishedAt), last.reason === 'OOMKilled' ? 'OOMKilled' : `exit ${last.exitCode}`);
+}
+function verdictText(d) {
+    const verdict = d.verdict;
+    if (!verdict)
+        return '';
+    const by = verdict.phase === 'wait' ? 'fail-fast' : 'min-ready';
+    if (verdict.rule === 'crash-loop' || verdict.rule === 'unstable') {
+        const pod = d.pods.find(p => p.name === verdict.pod);
+        const restarts = Math.max(0, ...(pod?.containers.map(c => c.restartCount) ?? [0]));
+        if (restarts > 0)
+            return `restart ${restarts} → ${by}`;
+    }
+    return `${verdict.rule} → ${by}`;
+}
+function helmReturned(report) {
+    if (report.cause?.source === 'min-ready' || report.cause?.source === 'test')
+        return 'helm succeeded';
+    return report.status === 'failed' ? 'helm failed' : 'helm returned';
+}
+function ending(report) {
+    if (report.revision === null)
+        return 'uninstalled';
+    return `rolled back to ${report.previousRevision ?? report.revision}`;
+}
+/** `0 s helm started · 2.0 s exit 1 · …` */
+function timelineText(entries) {
+    return entries.map(e => `${timeline_seconds(e.atMs)} ${e.what}`).join(' · ');
+}
+function timeline_seconds(ms) {
+    if (ms < 60_000)
+        return ms === 0 ? '0 s' : `${(ms / 1000).toFixed(1)} s`;
+    return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/report/first-screen.ts
+
+
+
+const CAUSE_CHARS = 2000;
+const CHANGES_SHOWN = 10;
+const EVIDENCE_LABELS = {
+    log: 'Last log lines of',
+    event: 'From',
+    helm: 'From',
+    pods: 'From'
+};
+/** `**Why:** …`, the evidence in a block that nothing in it can break, `**What to do:** …`, helm's line. */
+function whyBlock(why) {
+    const cause = cap(why.cause, CAUSE_CHARS);
+    const parts = [`**Why:** ${markdown_text(/[.!?…:]$/.test(cause) ? cause : `${cause}.`)}`];
+    if (why.evidence && why.evidence.lines.length > 0) {
+        const label = `${EVIDENCE_LABELS[why.evidence.kind]} ${why.evidence.source}`;
+        const lines = why.evidence.lines.map(line => escapeHtml(plainLine(line)));
+        parts.push(`${markdown_text(label)}:\n\n<pre>${lines.join('\n')}</pre>`);
+    }
+    parts.push(`**What to do:** ${markdown_text(why.hint)}`);
+    if (why.helm)
+        parts.push(`**Helm:** ${markdown_text(cap(why.helm, CAUSE_CHARS))}`);
+    return parts.join('\n\n');
+}
+/** What the failed upgrade changed against the revision live before. */
+function changesBlock(changes) {
+    const shown = changes.slice(0, CHANGES_SHOWN).map(c => `- ${markdown_text(cap(c, 300))}`);
+    const more = changes.length - Math.min(changes.length, CHANGES_SHOWN);
+    if (more > 0)
+        shown.push(`- _and ${more} more_`);
+    return ['**What changed in this deploy:**', ...shown].join('\n');
+}
+/** The revision the run attempted (not a rollback's copy of an older one), as helm recorded it. */
+function attemptedEntry(history) {
+    const attempted = [...history].reverse().find(h => !/^Rollback to \d+$/.test(h.description));
+    return attempted ?? history[history.length - 1];
+}
+/** The chart input as a person reads it: relative to the workspace when it is a path inside it. */
+function chartInputText(chart, workspace) {
+    if (!workspace)
+        return chart;
+    const root = workspace.endsWith('/') ? workspace : `${workspace}/`;
+    return chart.startsWith(root) ? chart.slice(root.length) || '.' : chart;
+}
+/** `fromRelease`: the chart as the release recorded it (a plan shows what it would deploy: the input). */
+function factsTable(report, workspace, fromRelease = true) {
+    const entry = fromRelease ? attemptedEntry(report.history) : undefined;
+    const input = chartInputText(report.chart, workspace);
+    const chart = entry?.chart
+        ? cell(entry.chart, 300)
+        : report.chart
+            ? cell(report.chartVersion ? `${input}@${report.chartVersion}` : input, 300)
+            : '';
+    const revision = (r) => (r === null ? 'none' : String(r));
+    const columns = [
+        ['Environment', report.environment ? cell(report.environment, 100) : ''],
+        ['Release', cell(report.release, 100)],
+        ['Namespace', cell(report.namespace || '(context default)', 100)],
+        ['Chart', chart || '–'],
+        ['App version', entry?.appVersion ? cell(entry.appVersion, 100) : ''],
+        ['Revision', `${revision(report.previousRevision)} → ${revision(report.revision)}`],
+        ['Duration', formatDuration(report.timings.durationMs)],
+        ['Helm', cell(report.helm.version, 50)],
+        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
+    ];
+    const shown = columns.filter(([, value]) => value !== '');
+    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
+}
+/** The failure's timeline in one line, or nothing when helm did not run. */
+function timelineLine(report, why) {
+    if (!isFailure(report.status))
+        return undefined;
+    const entries = timelineOf(report, why);
+    return entries.length > 1 ? `**Timeline:** ${markdown_text(timelineText(entries))}` : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/why.ts
+
+
+const EVIDENCE_LINES = 5;
+const EVIDENCE_CHARS = 400;
+/** The Why of a failed run; undefined when the run did not fail. */
+function whyOf(report) {
+    if (!isFailure(report.status))
+        return undefined;
+    const cause = causeSentence(report);
+    const source = report.cause?.source;
+    const simple = source ? SIMPLE_CLASSES[source] : undefined;
+    if (simple)
+        return { class: simple, cause, hint: HINTS[simple](report, { class: simple }) };
+    const found = classify(report);
+    const why = { class: found.class, cause, hint: HINTS[found.class](report, found) };
+    if (found.evidence)
+        why.evidence = found.evidence;
+    if (found.focus)
+        why.focus = found.focus;
+    const helm = helmLine(report, found.evidence);
+    if (helm)
+        why.helm = helm;
+    return why;
+}
+/** Failures with nothing in the cluster to show: the cause is the whole story. */
+const SIMPLE_CLASSES = {
+    input: 'input',
+    install: 'install',
+    cluster: 'cluster',
+    concurrent: 'concurrent',
+    cancelled: 'cancelled',
+    refused: 'refused'
+};
+function causeSentence(report) {
+    // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
+    const text = report.cause?.source === 'test' ? report.failureReason : report.cause?.message;
+    return markdown_oneLine(text ?? report.failureReason ?? report.detail ?? 'helm failed');
+}
+const NODE_PORT = /provided port is already allocated|port is already allocated|nodePort.*already allocated/i;
+const why_QUOTA = /exceeded quota/i;
+const HOOK = /hook|job .* failed|BackoffLimitExceeded|DeadlineExceeded/i;
+const TIMEOUT = /context deadline exceeded|timed out waiting|resource not ready|timeout|wait.*exceeded/i;
+/** The class from the verdict rule when there is one, else from helm's error and what the pods show. */
+function classify(report) {
+    const d = report.diagnostics;
+    const rule = report.cause?.rule;
+    if (report.cause?.source === 'test')
+        return testFound(report);
+    if (rule && d) {
+        const byRule = fromRule(rule, d, report);
+        if (byRule)
+            return byRule;
+    }
+    const error = report.cause?.source === 'helm' ? (report.cause.message ?? '') : (report.helmError ?? '');
+    if (NODE_PORT.test(error))
+        return { class: 'node-port', evidence: helmEvidence(error), text: error };
+    if (why_QUOTA.test(error))
+        return { class: 'quota', evidence: helmEvidence(error), text: error };
+    const fromPods = d ? fromState(d) : undefined;
+    if (fromPods)
+        return fromPods;
+    if (HOOK.test(error))
+        return { class: 'hook', evidence: helmEvidence(error) };
+    if (TIMEOUT.test(error) && d)
+        return slowStart(d, report);
+    return { class: 'helm', evidence: helmEvidence(error || causeSentence(report)) };
+}
+function fromRule(rule, d, report) {
+    const pod = d.pods.find(p => p.name === d.verdict?.pod);
+    switch (rule) {
+        case 'crash-loop':
+        case 'unstable':
+            return pod ? crashFound(pod, d) : undefined;
+        case 'image-pull':
+        case 'invalid-image':
+            return pod ? containerFound('image-pull', pod, d, isPullState) : undefined;
+        case 'config-error':
+            return pod
+                ? containerFound('missing-config', pod, d, c => c.reason === 'CreateContainerConfigError')
+                : undefined;
+        case 'unschedulable':
+            return unschedulableFound(d, pod);
+        case 'job-failed':
+            return hookFound(d);
+        case 'progress-deadline':
+            return progressFound(d);
+        case 'quota-exceeded':
+            return eventFound('quota', d, e => why_QUOTA.test(e.message));
+        case 'claim-unbound':
+            return eventFound('claim', d, e => e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding');
+        default:
+            return report.cause?.source === 'helm' ? undefined : pod ? crashFound(pod, d) : undefined;
+    }
+}
+/** No verdict (fail-fast off, or helm failed first): what the new revision's pods show, most decisive first. */
+function fromState(d) {
+    const failedJob = d.workloads.find(w => w.kind === 'Job' && w.failure);
+    if (failedJob)
+        return hookFound(d);
+    const pods = d.pods.filter(p => p.revision === 'new');
+    const withContainer = (test) => pods.find(p => p.containers.some(test));
+    const pulling = withContainer(isPullState);
+    if (pulling)
+        return containerFound('image-pull', pulling, d, isPullState);
+    const config = withContainer(c => c.reason === 'CreateContainerConfigError');
+    if (config)
+        return containerFound('missing-config', config, d, c => c.reason === 'CreateContainerConfigError');
+    const crashed = withContainer(c => crashedContainer(c));
+    if (crashed)
+        return crashFound(crashed, d);
+    const unschedulable = pods.find(p => p.unschedulable);
+    if (unschedulable)
+        return unschedulableFound(d, unschedulable);
+    const quota = d.events.find(e => e.type === 'Warning' && why_QUOTA.test(e.message));
+    if (quota)
+        return eventFound('quota', d, e => e === quota);
+    const claim = d.events.find(e => e.reason === 'ProvisioningFailed' || e.reason === 'FailedBinding');
+    if (claim)
+        return eventFound('claim', d, e => e === claim);
+    const deadline = d.workloads.find(w => w.failure?.reason === 'ProgressDeadlineExceeded');
+    if (deadline)
+        return progressFound(d);
+    return undefined;
+}
+function isPullState(c) {
+    return /ErrImagePull|ImagePullBackOff|InvalidImageName|ErrImageNeverPull/.test(c.reason ?? '');
+}
+function crashedContainer(c) {
+    const last = c.lastTermination;
+    return (c.reason === 'CrashLoopBackOff' ||
+        c.reason === 'OOMKilled' ||
+        (c.state === 'terminated' && c.exitCode !== undefined && c.exitCode !== 0) ||
+        (last !== undefined && (last.exitCode !== 0 || last.reason === 'OOMKilled')));
+}
+function crashFound(pod, d) {
+    const container = pod.containers.find(crashedContainer) ?? pod.containers.find(c => !c.ready);
+    const oom = container?.lastTermination?.reason === 'OOMKilled' || container?.reason === 'OOMKilled';
+    const tail = container ? bestTail(d.logs, pod.name, container.name) : undefined;
+    const focus = { pod: pod.name, ...(container ? { container: container.name } : {}) };
+    const found = { class: oom ? 'oom-killed' : 'crash-loop', focus };
+    if (tail && tail.lines.length > 0) {
+        found.evidence = {
+            kind: 'log',
+            source: `pod ${pod.name}, container ${tail.container}, ${tail.previous ? 'previous' : 'current'} instance`,
+            lines: lastLines(tail.lines)
+        };
+    }
+    else if (container) {
+        const exit = container.lastTermination ?? { exitCode: container.exitCode, reason: container.reason };
+        const line = `exit code ${exit.exitCode ?? '?'}${exit.reason ? ` (${exit.reason})` : ''}; the container logged nothing`;
+        found.evidence = { kind: 'event', source: `pod ${pod.name}, container ${container.name}`, lines: [line] };
+    }
+    return found;
+}
+/** The tail of the crashed (previous) instance when there is one, else the current one's. */
+function bestTail(logs, pod, container) {
+    const tails = logs.filter(l => l.pod === pod && l.container === container && l.lines.length > 0);
+    return tails.find(l => l.previous) ?? tails[0];
+}
+function containerFound(cls, pod, d, test) {
+    const container = pod.containers.find(test);
+    const focus = { pod: pod.name, ...(container ? { container: container.name } : {}) };
+    // The kubelet's Failed event says why a pull failed; the container's own message only that it backs off.
+    const pullEvent = cls === 'image-pull'
+        ? why_podEvents(d, pod.name).find(e => e.type === 'Warning' && /pull|image/i.test(e.message) && e.reason !== 'BackOff')
+        : undefined;
+    if (pullEvent)
+        return { class: cls, focus, evidence: eventEvidence(pullEvent), text: pullEvent.message };
+    const message = container?.message;
+    if (message) {
+        const source = `pod ${pod.name}, container ${container.name} (${container.reason ?? container.state})`;
+        return { class: cls, focus, evidence: { kind: 'event', source, lines: [clip(message)] }, text: message };
+    }
+    const event = why_podEvents(d, pod.name).find(e => e.type === 'Warning');
+    return event
+        ? { class: cls, focus, evidence: eventEvidence(event), text: event.message }
+        : { class: cls, focus };
+}
+function unschedulableFound(d, pod) {
+    const events = pod ? why_podEvents(d, pod.name) : d.events;
+    const event = events.find(e => e.reason === 'FailedScheduling') ??
+        d.events.find(e => e.reason === 'FailedScheduling') ??
+        events.find(e => e.reason === 'NotTriggerScaleUp');
+    const found = { class: 'unschedulable', ...(pod ? { focus: { pod: pod.name } } : {}) };
+    if (event)
+        return { ...found, evidence: eventEvidence(event), text: event.message };
+    if (pod?.unschedulable) {
+        return {
+            ...found,
+            evidence: { kind: 'event', source: `pod ${pod.name}`, lines: [clip(pod.unschedulable)] }
+        };
+    }
+    return found;
+}
+function hookFound(d) {
+    const job = d.workloads.find(w => w.kind === 'Job' && w.failure) ?? d.workloads.find(w => w.kind === 'Job');
+    if (!job)
+        return { class: 'hook' };
+    const pods = d.pods.filter(p => p.owner === `Job/${job.name}`);
+    const tail = pods.map(p => d.logs.find(l => l.pod === p.name && l.lines.length > 0)).find(Boolean);
+    const condition = job.failure ? `Job ${job.name}: ${job.failure.reason}: ${job.failure.message}` : undefined;
+    const lines = [
+        ...(condition ? [clip(condition)] : []),
+        ...(tail ? lastLines(tail.lines, EVIDENCE_LINES - 1) : [])
+    ];
+    const source = tail ? `Job ${job.name}, pod ${tail.pod}, container ${tail.container}` : `Job ${job.name}`;
+    const found = {
+        class: 'hook',
+        ...(tail ? { focus: { pod: tail.pod, container: tail.container } } : {})
+    };
+    return lines.length > 0 ? { ...found, evidence: { kind: tail ? 'log' : 'event', source, lines } } : found;
+}
+function progressFound(d) {
+    const w = d.workloads.find(x => x.failure?.reason === 'ProgressDeadlineExceeded');
+    if (!w?.failure)
+        return { class: 'progress-deadline' };
+    const line = clip(`${w.failure.reason}: ${w.failure.message}`);
+    return {
+        class: 'progress-deadline',
+        evidence: { kind: 'event', source: `${w.kind} ${w.name}`, lines: [line] }
+    };
+}
+function eventFound(cls, d, test) {
+    const event = d.events.find(e => e.type === 'Warning' && test(e)) ?? d.events.find(test);
+    return event ? { class: cls, evidence: eventEvidence(event), text: event.message } : { class: cls };
+}
+/** A timeout with no crash: the pods that were still not Ready, for how long, and the probe's last failure. */
+function slowStart(d, report) {
+    const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.terminating);
+    const lines = pods.slice(0, EVIDENCE_LINES - 1).map(p => {
+        const forMs = notReadyForMs(p);
+        return `pod ${p.name} not Ready${forMs === undefined ? '' : ` for ${formatDuration(forMs)}`} (${p.phase})`;
+    });
+    const probe = d.events.find(e => e.reason === 'Unhealthy');
+    if (probe)
+        lines.push(clip(`${probe.object}: ${probe.message}`));
+    const found = { class: 'slow-start', text: String(report.timings.helmMs ?? '') };
+    if (lines.length === 0)
+        return found;
+    const source = probe ? 'the new pods, and the last readiness probe failure' : 'the new pods';
+    return { ...found, evidence: { kind: 'pods', source, lines } };
+}
+function testFound(report) {
+    const failed = report.tests?.tests.find(t => t.phase === 'Failed') ?? report.tests?.tests.find(t => t.reason);
+    if (!failed)
+        return { class: 'test' };
+    const focus = { pod: failed.pod ?? failed.name };
+    if (failed.log && failed.log.lines.length > 0) {
+        const source = `test ${failed.name}, container ${failed.log.container}`;
+        return { class: 'test', focus, evidence: { kind: 'log', source, lines: lastLines(failed.log.lines) } };
+    }
+    const event = failed.events.find(e => e.type === 'Warning');
+    if (event)
+        return { class: 'test', focus, evidence: eventEvidence(event) };
+    return { class: 'test', focus };
+}
+/** Helm's error as its own line only when it adds to the cause; helm's words for our own signal are explained. */
+function helmLine(report, evidence) {
+    const error = report.helmError ? markdown_oneLine(report.helmError) : '';
+    if (!error || evidence?.kind === 'helm')
+        return undefined;
+    if (report.cause?.source === 'fail-fast' && /context canceled|interrupt|signal|terminated/i.test(error)) {
+        const after = report.timings.helmMs === null ? '' : ` after ${formatDuration(report.timings.helmMs)}`;
+        return `helm's wait was ended by fail-fast${after}, so that it could ${report.rolledBack ? 'roll back' : 'stop'}`;
+    }
+    return error === markdown_oneLine(report.cause?.message ?? '') ? undefined : error;
+}
+function helmEvidence(error) {
+    const lines = error
+        .split('\n')
+        .map(l => l.trim())
+        .filter(Boolean);
+    return { kind: 'helm', source: "helm's error", lines: lastLines(lines.length > 0 ? lines : [error]) };
+}
+function eventEvidence(e) {
+    const count = e.count > 1 ? `, ${e.count} times` : '';
+    return {
+        kind: 'event',
+        source: `${e.type} event ${e.reason} on ${e.object}${e.source ? ` from ${e.source}` : ''}${count}`,
+        lines: [clip(e.message)]
+    };
+}
+function why_podEvents(d, pod) {
+    return d.events.filter(e => e.object === `Pod/${pod}`);
+}
+/** How long the pod had been not Ready when last observed (its Ready condition's transition, or its creation). */
+function notReadyForMs(pod) {
+    if (pod.ready || !pod.notReadySince || !pod.observedAt)
+        return undefined;
+    const ms = Date.parse(pod.observedAt) - Date.parse(pod.notReadySince);
+    return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+function lastLines(lines, n = EVIDENCE_LINES) {
+    return lines
+        .filter(l => l.trim() !== '')
+        .slice(-n)
+        .map(clip);
+}
+function clip(line) {
+    const one = markdown_oneLine(line);
+    return one.length > EVIDENCE_CHARS ? `${one.slice(0, EVIDENCE_CHARS - 1)}…` : one;
+}
+/** What to do, by class; the wording names what the evidence named (a quota, a storage class, a port). */
+const HINTS = {
+    'crash-loop': () => 'Fix the start-up error in the log above (a missing setting, a wrong command, the wrong image).',
+    'oom-killed': () => "The container ran out of memory (OOMKilled): raise its memory limit, or lower the process's memory use.",
+    'node-port': (_r, f) => `Choose another nodePort${portOf(f.text)}, or leave it empty so that Kubernetes picks a free one.`,
+    quota: (r, f) => `Raise ResourceQuota ${quotaOf(f.text)} in namespace ${r.namespace || 'the release namespace'}, or lower the pods' requests (or replicas).`,
+    'slow-start': r => `The pods were still starting when helm's timeout ran out${r.timings.helmMs === null ? '' : ` (after ${formatDuration(r.timings.helmMs)})`}: increase the timeout input, or fix the readiness probe if they never become Ready.`,
+    claim: (_r, f) => claimHint(f.text),
+    'image-pull': () => 'Check the image name and tag, that the registry is reachable, and imagePullSecrets for a private registry.',
+    'missing-config': () => 'Create the ConfigMap or Secret (or the missing key) before the deploy, or mark the reference optional: true.',
+    unschedulable: () => "Lower the pods' resource requests, or add capacity (nodes, or the autoscaler's limits) to the cluster.",
+    hook: () => "Fix the hook Job: its condition and its pod's log are above; the release was left as before.",
+    'progress-deadline': () => 'The Deployment made no progress within progressDeadlineSeconds: see the pods below, or raise the deadline if it starts slowly.',
+    test: () => 'Fix the failing test, or what it checks; its log and events are below.',
+    helm: () => 'Fix what helm names in its error (a chart template, a value or an object the API server rejects).',
+    input: () => 'Correct the inputs named above; nothing was changed in the cluster.',
+    install: () => 'Check helm-version / kubectl-version, the mirror and any sha256 given; nothing was changed.',
+    cluster: () => 'Check kubeconfig, kube-context and that the API server is reachable from the runner; nothing was changed.',
+    concurrent: () => 'Another run deploys this release at the same moment: give the jobs one concurrency group per release.',
+    cancelled: () => 'The workflow was cancelled; re-run it when ready.',
+    refused: () => 'See the reason above; nothing was changed in the cluster.'
+};
+function quotaOf(text) {
+    return /exceeded quota: ([^,\s]+)/.exec(text ?? '')?.[1] ?? '(the one named above)';
+}
+function portOf(text) {
+    const port = /Invalid value: (\d+)/.exec(text ?? '')?.[1];
+    return port ? ` than ${port}` : '';
+}
+function claimHint(text) {
+    const storageClass = /storageclass(?:\.storage\.k8s\.io)? "([^"]+)" not found/i.exec(text ?? '')?.[1];
+    if (storageClass)
+        return `Create storage class ${storageClass}, or set the claim's storageClassName to one the cluster has.`;
+    return 'Give the claim a storageClassName the cluster has (or a default class), or create a PersistentVolume that matches it.';
+}
+
 ;// CONCATENATED MODULE: ./src/report/render.ts
+
+
 
 
 
@@ -53709,18 +54221,7 @@ const COMMENT_LIMIT_CHARS = 65_536;
 const OUTCOME_MARKER_PREFIX = '<!-- helm-atomic-deploy-outcome:';
 /** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
 function rootCause(report) {
-    if (!isFailure(report.status))
-        return undefined;
-    // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
-    const cause = report.cause?.source === 'test' ? report.failureReason : report.cause?.message;
-    return markdown_oneLine(cause ?? report.failureReason ?? report.detail ?? 'helm failed');
-}
-/** helm's own error, when the root cause shown is something else (a verdict). */
-function secondaryHelmError(report) {
-    if (!report.helmError || !report.cause)
-        return undefined;
-    const line = markdown_oneLine(report.helmError);
-    return line === markdown_oneLine(report.cause.message) ? undefined : line;
+    return whyOf(report)?.cause;
 }
 const SUMMARY_DETAILS = [
     { logTails: 20, logLines: 200, lineChars: 2000, events: 100, history: 20, podRows: 100, cellChars: 2000 },
@@ -53742,7 +54243,15 @@ const COMMENT_DETAILS = [
 /** The root cause and other free text in the heading part are capped so the minimal document always fits. */
 const ROOT_CAUSE_CHARS = 2000;
 function renderModel(input) {
-    return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now };
+    const why = whyOf(input.report);
+    return {
+        report: input.report,
+        diagnostics: input.report.diagnostics,
+        runUrl: input.runUrl,
+        now: input.now,
+        ...(why ? { why } : {}),
+        ...(input.workspace ? { workspace: input.workspace } : {})
+    };
 }
 function renderSummary(input, options = {}) {
     const limit = options.limitBytes ?? SUMMARY_LIMIT_BYTES;
@@ -53834,7 +54343,7 @@ function renderPlanned(m, kind, head, fits) {
     const before = [
         ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
         heading(report, false),
-        factsTable(report),
+        factsTable(report, m.workspace, false),
         report.commit
             ? `Planned for commit ${markdown_text(render_short(report.commit))}; nothing was changed in the cluster.`
             : 'Nothing was changed in the cluster.',
@@ -53876,18 +54385,20 @@ function renderDocument(m, detail, kind, folded) {
     if (kind === 'comment' || kind === 'resolved')
         parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`);
     parts.push(heading(report, kind === 'resolved'));
+    // The first screen: why, what changed, the facts and the timeline; never folded away.
+    if (m.why)
+        parts.push(whyBlock(m.why));
     if (m.statusLine)
         parts.push(m.statusLine);
-    parts.push(factsTable(report));
+    if (isFailure(report.status) && report.changes?.length)
+        parts.push(changesBlock(report.changes));
+    parts.push(factsTable(report, m.workspace));
+    const timeline = timelineLine(report, m.why);
+    if (timeline)
+        parts.push(timeline);
     if (kind === 'resolved') {
         parts.push(`**Resolved** at ${markdown_text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
             `${revisionPhrase(report)}.`);
-    }
-    if (isFailure(report.status)) {
-        parts.push(`**Root cause:** ${markdown_text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`);
-        const helmError = secondaryHelmError(report);
-        if (helmError)
-            parts.push(`**Helm:** ${markdown_text(cap(helmError, ROOT_CAUSE_CHARS))}`);
     }
     const actions = actionsTaken(report);
     if (actions.length > 0) {
@@ -53916,26 +54427,6 @@ function heading(report, resolved) {
     const where = report.environment ? ` (${markdown_text(report.environment)})` : '';
     return `### ${title}: ${markdown_text(report.release)}${where}`;
 }
-function factsTable(report) {
-    const chart = report.chart
-        ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
-        : '–';
-    const columns = [
-        ['Environment', report.environment ? cell(report.environment, 100) : ''],
-        ['Release', cell(report.release, 100)],
-        ['Namespace', cell(report.namespace || '(context default)', 100)],
-        ['Chart', chart],
-        ['Helm', cell(report.helm.version, 50)],
-        ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
-        ['Duration', formatDuration(report.timings.durationMs)],
-        ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
-    ];
-    const shown = columns.filter(([, value]) => value !== '');
-    return table(shown.map(([name]) => name), [shown.map(([, value]) => value)]);
-}
-function revisionText(revision) {
-    return revision === null ? 'none' : String(revision);
-}
 function revisionPhrase(report) {
     if (report.status === 'uninstalled')
         return 'the release is uninstalled';
@@ -53957,12 +54448,22 @@ function failureSections(m, detail) {
         const pods = podRows(d.pods, detail);
         if (pods.length > 0) {
             sections.push('#### Pods not ready\n\n' +
-                table(['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'], pods, detail.podRows));
+                table([
+                    'Pod',
+                    'Container',
+                    'State',
+                    'Reason',
+                    'Exit code',
+                    'Restarts',
+                    'For',
+                    'Message',
+                    'Pod conditions'
+                ], pods, detail.podRows));
         }
         if (detail.events > 0 && d.events.length > 0) {
-            sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail));
+            sections.push('#### Events\n\n' + eventSection(d.events, m.now, detail));
         }
-        const logs = logSections(d.logs, detail);
+        const logs = logSections(d.logs, detail, m.why?.focus);
         if (logs)
             sections.push('#### Logs\n\n' + logs);
     }
@@ -54052,12 +54553,14 @@ function podRows(pods, detail) {
             pod.deleted ? 'deleted' : ''
         ].filter(Boolean);
         const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '');
-        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>');
+        const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>') || '–';
+        const forMs = notReadyForMs(pod);
+        const since = forMs === undefined ? '–' : formatDuration(forMs);
         const failing = pod.containers.filter(c => !c.ready);
         if (failing.length === 0 && pod.conditions.length === 0)
             continue;
         if (failing.length === 0) {
-            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–']);
+            rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', since, '–', conditions]);
             continue;
         }
         for (const c of failing) {
@@ -54066,9 +54569,6 @@ function podRows(pods, detail) {
             const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
                 .filter((r) => Boolean(r))
                 .join(', ');
-            const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
-                .filter(Boolean)
-                .join('<br>');
             rows.push([
                 podName,
                 cell(c.name, 100),
@@ -54076,11 +54576,27 @@ function podRows(pods, detail) {
                 reason ? cell(reason, 200) : '–',
                 exitCode === undefined ? '–' : String(exitCode),
                 String(c.restartCount),
-                message || '–'
+                since,
+                c.message ? cell(c.message, detail.cellChars) : '–',
+                conditions
             ]);
         }
     }
     return rows;
+}
+/** Warnings in a table; Normal events (Pulled, Created, Scheduled…) folded under their count. */
+function eventSection(events, now, detail) {
+    const warnings = events.filter(e => e.type !== 'Normal');
+    const normal = events.filter(e => e.type === 'Normal');
+    const parts = [];
+    if (warnings.length > 0)
+        parts.push(eventTable(warnings, now, detail));
+    if (normal.length > 0) {
+        const table = eventTable(normal, now, detail);
+        const what = `${normal.length} Normal event${normal.length === 1 ? '' : 's'}`;
+        parts.push(`<details>\n<summary>${what}</summary>\n\n${table}\n\n</details>`);
+    }
+    return parts.join('\n\n');
 }
 function eventTable(events, now, detail) {
     // Warnings first; otherwise the watcher's order (newest last seen first) is kept: the sort is stable.
@@ -54109,25 +54625,44 @@ function historyTable(history, detail) {
     ]);
     return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows);
 }
-function logSections(logs, detail) {
+/** A current instance that logged exactly what the previous one did is not shown twice. */
+function repeatsPrevious(tail, logs) {
+    if (tail.previous)
+        return false;
+    const previous = logs.find(l => l.previous && l.pod === tail.pod && l.container === tail.container);
+    return previous !== undefined && previous.lines.join('\n') === tail.lines.join('\n');
+}
+/** The evidence container's tail open and first; the others folded. */
+function logSections(logs, detail, focus) {
     if (detail.logTails === 0 || logs.length === 0)
         return undefined;
-    const shown = logs.slice(0, detail.logTails).map(tail => {
+    const isFocus = (t) => focus !== undefined &&
+        t.pod === focus.pod &&
+        (focus.container === undefined || t.container === focus.container);
+    const distinct = logs.filter(t => !repeatsPrevious(t, logs));
+    const ordered = [...distinct.filter(isFocus), ...distinct.filter(t => !isFocus(t))];
+    const focusTail = ordered.find(isFocus);
+    const shown = ordered.slice(0, detail.logTails).map(tail => {
         const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars));
         const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines);
         const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : '';
+        const same = !tail.previous
+            ? ''
+            : logs.some(t => repeatsPrevious(t, logs) && t.pod === tail.pod && t.container === tail.container)
+                ? '; the current instance logged the same'
+                : '';
         const which = tail.previous ? 'previous instance' : 'current instance';
         // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
         return [
-            '<details>',
-            `<summary>${markdown_text(tail.pod)} / ${markdown_text(tail.container)} (${which}${note})</summary>`,
+            tail === focusTail ? '<details open>' : '<details>',
+            `<summary>${markdown_text(tail.pod)} / ${markdown_text(tail.container)} (${which}${note}${same})</summary>`,
             '',
             `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
             '',
             '</details>'
         ].join('\n');
     });
-    const omitted = logs.length - shown.length;
+    const omitted = ordered.length - shown.length;
     if (omitted > 0)
         shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`);
     return shown.join('\n\n');
@@ -54433,7 +54968,8 @@ async function outputsOf(report, reportPath, options) {
 async function publishReport(unredacted, options) {
     const { redactor, log } = options;
     const report = redactor.data(unredacted);
-    const input = { report, runUrl: publish_runUrl(), now: Date.now() };
+    const workspace = process.env.GITHUB_WORKSPACE;
+    const input = { report, runUrl: publish_runUrl(), now: Date.now(), ...(workspace ? { workspace } : {}) };
     let reportPath = '';
     try {
         reportPath = await writeReportFile(options.tempDir, report);
@@ -55341,6 +55877,7 @@ async function applyWatched(ctx, valuesFiles, prepared) {
     const { inputs, helm } = ctx;
     let waiting = false;
     const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, chartRef: prepared.chartRef });
+    const startedAt = Date.now();
     const child = helm.startDeploy(args, {
         // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
         debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
@@ -55352,10 +55889,10 @@ async function applyWatched(ctx, valuesFiles, prepared) {
     const result = await child.done;
     const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined;
     const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined;
-    return { result, diagnostics: await companion?.stop(), verification };
+    return { result, startedAt, diagnostics: await companion?.stop(), verification };
 }
 /** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
-async function judge(ctx, historyBefore, { result, diagnostics, verification }, recoveries) {
+async function judge(ctx, historyBefore, { result, startedAt, diagnostics, verification }, recoveries) {
     const { inputs } = ctx;
     const history = await ctx.helm.history(targetOf(inputs));
     const outcome = classifyOutcome({
@@ -55369,6 +55906,7 @@ async function judge(ctx, historyBefore, { result, diagnostics, verification }, 
         recoveries,
         history,
         helmMs: result.durationMs,
+        helmStartedAt: startedAt,
         changes: await attemptedChanges(ctx, historyBefore, history)
     };
     // The other deploy's pods are not this run's evidence.

@@ -82,7 +82,9 @@ describe.each<[HelmVersion, string]>([
       const run = await harness().deploy(version, {
         ...base(ns, 'longlog'),
         'values-files': values,
-        'log-lines': '10000'
+        'log-lines': '10000',
+        // Writing 20,000 lines is slow on a loaded machine: the crash must be caught however late it comes.
+        'min-ready': '10s'
       })
       expect(run.outputs.status).toBe('rolled-back')
       const tail = run.report?.diagnostics?.logs.find(l => l.previous)

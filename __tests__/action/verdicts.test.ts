@@ -9,6 +9,21 @@ import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy
 const harness = useDeployHarness()
 
 /** Ready for 20 simulated seconds (1 s real at the harness's time scale), then exit 3: no probe notices first. */
+/** Resolves once a pod of the namespace has restarted; rejects after a minute. */
+async function restarted(namespace: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const pods = harness().cluster.store.list('pods', namespace)
+    const restarts = pods.flatMap(p => {
+      const status = p.status as { containerStatuses?: { restartCount?: number }[] } | undefined
+      return status?.containerStatuses?.map(c => c.restartCount ?? 0) ?? []
+    })
+    if (restarts.some(r => r > 0)) return
+    if (Date.now() > deadline) throw new Error(`no pod of ${namespace} restarted within a minute`)
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
 const CRASH_AFTER_READY = [
   'env.SIM_EXIT_CODE=3',
   'env.SIM_RUN_SECONDS=20',
@@ -132,6 +147,8 @@ describe.each<[HelmVersion, string]>([
         'set-string': `${slow['set-string']}\n${CRASH_AFTER_READY}`
       })
       expect(broken.outputs.status).toBe('deployed')
+      // The fix must meet pods that already crash-loop: wait for the first restart (20 simulated seconds each run).
+      await restarted(ns)
       const fix = await harness().deploy(version, slow)
       expect(fix.outputs, fix.stdout).toMatchObject({ status: 'deployed' })
       expect(fix.report?.diagnostics?.verdict).toBeUndefined()

@@ -26,6 +26,8 @@ export interface DeployResult {
   /** The release's revisions after the run, oldest first. */
   history: HistoryEntry[]
   helmMs?: number
+  /** When helm's install or upgrade started (epoch ms), for the report's timeline. */
+  helmStartedAt?: number
   diagnostics?: Diagnostics
   /** helm's own error when a verdict is the failure's cause. */
   helmError?: string

@@ -93,6 +93,7 @@ async function deployOrRefuse(
 
 interface Applied {
   result: ProcessResult
+  startedAt: number
   diagnostics?: Diagnostics
   verification?: Verification
 }
@@ -109,6 +110,7 @@ async function applyWatched(
     { ...inputs, ...targetOf(inputs) },
     { major: helm.major, generatedValuesFiles: valuesFiles, chartRef: prepared.chartRef }
   )
+  const startedAt = Date.now()
   const child = helm.startDeploy(args, {
     // --debug is how we learn that helm created every object and waits: only then may fail-fast signal it.
     debugOutput: inputs.failFast && ctx.startCompanion !== undefined,
@@ -120,14 +122,14 @@ async function applyWatched(
   const result = await child.done
   const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined
   const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined
-  return { result, diagnostics: await companion?.stop(), verification }
+  return { result, startedAt, diagnostics: await companion?.stop(), verification }
 }
 
 /** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
 async function judge(
   ctx: DeployContext,
   historyBefore: HistoryEntry[],
-  { result, diagnostics, verification }: Applied,
+  { result, startedAt, diagnostics, verification }: Applied,
   recoveries: RecoveryAction[]
 ): Promise<DeployResult> {
   const { inputs } = ctx
@@ -143,6 +145,7 @@ async function judge(
     recoveries,
     history,
     helmMs: result.durationMs,
+    helmStartedAt: startedAt,
     changes: await attemptedChanges(ctx, historyBefore, history)
   }
   // The other deploy's pods are not this run's evidence.

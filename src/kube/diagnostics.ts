@@ -42,6 +42,10 @@ export interface PodDiagnosis {
   /** Whether the pod is Ready, and since when (the cluster's clock). */
   ready: boolean
   readySince?: string
+  /** While not Ready: since when (its Ready condition's last transition, else its creation; the cluster's clock). */
+  notReadySince?: string
+  /** When the watcher last saw the pod (the runner's clock). */
+  observedAt?: string
   containers: ContainerDiagnosis[]
   /** The scheduler's message while the pod cannot be scheduled. */
   unschedulable?: string

@@ -309,6 +309,8 @@ export function toPodDiagnosis(
     deleted: false
   }
   if (pod.ready && ready?.lastTransitionTime) pod.readySince = ready.lastTransitionTime
+  const notReadySince = ready?.lastTransitionTime ?? item.metadata.creationTimestamp
+  if (!pod.ready && notReadySince) pod.notReadySince = notReadySince
   if (item.spec?.nodeName) pod.node = item.spec.nodeName
   if (owner) pod.owner = owner
   const unschedulable = conditions.find(c => c.type === 'PodScheduled' && c.status === 'False')

@@ -358,6 +358,11 @@ export class ReleaseWatcher {
     const pass: Pass = { ownerNames: new Map(), livePods: new Set(), newOwners: new Set(), claims: new Map() }
     for (const item of items) if (this.isOurs(item)) this.take(item, pass)
     const livePods = pass.livePods
+    const observedAt = new Date(at).toISOString()
+    for (const name of livePods) {
+      const pod = this.pods.get(name)
+      if (pod) pod.observedAt = observedAt
+    }
     this.newOwners = pass.newOwners
     this.claims = pass.claims
     for (const [name, pod] of this.pods) {

@@ -43,6 +43,8 @@ export interface DeployReport {
     durationMs: number
     installMs: number
     helmMs: number | null
+    /** When helm's install or upgrade started; absent when it did not run. */
+    helmStartedAt?: string
   }
   /** What the release watcher captured; absent when it did not run. */
   diagnostics?: Diagnostics
@@ -101,7 +103,10 @@ export function buildReport(facts: RunFacts, result: DeployResult): DeployReport
       finishedAt: new Date(facts.finishedAt).toISOString(),
       durationMs: facts.finishedAt - facts.startedAt,
       installMs: facts.installMs,
-      helmMs: result.helmMs ?? null
+      helmMs: result.helmMs ?? null,
+      ...(result.helmStartedAt === undefined
+        ? {}
+        : { helmStartedAt: new Date(result.helmStartedAt).toISOString() })
     },
     ...(result.diagnostics ? { diagnostics: result.diagnostics } : {}),
     commit: facts.commit,

@@ -96,7 +96,8 @@ async function outputsOf(
 export async function publishReport(unredacted: DeployReport, options: PublishOptions): Promise<Annotation> {
   const { redactor, log } = options
   const report = redactor.data(unredacted)
-  const input = { report, runUrl: runUrl(), now: Date.now() }
+  const workspace = process.env.GITHUB_WORKSPACE
+  const input = { report, runUrl: runUrl(), now: Date.now(), ...(workspace ? { workspace } : {}) }
   let reportPath = ''
   try {
     reportPath = await writeReportFile(options.tempDir, report)

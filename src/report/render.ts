@@ -11,7 +11,6 @@ import {
   compare,
   escapeHtml,
   formatDuration,
-  oneLine,
   plainLine,
   sentence,
   table,
@@ -22,6 +21,8 @@ import {
 import type { TestCase } from '../deploy/test-results.js'
 import { isFailure, type DeployReport } from './model.js'
 import { renderPlan } from '../plan/render.js'
+import { changesBlock, factsTable, timelineLine, whyBlock } from './first-screen.js'
+import { notReadyForMs, whyOf, type Why } from './why.js'
 
 export { escapeHtml, formatDuration, text }
 
@@ -42,6 +43,8 @@ export interface RenderInput {
   runUrl?: string
   /** Epoch ms, for event ages. */
   now: number
+  /** GITHUB_WORKSPACE: a chart path inside it is shown relative to it. */
+  workspace?: string
 }
 
 export interface CommentOptions {
@@ -65,17 +68,7 @@ export interface SummaryOptions {
 
 /** The one-line root cause of a failure: the verdict when there is one, else helm's or the action's error. */
 export function rootCause(report: DeployReport): string | undefined {
-  if (!isFailure(report.status)) return undefined
-  // A test's cause alone (`pod x exited with code 3`) does not say it was a test.
-  const cause = report.cause?.source === 'test' ? report.failureReason : report.cause?.message
-  return oneLine(cause ?? report.failureReason ?? report.detail ?? 'helm failed')
-}
-
-/** helm's own error, when the root cause shown is something else (a verdict). */
-function secondaryHelmError(report: DeployReport): string | undefined {
-  if (!report.helmError || !report.cause) return undefined
-  const line = oneLine(report.helmError)
-  return line === oneLine(report.cause.message) ? undefined : line
+  return whyOf(report)?.cause
 }
 
 /** How much of each part to show; the renderers walk from generous to terse until the document fits. */
@@ -114,6 +107,8 @@ const ROOT_CAUSE_CHARS = 2000
 interface Model {
   report: DeployReport
   diagnostics?: Diagnostics
+  why?: Why
+  workspace?: string
   runUrl?: string
   now: number
   /** Under the heading: what this run did, for a comment that carries an earlier plan. */
@@ -121,7 +116,15 @@ interface Model {
 }
 
 function renderModel(input: RenderInput): Model {
-  return { report: input.report, diagnostics: input.report.diagnostics, runUrl: input.runUrl, now: input.now }
+  const why = whyOf(input.report)
+  return {
+    report: input.report,
+    diagnostics: input.report.diagnostics,
+    runUrl: input.runUrl,
+    now: input.now,
+    ...(why ? { why } : {}),
+    ...(input.workspace ? { workspace: input.workspace } : {})
+  }
 }
 
 export function renderSummary(input: RenderInput, options: SummaryOptions = {}): string {
@@ -218,7 +221,7 @@ function renderPlanned(
   const before = [
     ...(kind === 'comment' ? [`${head}${OUTCOME_MARKER_PREFIX}${report.status} -->`] : []),
     heading(report, false),
-    factsTable(report),
+    factsTable(report, m.workspace, false),
     report.commit
       ? `Planned for commit ${text(short(report.commit))}; nothing was changed in the cluster.`
       : 'Nothing was changed in the cluster.',
@@ -269,20 +272,19 @@ function renderDocument(m: Model, detail: Detail | undefined, kind: Kind, folded
   const parts: string[] = []
   if (kind === 'comment' || kind === 'resolved') parts.push(`${OUTCOME_MARKER_PREFIX}${report.status} -->`)
   parts.push(heading(report, kind === 'resolved'))
+  // The first screen: why, what changed, the facts and the timeline; never folded away.
+  if (m.why) parts.push(whyBlock(m.why))
   if (m.statusLine) parts.push(m.statusLine)
-  parts.push(factsTable(report))
+  if (isFailure(report.status) && report.changes?.length) parts.push(changesBlock(report.changes))
+  parts.push(factsTable(report, m.workspace))
+  const timeline = timelineLine(report, m.why)
+  if (timeline) parts.push(timeline)
 
   if (kind === 'resolved') {
     parts.push(
       `**Resolved** at ${text(report.timings.finishedAt)}: the failure reported here earlier is fixed; ` +
         `${revisionPhrase(report)}.`
     )
-  }
-
-  if (isFailure(report.status)) {
-    parts.push(`**Root cause:** ${text(cap(rootCause(report) ?? '', ROOT_CAUSE_CHARS))}`)
-    const helmError = secondaryHelmError(report)
-    if (helmError) parts.push(`**Helm:** ${text(cap(helmError, ROOT_CAUSE_CHARS))}`)
   }
   const actions = actionsTaken(report)
   if (actions.length > 0) {
@@ -315,31 +317,6 @@ function heading(report: DeployReport, resolved: boolean): string {
   return `### ${title}: ${text(report.release)}${where}`
 }
 
-function factsTable(report: DeployReport): string {
-  const chart = report.chart
-    ? cell(report.chartVersion ? `${report.chart}@${report.chartVersion}` : report.chart, 300)
-    : '–'
-  const columns: [string, string][] = [
-    ['Environment', report.environment ? cell(report.environment, 100) : ''],
-    ['Release', cell(report.release, 100)],
-    ['Namespace', cell(report.namespace || '(context default)', 100)],
-    ['Chart', chart],
-    ['Helm', cell(report.helm.version, 50)],
-    ['Revision', `${revisionText(report.previousRevision)} → ${revisionText(report.revision)}`],
-    ['Duration', formatDuration(report.timings.durationMs)],
-    ['Kube context', report.kubeContext ? cell(report.kubeContext, 100) : '']
-  ]
-  const shown = columns.filter(([, value]) => value !== '')
-  return table(
-    shown.map(([name]) => name),
-    [shown.map(([, value]) => value)]
-  )
-}
-
-function revisionText(revision: number | null): string {
-  return revision === null ? 'none' : String(revision)
-}
-
 function revisionPhrase(report: DeployReport): string {
   if (report.status === 'uninstalled') return 'the release is uninstalled'
   return report.revision === null ? 'no revision is deployed' : `revision ${report.revision} is deployed`
@@ -364,16 +341,26 @@ function failureSections(m: Model, detail: Detail): string[] {
       sections.push(
         '#### Pods not ready\n\n' +
           table(
-            ['Pod', 'Container', 'State', 'Reason', 'Exit code', 'Restarts', 'Message'],
+            [
+              'Pod',
+              'Container',
+              'State',
+              'Reason',
+              'Exit code',
+              'Restarts',
+              'For',
+              'Message',
+              'Pod conditions'
+            ],
             pods,
             detail.podRows
           )
       )
     }
     if (detail.events > 0 && d.events.length > 0) {
-      sections.push('#### Events\n\n' + eventTable(d.events, m.now, detail))
+      sections.push('#### Events\n\n' + eventSection(d.events, m.now, detail))
     }
-    const logs = logSections(d.logs, detail)
+    const logs = logSections(d.logs, detail, m.why?.focus)
     if (logs) sections.push('#### Logs\n\n' + logs)
   }
   if (detail.history > 0 && m.report.history.length > 0) {
@@ -467,11 +454,13 @@ function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
       pod.deleted ? 'deleted' : ''
     ].filter(Boolean)
     const podName = cell(pod.name, 200) + (marks.length > 0 ? ` (${marks.join(', ')})` : '')
-    const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>')
+    const conditions = pod.conditions.map(c => cell(c, detail.cellChars)).join('<br>') || '–'
+    const forMs = notReadyForMs(pod)
+    const since = forMs === undefined ? '–' : formatDuration(forMs)
     const failing = pod.containers.filter(c => !c.ready)
     if (failing.length === 0 && pod.conditions.length === 0) continue
     if (failing.length === 0) {
-      rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', conditions || '–'])
+      rows.push([podName, '–', cell(pod.phase, 50), '–', '–', '–', since, '–', conditions])
       continue
     }
     for (const c of failing) {
@@ -480,9 +469,6 @@ function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
       const reason = [c.reason, last?.reason && last.reason !== c.reason ? `last: ${last.reason}` : undefined]
         .filter((r): r is string => Boolean(r))
         .join(', ')
-      const message = [c.message ? cell(c.message, detail.cellChars) : '', conditions]
-        .filter(Boolean)
-        .join('<br>')
       rows.push([
         podName,
         cell(c.name, 100),
@@ -490,11 +476,27 @@ function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
         reason ? cell(reason, 200) : '–',
         exitCode === undefined ? '–' : String(exitCode),
         String(c.restartCount),
-        message || '–'
+        since,
+        c.message ? cell(c.message, detail.cellChars) : '–',
+        conditions
       ])
     }
   }
   return rows
+}
+
+/** Warnings in a table; Normal events (Pulled, Created, Scheduled…) folded under their count. */
+function eventSection(events: EventRecord[], now: number, detail: Detail): string {
+  const warnings = events.filter(e => e.type !== 'Normal')
+  const normal = events.filter(e => e.type === 'Normal')
+  const parts: string[] = []
+  if (warnings.length > 0) parts.push(eventTable(warnings, now, detail))
+  if (normal.length > 0) {
+    const table = eventTable(normal, now, detail)
+    const what = `${normal.length} Normal event${normal.length === 1 ? '' : 's'}`
+    parts.push(`<details>\n<summary>${what}</summary>\n\n${table}\n\n</details>`)
+  }
+  return parts.join('\n\n')
 }
 
 function eventTable(events: EventRecord[], now: number, detail: Detail): string {
@@ -526,24 +528,48 @@ function historyTable(history: HistoryEntry[], detail: Detail): string {
   return table(['Revision', 'Updated', 'Status', 'Chart', 'App version', 'Description'], rows)
 }
 
-function logSections(logs: LogTail[], detail: Detail): string | undefined {
+/** A current instance that logged exactly what the previous one did is not shown twice. */
+function repeatsPrevious(tail: LogTail, logs: LogTail[]): boolean {
+  if (tail.previous) return false
+  const previous = logs.find(l => l.previous && l.pod === tail.pod && l.container === tail.container)
+  return previous !== undefined && previous.lines.join('\n') === tail.lines.join('\n')
+}
+
+/** The evidence container's tail open and first; the others folded. */
+function logSections(
+  logs: LogTail[],
+  detail: Detail,
+  focus?: { pod: string; container?: string }
+): string | undefined {
   if (detail.logTails === 0 || logs.length === 0) return undefined
-  const shown = logs.slice(0, detail.logTails).map(tail => {
+  const isFocus = (t: LogTail): boolean =>
+    focus !== undefined &&
+    t.pod === focus.pod &&
+    (focus.container === undefined || t.container === focus.container)
+  const distinct = logs.filter(t => !repeatsPrevious(t, logs))
+  const ordered = [...distinct.filter(isFocus), ...distinct.filter(t => !isFocus(t))]
+  const focusTail = ordered.find(isFocus)
+  const shown = ordered.slice(0, detail.logTails).map(tail => {
     const lines = tail.lines.slice(-detail.logLines).map(line => cap(plainLine(line), detail.lineChars))
     const dropped = tail.lines.length - Math.min(tail.lines.length, detail.logLines)
     const note = tail.truncated || dropped > 0 ? `, last ${lines.length} lines` : ''
+    const same = !tail.previous
+      ? ''
+      : logs.some(t => repeatsPrevious(t, logs) && t.pod === tail.pod && t.container === tail.container)
+        ? '; the current instance logged the same'
+        : ''
     const which = tail.previous ? 'previous instance' : 'current instance'
     // <pre> with every character HTML-escaped: nothing in a log line can close the block or inject markup.
     return [
-      '<details>',
-      `<summary>${text(tail.pod)} / ${text(tail.container)} (${which}${note})</summary>`,
+      tail === focusTail ? '<details open>' : '<details>',
+      `<summary>${text(tail.pod)} / ${text(tail.container)} (${which}${note}${same})</summary>`,
       '',
       `<pre>${lines.map(line => escapeHtml(line)).join('\n')}</pre>`,
       '',
       '</details>'
     ].join('\n')
   })
-  const omitted = logs.length - shown.length
+  const omitted = ordered.length - shown.length
   if (omitted > 0) shown.push(`_${omitted} more log tail${omitted === 1 ? '' : 's'} not shown._`)
   return shown.join('\n\n')
 }

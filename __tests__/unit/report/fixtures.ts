@@ -98,7 +98,16 @@ export const crashLoop: Scenario = {
     },
     helmError: 'context canceled',
     detail: 'rolled back to revision 3 as revision 5',
-    history: rolledBackHistory
+    history: rolledBackHistory,
+    changes: ['image ghcr.io/acme/web 2.1.0 → 2.2.0', 'replicas 2 → 3'],
+    timings: {
+      startedAt: '2026-11-25T10:03:00.000Z',
+      finishedAt: '2026-11-25T10:04:12.500Z',
+      durationMs: 72_500,
+      installMs: 2_300,
+      helmMs: 68_900,
+      helmStartedAt: '2026-11-25T10:03:02.300Z'
+    }
   }),
   diagnostics: {
     workloads: [
@@ -133,11 +142,22 @@ export const crashLoop: Scenario = {
         ],
         revision: 'new' as const,
         ready: false,
+        notReadySince: '2026-11-25T10:03:12Z',
+        observedAt: '2026-11-25T10:03:56.400Z',
         terminating: false,
         deleted: true
       }
     ],
     events: [
+      {
+        type: 'Normal',
+        reason: 'Started',
+        object: 'Pod/web-7d9f8c6b5-x2k4p',
+        message: 'Started container web',
+        count: 3,
+        firstSeen: '2026-11-25T10:03:11Z',
+        lastSeen: '2026-11-25T10:03:49Z'
+      },
       {
         type: 'Normal',
         reason: 'Pulled',
@@ -162,6 +182,18 @@ export const crashLoop: Scenario = {
         pod: 'web-7d9f8c6b5-x2k4p',
         container: 'web',
         previous: true,
+        lines: [
+          '2026-11-25T10:03:49Z INFO starting web 2.2.0',
+          '2026-11-25T10:03:49Z INFO reading config from /etc/web/config.yaml',
+          '2026-11-25T10:03:50Z FATAL missing required setting DATABASE_URL'
+        ],
+        truncated: false
+      },
+      {
+        // The current instance, back in its back-off, logged the same lines: shown once.
+        pod: 'web-7d9f8c6b5-x2k4p',
+        container: 'web',
+        previous: false,
         lines: [
           '2026-11-25T10:03:49Z INFO starting web 2.2.0',
           '2026-11-25T10:03:49Z INFO reading config from /etc/web/config.yaml',

@@ -88,7 +88,7 @@ describe('renderComment folding order', () => {
 
   it('drops log tails first, then events, then history', () => {
     const roomy = sizes(500_000)
-    expect(roomy).toContain('<pre>')
+    expect(roomy).toContain('#### Logs')
     expect(roomy).toContain('#### Events')
 
     const noLogs = sizes(roomy.length - 1)
@@ -98,9 +98,12 @@ describe('renderComment folding order', () => {
 
     const tight = sizes(6_000)
     expect(tight.length).toBeLessThanOrEqual(6_000)
-    expect(tight).not.toContain('<pre>')
+    expect(tight).not.toContain('#### Logs')
     expect(tight).not.toContain('#### Events')
-    expect(tight).toContain('**Root cause:**')
+    // The Why block, its evidence and the hint are never folded away.
+    expect(tight).toContain('**Why:**')
+    expect(tight.match(/<pre>/g)).toHaveLength(1)
+    expect(tight).toContain('**What to do:**')
     expect(tight).toContain(RUN_URL)
   })
 
@@ -191,7 +194,8 @@ describe('escaping and redaction', () => {
     expect(out).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;')
     expect(out).not.toContain('<b>bold')
     // A log line cannot close the <pre> block or the <details> around it.
-    expect(out.match(/<\/pre>/g)).toHaveLength(1)
+    // (one block is the Why's evidence, one the log section's)
+    expect(out.match(/<\/pre>/g)).toHaveLength(2)
     expect(out.match(/<\/details>/g)).toHaveLength(1)
     expect(out).toContain('&lt;/pre&gt;&lt;/details&gt;# heading')
   })
@@ -359,7 +363,7 @@ describe('a report from buildReport', () => {
     const out = renderSummary({ report, now: NOW })
     expect(out).toContain('### ↩️ Rolled back: api\n')
     expect(out).toContain(
-      '| (context default) | oci://ghcr.io/acme/charts/api | v3.17.1 | 6 → 8 | 2m 30s | kind-e2e |'
+      '| (context default) | oci://ghcr.io/acme/charts/api | 6 → 8 | 2m 30s | v3.17.1 | kind-e2e |'
     )
     expect(out).toContain(
       '- Recovered a stale lock: rolled release api back to revision 4 (revision 5 was stuck in pending-upgrade)'
