@@ -45307,6 +45307,8 @@ class ReleaseWatcher {
     preexisting;
     /** Containers of finished test pods whose log was read: a finished container's log does not change. */
     finishedLogs = new Set();
+    /** Pods of the revision helm waited for (seen as new while it waited), by uid. */
+    attempted = new Set();
     verdict;
     verification;
     observations = 0;
@@ -45412,7 +45414,12 @@ class ReleaseWatcher {
     diagnostics() {
         const diagnostics = {
             workloads: [...this.workloads.values()].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
-            pods: [...this.pods.values()].sort((a, b) => a.name.localeCompare(b.name)),
+            // Shown as the revision helm waited for, even once helm's rollback made another template current.
+            pods: [...this.pods.values()]
+                .map(p => p.revision === 'old' && this.attempted.has(this.podUids.get(p.name) ?? '')
+                ? { ...p, revision: 'new' }
+                : p)
+                .sort((a, b) => a.name.localeCompare(b.name)),
             events: sortEvents([...this.events.values()]),
             logs: [...this.logs.values()].sort((a, b) => `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(`${b.pod}/${b.container}/${Number(!b.previous)}`)),
             observations: this.observations
@@ -45487,7 +45494,13 @@ class ReleaseWatcher {
         this.observedAfterHelm = phase === 'verify';
         this.observations++;
         const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
-        const pass = { ownerNames: new Map(), livePods: new Set(), newOwners: new Set(), claims: new Map() };
+        const pass = {
+            ownerNames: new Map(),
+            livePods: new Set(),
+            newOwners: new Set(),
+            claims: new Map(),
+            final: phase === 'final'
+        };
         for (const item of items)
             if (this.isOurs(item))
                 this.take(item, pass);
@@ -45505,8 +45518,14 @@ class ReleaseWatcher {
                 continue;
             pod.deleted = true;
             const facts = this.revisionFacts.get(this.podUids.get(name) ?? '');
-            if (facts)
+            if (facts && phase !== 'final')
                 pod.revision = podRevision(facts, this.revisionFacts);
+        }
+        if (phase === 'wait' && waitingBefore) {
+            for (const pod of this.pods.values()) {
+                if (pod.revision === 'new' && livePods.has(pod.name))
+                    this.attempted.add(this.podUids.get(pod.name) ?? '');
+            }
         }
         trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }));
         this.keepEvents(read.events);
@@ -45538,7 +45557,11 @@ class ReleaseWatcher {
             for (const claim of claimsOf(item))
                 this.claimNames.add(claim);
             const owned = owner ? pass.ownerNames.get(owner.uid) : undefined;
-            this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)));
+            // After helm's wait (the final look, past helm's own rollback) a pod keeps the revision it had: the rolled-back
+            // template is not "new", and the attempted revision's pods are not "old".
+            const known = pass.final ? this.pods.get(item.metadata.name)?.revision : undefined;
+            const revision = known ?? podRevision(item, this.revisionFacts);
+            this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, revision));
         }
         else if (item.kind === 'PersistentVolumeClaim') {
             pass.claims.set(item.metadata.name, item.status?.phase ?? 'Pending');
@@ -53908,7 +53931,7 @@ function causeSentence(report) {
 const NODE_PORT = /provided port is already allocated|port is already allocated|nodePort.*already allocated/i;
 const why_QUOTA = /exceeded quota/i;
 const HOOK = /hook|job .* failed|BackoffLimitExceeded|DeadlineExceeded/i;
-const TIMEOUT = /context deadline exceeded|timed out waiting|resource not ready|timeout|wait.*exceeded/i;
+const TIMEOUT = /context deadline exceeded|timed out waiting|\bnot ready\b|timeout|wait.*exceeded/i;
 /** The class from the verdict rule when there is one, else from helm's error and what the pods show. */
 function classify(report) {
     const d = report.diagnostics;
@@ -54095,7 +54118,8 @@ function eventFound(cls, d, test) {
 }
 /** A timeout with no crash: the pods that were still not Ready, for how long, and the probe's last failure. */
 function slowStart(d, report) {
-    const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.terminating);
+    // The new revision's pods; once helm's rollback deleted them they are all the evidence there is.
+    const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.owner?.startsWith('Job/'));
     const lines = pods.slice(0, EVIDENCE_LINES - 1).map(p => {
         const forMs = notReadyForMs(p);
         return `pod ${p.name} not Ready${forMs === undefined ? '' : ` for ${formatDuration(forMs)}`} (${p.phase})`;
@@ -55870,7 +55894,12 @@ async function deployOrRefuse(ctx, recoveries, prepared) {
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
     const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles, prepared));
     const judged = await judge(ctx, historyBefore, applied, recoveries);
-    return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged;
+    const result = inputs.test ? await testDeployed(ctx, historyBefore, judged) : judged;
+    const { status } = result.outcome;
+    if (status !== 'rolled-back' && status !== 'failed')
+        return result;
+    const changes = await attemptedChanges(ctx, historyBefore, result.history);
+    return changes ? { ...result, changes } : result;
 }
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
 async function applyWatched(ctx, valuesFiles, prepared) {
@@ -55906,8 +55935,7 @@ async function judge(ctx, historyBefore, { result, startedAt, diagnostics, verif
         recoveries,
         history,
         helmMs: result.durationMs,
-        helmStartedAt: startedAt,
-        changes: await attemptedChanges(ctx, historyBefore, history)
+        helmStartedAt: startedAt
     };
     // The other deploy's pods are not this run's evidence.
     if (outcome.cause?.source === 'concurrent')
@@ -55923,14 +55951,14 @@ async function judge(ctx, historyBefore, { result, startedAt, diagnostics, verif
     return { ...done, outcome: { ...outcome, cause }, diagnostics, helmError: outcome.cause?.message };
 }
 /**
- * What the attempted revision changed against the one live before — only when it did not stay deployed. Reads the
- * two revisions' values and manifests; a read that fails leaves the list out.
+ * What the attempted revision (the first after the run began that is not a rollback's copy) changed against the
+ * one live before. Reads the two revisions' values and manifests; a read that fails leaves the list out.
  */
 async function attemptedChanges(ctx, before, after) {
     const live = liveRevision(before);
     const newestBefore = before[before.length - 1]?.revision ?? 0;
     const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description));
-    if (live === undefined || !attempted || attempted.status === 'deployed')
+    if (live === undefined || !attempted)
         return undefined;
     const target = targetOf(ctx.inputs);
     try {

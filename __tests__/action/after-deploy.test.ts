@@ -109,9 +109,7 @@ describe.each<[HelmVersion, string]>([
         tests: { tests: { log: { lines: string[] } }[] }
       }
       expect(reportFile.tests.tests[0]?.log.lines).toContain('assertion failed: expected 200 but got 502')
-      expect(run.summary).toContain(
-        '**Root cause:** helm test failed: pod shop-test-smoke exited with code 3'
-      )
+      expect(run.summary).toContain('**Why:** helm test failed: pod shop-test-smoke exited with code 3.')
       expect(run.summary).toContain('assertion failed: expected 200 but got 502')
       expect(run.summary).toContain('##### Test shop-test-smoke')
       expect(run.stdout).toMatch(

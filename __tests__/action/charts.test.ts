@@ -131,6 +131,15 @@ async function crdEstablished(name: string): Promise<void> {
   }
 }
 
+/** Resolves once `done()` holds; rejects after a minute. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`waited a minute for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
 /** Every log line the report kept. */
 function allLogLines(run: DeployRun): string[] {
   return run.report?.diagnostics?.logs.flatMap(log => log.lines) ?? []
@@ -508,9 +517,15 @@ describe('inventory: the coverage chart (ours)', () => {
       expect(podEnvNames(store.get('pods', ns, 'shop-db-1'))).toContain('SIM_EXIT_CODE')
 
       // The manual fix, then the same deploy again: the controller recreates the pod from the reverted template.
-      await exec(kubectlBinary('v1.35.2'), ['delete', 'pod', 'shop-db-1', '-n', ns, '--timeout=60s'], {
+      // (--wait=false, then the store: kubectl's own wait is a watch that a loaded machine can time out.)
+      const stuckUid = store.get('pods', ns, 'shop-db-1')?.metadata.uid
+      await exec(kubectlBinary('v1.35.2'), ['delete', 'pod', 'shop-db-1', '-n', ns, '--wait=false'], {
         env: harness().cluster.env
       })
+      await until(
+        () => store.get('pods', ns, 'shop-db-1')?.metadata.uid !== stuckUid,
+        'shop-db-1 to be replaced'
+      )
       const recovered = await harness().deploy(version, { ...base, timeout: '1m', set: v2 })
       expect(recovered.outputs, recovered.stdout).toMatchObject({ status: 'deployed', revision: '9' })
       expect(podEnvNames(store.get('pods', ns, 'shop-db-1'))).toEqual([])

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy-harness.js'
+import { expectFirstScreen, firstScreen } from '../support/first-screen.js'
 
 const harness = useDeployHarness()
 
@@ -24,7 +25,7 @@ describe.each<[HelmVersion, string]>([
 
   it.concurrent(
     'a ResourceQuota the new revision exceeds: rolled back after 30 s of FailedCreate',
-    async () => {
+    async ({ expect }) => {
       const ns = `${id}-quota`
       const store = harness().cluster.store
       store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
@@ -45,12 +46,19 @@ describe.each<[HelmVersion, string]>([
         /^fail-fast: ReplicaSet quota-\w+ cannot create pods: pods "quota-\S+" is forbidden: exceeded quota: team-quota, requested: pods=1, used: pods=1, limited: pods=1$/
       )
       expect(Date.now() - started).toBeLessThan(90_000)
+      expectFirstScreen(run.summary, {
+        evidence: 'exceeded quota: team-quota, requested: pods=1',
+        hint: `Raise ResourceQuota team-quota in namespace ${ns}`
+      })
+      await expect(firstScreen(run.summary)).toMatchFileSnapshot(
+        `__snapshots__/first-screen/quota-${id}.summary.md`
+      )
     }
   )
 
   it.concurrent(
     'a claim of a storage class the cluster lacks: rolled back after 30 s of ProvisioningFailed',
-    async () => {
+    async ({ expect }) => {
       const started = Date.now()
       const run = await harness().deploy(version, {
         ...base(`${id}-claim`, 'claim'),
@@ -62,6 +70,13 @@ describe.each<[HelmVersion, string]>([
         'fail-fast: PersistentVolumeClaim claim-data cannot bind: storageclass.storage.k8s.io "fast-ssd" not found'
       )
       expect(Date.now() - started).toBeLessThan(90_000)
+      expectFirstScreen(run.summary, {
+        evidence: 'storageclass.storage.k8s.io &quot;fast-ssd&quot; not found',
+        hint: 'Create storage class fast-ssd'
+      })
+      await expect(firstScreen(run.summary)).toMatchFileSnapshot(
+        `__snapshots__/first-screen/claim-${id}.summary.md`
+      )
     }
   )
 })

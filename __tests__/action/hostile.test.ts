@@ -54,7 +54,8 @@ describe.each<[HelmVersion, string]>([
         SIM_LOG: 'boot\\nfatal: config'
       }
       for (let i = 0; i < 150; i++) env[`BLOB_${i}`] = 'x'.repeat(2_000)
-      await writeFile(values, JSON.stringify({ replicas: 60, env }))
+      // The progress deadline is 30 s real at the harness's time scale: on a loaded machine it could end the wait first.
+      await writeFile(values, JSON.stringify({ replicas: 60, progressDeadlineSeconds: 100000, env }))
       const started = Date.now()
       const run = await harness().deploy(version, { ...base(ns, 'big'), 'values-files': values })
       expect(run.outputs.status).toBe('rolled-back')

@@ -23,7 +23,7 @@ export function markdownForTerminal(markdown: string): string {
   return markdown
     .replace(/<summary>(.*?)<\/summary>/g, '▸ $1')
     .replace(/<br\s*\/?>/g, ' / ')
-    .replace(/<\/?(details|pre|code|sub|sup|b|i|em|strong|p)>/g, '')
+    .replace(/<\/?(details|pre|code|sub|sup|b|i|em|strong|p)(\s[^>]*)?>/g, '')
     .replace(/<!--.*?-->/g, '')
     .replace(/&(#\d+|#x[0-9a-f]+|\w+);/gi, (whole, name: string) => {
       if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16))

@@ -88,7 +88,11 @@ async function deployOrRefuse(
     applyWatched(ctx, valuesFiles, prepared)
   )
   const judged = await judge(ctx, historyBefore, applied, recoveries)
-  return inputs.test ? testDeployed(ctx, historyBefore, judged) : judged
+  const result = inputs.test ? await testDeployed(ctx, historyBefore, judged) : judged
+  const { status } = result.outcome
+  if (status !== 'rolled-back' && status !== 'failed') return result
+  const changes = await attemptedChanges(ctx, historyBefore, result.history)
+  return changes ? { ...result, changes } : result
 }
 
 interface Applied {
@@ -145,8 +149,7 @@ async function judge(
     recoveries,
     history,
     helmMs: result.durationMs,
-    helmStartedAt: startedAt,
-    changes: await attemptedChanges(ctx, historyBefore, history)
+    helmStartedAt: startedAt
   }
   // The other deploy's pods are not this run's evidence.
   if (outcome.cause?.source === 'concurrent') return { ...done, outcome }
@@ -161,8 +164,8 @@ async function judge(
 }
 
 /**
- * What the attempted revision changed against the one live before — only when it did not stay deployed. Reads the
- * two revisions' values and manifests; a read that fails leaves the list out.
+ * What the attempted revision (the first after the run began that is not a rollback's copy) changed against the
+ * one live before. Reads the two revisions' values and manifests; a read that fails leaves the list out.
  */
 async function attemptedChanges(
   ctx: DeployContext,
@@ -172,7 +175,7 @@ async function attemptedChanges(
   const live = liveRevision(before)
   const newestBefore = before[before.length - 1]?.revision ?? 0
   const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description))
-  if (live === undefined || !attempted || attempted.status === 'deployed') return undefined
+  if (live === undefined || !attempted) return undefined
   const target = targetOf(ctx.inputs)
   try {
     const read = async (revision: number) => ({

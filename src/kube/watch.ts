@@ -162,6 +162,8 @@ export class ReleaseWatcher {
   private preexisting: Set<string> | undefined
   /** Containers of finished test pods whose log was read: a finished container's log does not change. */
   private readonly finishedLogs = new Set<string>()
+  /** Pods of the revision helm waited for (seen as new while it waited), by uid. */
+  private readonly attempted = new Set<string>()
   private verdict: Verdict | undefined
   private verification: Verification | undefined
   private observations = 0
@@ -277,7 +279,14 @@ export class ReleaseWatcher {
       workloads: [...this.workloads.values()].sort((a, b) =>
         `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)
       ),
-      pods: [...this.pods.values()].sort((a, b) => a.name.localeCompare(b.name)),
+      // Shown as the revision helm waited for, even once helm's rollback made another template current.
+      pods: [...this.pods.values()]
+        .map(p =>
+          p.revision === 'old' && this.attempted.has(this.podUids.get(p.name) ?? '')
+            ? { ...p, revision: 'new' as const }
+            : p
+        )
+        .sort((a, b) => a.name.localeCompare(b.name)),
       events: sortEvents([...this.events.values()]),
       logs: [...this.logs.values()].sort((a, b) =>
         `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(
@@ -355,7 +364,13 @@ export class ReleaseWatcher {
     this.observedAfterHelm = phase === 'verify'
     this.observations++
     const items = [...read.items].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))
-    const pass: Pass = { ownerNames: new Map(), livePods: new Set(), newOwners: new Set(), claims: new Map() }
+    const pass: Pass = {
+      ownerNames: new Map(),
+      livePods: new Set(),
+      newOwners: new Set(),
+      claims: new Map(),
+      final: phase === 'final'
+    }
     for (const item of items) if (this.isOurs(item)) this.take(item, pass)
     const livePods = pass.livePods
     const observedAt = new Date(at).toISOString()
@@ -369,7 +384,13 @@ export class ReleaseWatcher {
       if (livePods.has(name)) continue
       pod.deleted = true
       const facts = this.revisionFacts.get(this.podUids.get(name) ?? '')
-      if (facts) pod.revision = podRevision(facts, this.revisionFacts)
+      if (facts && phase !== 'final') pod.revision = podRevision(facts, this.revisionFacts)
+    }
+    if (phase === 'wait' && waitingBefore) {
+      for (const pod of this.pods.values()) {
+        if (pod.revision === 'new' && livePods.has(pod.name))
+          this.attempted.add(this.podUids.get(pod.name) ?? '')
+      }
     }
     trackReadiness(this.readiness, at, this.judgedPods({ jobs: false }))
     this.keepEvents(read.events)
@@ -397,7 +418,11 @@ export class ReleaseWatcher {
       this.podUids.set(item.metadata.name, item.metadata.uid)
       for (const claim of claimsOf(item)) this.claimNames.add(claim)
       const owned = owner ? pass.ownerNames.get(owner.uid) : undefined
-      this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, podRevision(item, this.revisionFacts)))
+      // After helm's wait (the final look, past helm's own rollback) a pod keeps the revision it had: the rolled-back
+      // template is not "new", and the attempted revision's pods are not "old".
+      const known = pass.final ? this.pods.get(item.metadata.name)?.revision : undefined
+      const revision = known ?? podRevision(item, this.revisionFacts)
+      this.pods.set(item.metadata.name, toPodDiagnosis(item, owned, revision))
     } else if (item.kind === 'PersistentVolumeClaim') {
       pass.claims.set(item.metadata.name, item.status?.phase ?? 'Pending')
     }
@@ -556,6 +581,8 @@ interface Pass {
   livePods: Set<string>
   newOwners: Set<string>
   claims: Map<string, string>
+  /** The look after helm's wait: known pods keep their revision. */
+  final: boolean
 }
 
 function verificationOf(state: StabilityState, minReadyMs: number, waitedMs: number): Verification {

@@ -101,7 +101,7 @@ interface Found {
 const NODE_PORT = /provided port is already allocated|port is already allocated|nodePort.*already allocated/i
 const QUOTA = /exceeded quota/i
 const HOOK = /hook|job .* failed|BackoffLimitExceeded|DeadlineExceeded/i
-const TIMEOUT = /context deadline exceeded|timed out waiting|resource not ready|timeout|wait.*exceeded/i
+const TIMEOUT = /context deadline exceeded|timed out waiting|\bnot ready\b|timeout|wait.*exceeded/i
 
 /** The class from the verdict rule when there is one, else from helm's error and what the pods show. */
 function classify(report: DeployReport): Found {
@@ -293,7 +293,8 @@ function eventFound(cls: FailureClass, d: Diagnostics, test: (e: EventRecord) =>
 
 /** A timeout with no crash: the pods that were still not Ready, for how long, and the probe's last failure. */
 function slowStart(d: Diagnostics, report: DeployReport): Found {
-  const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.terminating)
+  // The new revision's pods; once helm's rollback deleted them they are all the evidence there is.
+  const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.owner?.startsWith('Job/'))
   const lines = pods.slice(0, EVIDENCE_LINES - 1).map(p => {
     const forMs = notReadyForMs(p)
     return `pod ${p.name} not Ready${forMs === undefined ? '' : ` for ${formatDuration(forMs)}`} (${p.phase})`

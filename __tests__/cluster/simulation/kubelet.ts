@@ -1017,9 +1017,12 @@ export class Kubelet implements Controller {
     now: number
   ): void {
     if (state.isInit) return
+    const starting = state.readyAt !== undefined && now < state.readyAt
     if (!behaviour.neverReady) {
-      if (state.readyAt !== undefined && now < state.readyAt) this.context.wakeAt(state.readyAt)
-      return
+      if (starting) this.context.wakeAt(state.readyAt ?? now)
+      // While the app starts, a readiness probe fails like any other (prober_manager: Unhealthy each failure);
+      // without a probe the kubelet has nothing to report.
+      if (!starting || !container.readinessProbe) return
     }
     if (state.nextProbeEventAt === undefined || now >= state.nextProbeEventAt) {
       this.record(

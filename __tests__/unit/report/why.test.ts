@@ -1,10 +1,11 @@
-import { marked, type Token, type Tokens } from 'marked'
+import { marked } from 'marked'
 import { describe, expect, it } from 'vitest'
 import type { Diagnostics, EventRecord, PodDiagnosis } from '../../../src/kube/diagnostics.js'
 import type { DeployReport } from '../../../src/report/model.js'
 import { renderComment, renderSummary } from '../../../src/report/render.js'
 import { timelineOf, timelineText } from '../../../src/report/timeline.js'
 import { whyOf, type FailureClass } from '../../../src/report/why.js'
+import { tableShapes } from '../../support/first-screen.js'
 import {
   atomicOff as atomicOffScenario,
   crashLoop as crashLoopScenario,
@@ -289,23 +290,6 @@ describe('timeline', () => {
   })
 })
 
-/** Every table token's raw rows have the header's number of cells. */
-function tableShapes(tokens: Token[]): { header: number; rows: number[] }[] {
-  const out: { header: number; rows: number[] }[] = []
-  void marked.walkTokens(tokens, token => {
-    if (token.type !== 'table') return
-    const t = token as Tokens.Table
-    const rawRows = t.raw
-      .trim()
-      .split('\n')
-      .filter((_, i) => i !== 1)
-    // Cells of the raw markdown: `|` not escaped (the renderer writes a literal `|` as &#124;).
-    const counts = rawRows.map(row => row.split('|').length - 2)
-    out.push({ header: t.header.length, rows: counts })
-  })
-  return out
-}
-
 describe('the first screen as GitHub renders it (GFM, marked)', () => {
   const documents = CLASSES.flatMap(({ name, report }) => {
     const input = { report, now: NOW, runUrl: RUN_URL }
@@ -335,7 +319,7 @@ describe('the first screen as GitHub renders it (GFM, marked)', () => {
   )
 
   it.each(documents)('$name: every table has a consistent column count', ({ markdown }) => {
-    const shapes = tableShapes(marked.lexer(markdown, { gfm: true }))
+    const shapes = tableShapes(markdown)
     expect(shapes.length).toBeGreaterThan(0)
     for (const shape of shapes) for (const row of shape.rows) expect(row).toBe(shape.header)
   })
