@@ -3,7 +3,7 @@
  * a ResourceQuota the new revision exceeds, and a claim whose storage class does not exist. Each is rolled back
  * well within the 5-minute timeout.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, it } from 'vitest'
 import { APP_CHART, useDeployHarness, type HelmVersion } from '../support/deploy-harness.js'
 import { expectFirstScreen, firstScreen } from '../support/first-screen.js'
 
