@@ -44865,6 +44865,47 @@ function imagePullVerdict(key, reason, image, message, events, memory) {
     return failed >= 2 ? `${reason}, ${failed} failed pulls${short ? `: ${short}` : ''}` : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/kube/resources.ts
+/** Kinds the watcher follows itself (workloads, their pods and claims): shown in their own tables. */
+const WATCHED_KINDS = new Set([
+    'Deployment',
+    'StatefulSet',
+    'DaemonSet',
+    'Job',
+    'ReplicaSet',
+    'Pod',
+    'PersistentVolumeClaim'
+]);
+const MAX_RESOURCES = 200;
+function releaseResources(objects) {
+    return objects
+        .filter(o => !WATCHED_KINDS.has(o.kind))
+        .map(o => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, namespace: o.namespace }))
+        .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`))
+        .slice(0, MAX_RESOURCES);
+}
+/** A custom resource's group is a DNS name outside Kubernetes' own (`*.k8s.io`). */
+function isCustomResource(apiVersion) {
+    const group = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+    return group.includes('.') && !group.endsWith('.k8s.io') && group !== 'k8s.io';
+}
+/** `Kind.version.group`: how kubectl names a kind of any group without discovery's short names. */
+function kubectlResource(apiVersion, kind) {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    return group ? `${kind}.${version}.${group}` : kind;
+}
+/** `True`, or `False Reason: message`, from the object's Ready condition; undefined without one. */
+function readyOf(item) {
+    const status = item.status;
+    const conditions = Array.isArray(status?.conditions) ? status.conditions : [];
+    const ready = conditions.find(c => c.type === 'Ready');
+    if (!ready)
+        return undefined;
+    const text = (v) => (typeof v === 'string' ? v : '');
+    const detail = [text(ready.reason), text(ready.message)].filter(Boolean).join(': ');
+    return `${text(ready.status) || 'Unknown'}${detail ? ` ${detail}` : ''}`;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/kube/objects.ts
@@ -45232,6 +45273,7 @@ function crashMessage(pod, c, tracker) {
 
 
 
+
 const KINDS = [
     'deployments',
     'statefulsets',
@@ -45253,6 +45295,8 @@ const MAX_LINE = 2_000;
 const MAX_TAIL_BYTES = 256 * 1024;
 const MAX_LOG_BYTES = 1024 * 1024;
 const FINAL_COLLECTION_MS = 10_000;
+/** Custom kinds read for their Ready condition, one kubectl call each. */
+const MAX_CUSTOM_READS = 10;
 const SLOW_DOWN_AFTER_MS = 30_000;
 /** A verification that sees no failure gives up waiting for pods that never became Ready after this much more. */
 const VERIFY_EXTRA_MS = 30_000;
@@ -45307,6 +45351,7 @@ class ReleaseWatcher {
     preexisting;
     /** Containers of finished test pods whose log was read: a finished container's log does not change. */
     finishedLogs = new Set();
+    resources = [];
     /** Pods of the revision helm waited for (seen as new while it waited), by uid. */
     attempted = new Set();
     verdict;
@@ -45393,13 +45438,17 @@ class ReleaseWatcher {
         this.verification = verificationOf(state, minReadyMs, waitedMs);
         return this.verification;
     }
-    /** Stops watching and makes the final collection (bounded), returning what was captured. */
-    async stop() {
+    /**
+     * Stops watching and makes the final collection (bounded), returning what was captured; `resources`, the
+     * attempted revision's other objects, are listed, custom resources with their Ready condition.
+     */
+    async stop(resources = []) {
         await this.halt();
         const final = (async () => {
             if (!this.observedAfterHelm)
                 await this.observe('final');
             await this.collectLogs(true);
+            this.resources = await this.withReadiness(resources);
         })();
         let timer;
         const deadline = new Promise(resolve => {
@@ -45424,6 +45473,8 @@ class ReleaseWatcher {
             logs: [...this.logs.values()].sort((a, b) => `${a.pod}/${a.container}/${Number(!a.previous)}`.localeCompare(`${b.pod}/${b.container}/${Number(!b.previous)}`)),
             observations: this.observations
         };
+        if (this.resources.length > 0)
+            diagnostics.resources = this.resources;
         if (this.verdict)
             diagnostics.verdict = this.verdict;
         if (this.verification)
@@ -45431,6 +45482,39 @@ class ReleaseWatcher {
         if (this.partial.size > 0)
             diagnostics.partial = `partial: ${[...this.partial].join('; ')}`;
         return diagnostics;
+    }
+    /** One read per custom kind and namespace (at most MAX_CUSTOM_READS), for their Ready conditions. */
+    async withReadiness(resources) {
+        const reader = this.options.kubectl;
+        const custom = new Map();
+        for (const r of resources) {
+            if (!isCustomResource(r.apiVersion))
+                continue;
+            const key = `${kubectlResource(r.apiVersion, r.kind)} ${r.namespace}`;
+            custom.set(key, [...(custom.get(key) ?? []), r]);
+        }
+        const ready = new Map();
+        for (const group of [...custom.values()].slice(0, MAX_CUSTOM_READS)) {
+            const first = group[0];
+            if (!first || !reader.getObjects)
+                break;
+            try {
+                const resource = kubectlResource(first.apiVersion, first.kind);
+                const items = await reader.getObjects(resource, group.map(r => r.name), first.namespace);
+                for (const item of items) {
+                    const condition = readyOf(item);
+                    if (condition)
+                        ready.set(`${first.kind}/${first.namespace}/${item.metadata.name}`, condition);
+                }
+            }
+            catch (error) {
+                this.note(`reading ${first.kind} objects failed`, error);
+            }
+        }
+        return resources.map(r => {
+            const condition = ready.get(`${r.kind}/${r.namespace}/${r.name}`);
+            return condition ? { ...r, ready: condition } : r;
+        });
     }
     note(why, error) {
         const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
@@ -54053,9 +54137,9 @@ function containerFound(cls, pod, d, test) {
     const container = pod.containers.find(test);
     const focus = { pod: pod.name, ...(container ? { container: container.name } : {}) };
     // The kubelet's Failed event says why a pull failed; the container's own message only that it backs off.
-    const pullEvent = cls === 'image-pull'
-        ? why_podEvents(d, pod.name).find(e => e.type === 'Warning' && /pull|image/i.test(e.message) && e.reason !== 'BackOff')
-        : undefined;
+    const warnings = cls === 'image-pull' ? why_podEvents(d, pod.name).filter(e => e.type === 'Warning') : [];
+    const pullEvent = warnings.find(e => /^Failed to pull/i.test(e.message)) ??
+        warnings.find(e => /pull|image/i.test(e.message) && e.reason !== 'BackOff' && !/^Error: /.test(e.message));
     if (pullEvent)
         return { class: cls, focus, evidence: eventEvidence(pullEvent), text: pullEvent.message };
     const message = container?.message;
@@ -54490,6 +54574,9 @@ function failureSections(m, detail) {
         const logs = logSections(d.logs, detail, m.why?.focus);
         if (logs)
             sections.push('#### Logs\n\n' + logs);
+        const resources = resourcesSection(d.resources, detail);
+        if (resources)
+            sections.push(resources);
     }
     if (detail.history > 0 && m.report.history.length > 0) {
         sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail));
@@ -54506,6 +54593,9 @@ function successSections(m, detail) {
     const workloads = m.diagnostics?.workloads ?? [];
     if (workloads.length > 0)
         sections.push('#### Resources\n\n' + workloadTable(workloads, detail));
+    const resources = resourcesSection(m.diagnostics?.resources, detail);
+    if (resources)
+        sections.push(resources);
     const t = m.report.timings;
     sections.push('#### Timings\n\n' +
         table(['Install', 'Helm', 'Total'], [
@@ -54607,6 +54697,20 @@ function podRows(pods, detail) {
         }
     }
     return rows;
+}
+/** The release's other objects (custom resources with their Ready condition), folded. */
+function resourcesSection(resources, detail) {
+    if (!resources || resources.length === 0 || detail.history === 0)
+        return undefined;
+    const withReady = resources.some(r => r.ready !== undefined);
+    const rows = resources.map(r => [
+        cell(r.kind, 100),
+        cell(r.name, 200),
+        ...(withReady ? [r.ready ? cell(r.ready, detail.cellChars) : '–'] : [])
+    ]);
+    const header = ['Kind', 'Name', ...(withReady ? ['Ready'] : [])];
+    const what = `${resources.length} other object${resources.length === 1 ? '' : 's'} of the release`;
+    return `<details>\n<summary>${what}</summary>\n\n${table(header, rows, detail.podRows)}\n\n</details>`;
 }
 /** Warnings in a table; Normal events (Pulled, Created, Scheduled…) folded under their count. */
 function eventSection(events, now, detail) {
@@ -55837,6 +55941,10 @@ async function writeValuesFiles(inputs, workDir) {
 
 
 
+
+
+/** helm's description of a rollback's revision (a copy of an older one). */
+const ROLLBACK = /^Rollback to \d+$/;
 /** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
 async function runDeploy(ctx) {
     const prepared = await prepareBeforeCluster(ctx);
@@ -55892,7 +56000,7 @@ async function deployOrRefuse(ctx, recoveries, prepared) {
     const valuesFiles = await writeValuesFiles(inputs, ctx.workDir);
     if (ctx.isCancelled?.())
         throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled');
-    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles, prepared));
+    const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () => applyWatched(ctx, valuesFiles, prepared, historyBefore[historyBefore.length - 1]?.revision ?? 0));
     const judged = await judge(ctx, historyBefore, applied, recoveries);
     const result = inputs.test ? await testDeployed(ctx, historyBefore, judged) : judged;
     const { status } = result.outcome;
@@ -55902,7 +56010,7 @@ async function deployOrRefuse(ctx, recoveries, prepared) {
     return changes ? { ...result, changes } : result;
 }
 /** helm's install or upgrade with the watcher beside it; after a successful wait, min-ready's verification. */
-async function applyWatched(ctx, valuesFiles, prepared) {
+async function applyWatched(ctx, valuesFiles, prepared, newestBefore) {
     const { inputs, helm } = ctx;
     let waiting = false;
     const args = buildDeployArgs({ ...inputs, ...targetOf(inputs) }, { major: helm.major, generatedValuesFiles: valuesFiles, chartRef: prepared.chartRef });
@@ -55918,7 +56026,24 @@ async function applyWatched(ctx, valuesFiles, prepared) {
     const result = await child.done;
     const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined;
     const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined;
-    return { result, startedAt, diagnostics: await companion?.stop(), verification };
+    const resources = companion ? await attemptedResources(ctx, newestBefore) : [];
+    return { result, startedAt, diagnostics: await companion?.stop(resources), verification };
+}
+/** The attempted revision's objects besides workloads, from its manifest; none when it cannot be read. */
+async function attemptedResources(ctx, newestBefore) {
+    const target = targetOf(ctx.inputs);
+    try {
+        const history = await ctx.helm.history(target);
+        const attempted = history.find(h => h.revision > newestBefore && !ROLLBACK.test(h.description));
+        if (!attempted)
+            return [];
+        const manifest = await ctx.helm.getManifest(target, attempted.revision);
+        return releaseResources(parseManifest(manifest, ctx.inputs.namespace || 'default'));
+    }
+    catch (error) {
+        ctx.log.debug(`the release's resources could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        return [];
+    }
 }
 /** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
 async function judge(ctx, historyBefore, { result, startedAt, diagnostics, verification }, recoveries) {
@@ -55957,7 +56082,7 @@ async function judge(ctx, historyBefore, { result, startedAt, diagnostics, verif
 async function attemptedChanges(ctx, before, after) {
     const live = liveRevision(before);
     const newestBefore = before[before.length - 1]?.revision ?? 0;
-    const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description));
+    const attempted = after.find(h => h.revision > newestBefore && !ROLLBACK.test(h.description));
     if (live === undefined || !attempted)
         return undefined;
     const target = targetOf(ctx.inputs);
@@ -57373,6 +57498,15 @@ class KubectlClient {
     async list(kinds, namespace) {
         const out = await this.output(['get', kinds.join(','), '--namespace', namespace, '-o', 'json']);
         return JSON.parse(out).items;
+    }
+    /** `kubectl get <Kind.version.group> <names…> -n <ns> -o json`: the named objects that exist. */
+    async getObjects(resource, names, namespace) {
+        const args = ['get', resource, ...names, '--namespace', namespace, '--ignore-not-found', '-o', 'json'];
+        const out = (await this.output(args)).trim();
+        if (out === '')
+            return [];
+        const parsed = JSON.parse(out);
+        return typeof parsed === 'object' && parsed !== null && 'items' in parsed ? parsed.items : [parsed];
     }
     async logs(namespace, pod, container, options) {
         const args = [

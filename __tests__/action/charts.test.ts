@@ -294,8 +294,20 @@ describe("Rancher's extension server chart (a UIPlugin custom resource)", () => 
         plugin: { name: 'ext-extension-server', version: '0.1.0', noCache: false }
       })
       // helm 3 sends the custom resource a merge patch, helm 4 a server-side apply.
-      expectDeployed(await harness().deploy(version, { ...base, set: 'plugin.noCache=true' }), 2)
+      const upgraded = await harness().deploy(version, { ...base, set: 'plugin.noCache=true' })
+      expectDeployed(upgraded, 2)
       expect(plugin()?.spec).toMatchObject({ plugin: { noCache: true } })
+      // A kind the watcher does not know is listed among the release's objects, and breaks nothing.
+      expect(upgraded.report?.diagnostics?.resources).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            apiVersion: 'catalog.cattle.io/v1',
+            kind: 'UIPlugin',
+            name: 'ext-extension-server'
+          })
+        ])
+      )
+      expect(upgraded.summary).toMatch(/other objects? of the release/)
 
       const bad = await harness().deploy(version, { ...base, set: 'plugin.versionOverride=latest' })
       expectRefused(bad, 2)

@@ -50,7 +50,9 @@ export function firstScreen(markdown: string): string {
       .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
       .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<ip>')
       .replace(/\b\d+h \d+m \d+s\b|\b\d+m \d+s\b|\b\d+ min \d+ s\b|\b\d+(\.\d+)? (ms|s)\b/g, '<duration>')
-      .replace(/\b\d+ (restarts?|times)\b/g, '<n> $1')
+      .replace(/\b\d+ restarts?\b/g, '<n> restarts')
+      // An event's count ("…, 3 times") depends on how many times the watcher looked.
+      .replace(/, \d+ times(?=:)/g, '')
       .trim()
       .concat('\n')
   )

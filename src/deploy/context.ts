@@ -5,7 +5,7 @@ import type { ReleaseTarget } from '../helm/args.js'
 import type { HelmClient } from '../helm/client.js'
 import type { HistoryEntry, Outcome } from '../helm/outcome.js'
 import type { Inputs } from '../inputs/index.js'
-import type { Diagnostics, Verification } from '../kube/diagnostics.js'
+import type { Diagnostics, ReleaseResource, Verification } from '../kube/diagnostics.js'
 import type { Log } from '../log.js'
 import type { Plan } from '../plan/changes.js'
 import type { TestResults } from './test-results.js'
@@ -42,7 +42,8 @@ export interface DeployResult {
 /** The release watcher as the deploy drives it: started with helm, verifying after its wait, stopped last. */
 export interface Companion {
   verify(minReadyMs: number): Promise<Verification>
-  stop(): Promise<Diagnostics>
+  /** The final collection; `resources` (the attempted revision's other objects) are listed in it. */
+  stop(resources?: readonly ReleaseResource[]): Promise<Diagnostics>
 }
 
 /** The watcher of helm test's pods: made (its baseline read) before helm test starts, then told which helm to stop. */

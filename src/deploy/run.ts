@@ -8,7 +8,7 @@ import { buildDeployArgs } from '../helm/args.js'
 import { classifyOutcome, liveRevision, type HistoryEntry, type Outcome } from '../helm/outcome.js'
 import { waitStateAfter } from '../helm/output.js'
 import type { ProcessResult } from '../exec/process.js'
-import type { Diagnostics, Verification } from '../kube/diagnostics.js'
+import type { Diagnostics, ReleaseResource, Verification } from '../kube/diagnostics.js'
 import {
   DeployRefusedError,
   targetOf,
@@ -21,7 +21,12 @@ import { recoverPendingLock } from './recovery.js'
 import { prepareBeforeCluster, type PreparedSources } from './sources.js'
 import { testDeployed } from './test.js'
 import { undoUnstableDeploy } from './undo.js'
+import { parseManifest } from '../plan/changes.js'
+import { releaseResources } from '../kube/resources.js'
 import { writeValuesFiles } from './values.js'
+
+/** helm's description of a rollback's revision (a copy of an older one). */
+const ROLLBACK = /^Rollback to \d+$/
 
 /** A refusal before helm runs (fresh lock, wrong mode, cancelled) is a failed outcome, not an exception. */
 export async function runDeploy(ctx: DeployContext): Promise<DeployResult> {
@@ -85,7 +90,7 @@ async function deployOrRefuse(
   if (ctx.isCancelled?.())
     throw new DeployRefusedError('the workflow was cancelled before helm started', 'cancelled')
   const applied = await log.group(`helm ${inputs.mode} ${inputs.release}`, () =>
-    applyWatched(ctx, valuesFiles, prepared)
+    applyWatched(ctx, valuesFiles, prepared, historyBefore[historyBefore.length - 1]?.revision ?? 0)
   )
   const judged = await judge(ctx, historyBefore, applied, recoveries)
   const result = inputs.test ? await testDeployed(ctx, historyBefore, judged) : judged
@@ -106,7 +111,8 @@ interface Applied {
 async function applyWatched(
   ctx: DeployContext,
   valuesFiles: string[],
-  prepared: PreparedSources
+  prepared: PreparedSources,
+  newestBefore: number
 ): Promise<Applied> {
   const { inputs, helm } = ctx
   let waiting = false
@@ -126,7 +132,25 @@ async function applyWatched(
   const result = await child.done
   const verify = result.exitCode === 0 && inputs.minReadyMs > 0 && companion !== undefined
   const verification = verify ? await companion.verify(inputs.minReadyMs) : undefined
-  return { result, startedAt, diagnostics: await companion?.stop(), verification }
+  const resources = companion ? await attemptedResources(ctx, newestBefore) : []
+  return { result, startedAt, diagnostics: await companion?.stop(resources), verification }
+}
+
+/** The attempted revision's objects besides workloads, from its manifest; none when it cannot be read. */
+async function attemptedResources(ctx: DeployContext, newestBefore: number): Promise<ReleaseResource[]> {
+  const target = targetOf(ctx.inputs)
+  try {
+    const history = await ctx.helm.history(target)
+    const attempted = history.find(h => h.revision > newestBefore && !ROLLBACK.test(h.description))
+    if (!attempted) return []
+    const manifest = await ctx.helm.getManifest(target, attempted.revision)
+    return releaseResources(parseManifest(manifest, ctx.inputs.namespace || 'default'))
+  } catch (error) {
+    ctx.log.debug(
+      `the release's resources could not be read: ${error instanceof Error ? error.message : String(error)}`
+    )
+    return []
+  }
 }
 
 /** The outcome from the release store, the verdict that caused it, and the undo an unstable revision needs. */
@@ -174,7 +198,7 @@ async function attemptedChanges(
 ): Promise<string[] | undefined> {
   const live = liveRevision(before)
   const newestBefore = before[before.length - 1]?.revision ?? 0
-  const attempted = after.find(h => h.revision > newestBefore && !/^Rollback to \d+$/.test(h.description))
+  const attempted = after.find(h => h.revision > newestBefore && !ROLLBACK.test(h.description))
   if (live === undefined || !attempted) return undefined
   const target = targetOf(ctx.inputs)
   try {

@@ -48,6 +48,15 @@ export class KubectlClient implements KubeReader {
     return (JSON.parse(out) as KubeList<T>).items
   }
 
+  /** `kubectl get <Kind.version.group> <names…> -n <ns> -o json`: the named objects that exist. */
+  async getObjects<T>(resource: string, names: readonly string[], namespace: string): Promise<T[]> {
+    const args = ['get', resource, ...names, '--namespace', namespace, '--ignore-not-found', '-o', 'json']
+    const out = (await this.output(args)).trim()
+    if (out === '') return []
+    const parsed = JSON.parse(out) as KubeList<T> | T
+    return typeof parsed === 'object' && parsed !== null && 'items' in parsed ? parsed.items : [parsed as T]
+  }
+
   async logs(
     namespace: string,
     pod: string,

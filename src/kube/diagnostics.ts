@@ -118,8 +118,20 @@ export interface Verification {
   summary: string
 }
 
+/** An object of the release that is not a workload or pod (a Service, a ConfigMap, a custom resource). */
+export interface ReleaseResource {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace: string
+  /** A custom resource's Ready condition: `True`, or `False Reason: message`. */
+  ready?: string
+}
+
 export interface Diagnostics {
   workloads: WorkloadState[]
+  /** The attempted revision's other objects, from its manifest; custom resources with their Ready condition. */
+  resources?: ReleaseResource[]
   pods: PodDiagnosis[]
   /** De-duplicated; Warnings first, then by last seen. */
   events: EventRecord[]

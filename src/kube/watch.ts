@@ -10,10 +10,12 @@ import type {
   EventRecord,
   LogTail,
   PodDiagnosis,
+  ReleaseResource,
   Verdict,
   Verification,
   WorkloadState
 } from './diagnostics.js'
+import { isCustomResource, kubectlResource, readyOf } from './resources.js'
 import {
   belongsToRelease,
   controllerOf,
@@ -57,6 +59,8 @@ export interface KubeReader {
   ): Promise<string>
   /** The keys of a ConfigMap or Secret (never a value); undefined when it does not exist. */
   configKeys(kind: 'configmap' | 'secret', namespace: string, name: string): Promise<string[] | undefined>
+  /** The named objects of one kind that exist (any group); readers that cannot may leave it out. */
+  getObjects?<T>(resource: string, names: readonly string[], namespace: string): Promise<T[]>
 }
 
 export interface WatchOptions {
@@ -103,6 +107,8 @@ const MAX_LINE = 2_000
 const MAX_TAIL_BYTES = 256 * 1024
 const MAX_LOG_BYTES = 1024 * 1024
 const FINAL_COLLECTION_MS = 10_000
+/** Custom kinds read for their Ready condition, one kubectl call each. */
+const MAX_CUSTOM_READS = 10
 const SLOW_DOWN_AFTER_MS = 30_000
 /** A verification that sees no failure gives up waiting for pods that never became Ready after this much more. */
 const VERIFY_EXTRA_MS = 30_000
@@ -162,6 +168,7 @@ export class ReleaseWatcher {
   private preexisting: Set<string> | undefined
   /** Containers of finished test pods whose log was read: a finished container's log does not change. */
   private readonly finishedLogs = new Set<string>()
+  private resources: ReleaseResource[] = []
   /** Pods of the revision helm waited for (seen as new while it waited), by uid. */
   private readonly attempted = new Set<string>()
   private verdict: Verdict | undefined
@@ -257,12 +264,16 @@ export class ReleaseWatcher {
     return this.verification
   }
 
-  /** Stops watching and makes the final collection (bounded), returning what was captured. */
-  async stop(): Promise<Diagnostics> {
+  /**
+   * Stops watching and makes the final collection (bounded), returning what was captured; `resources`, the
+   * attempted revision's other objects, are listed, custom resources with their Ready condition.
+   */
+  async stop(resources: readonly ReleaseResource[] = []): Promise<Diagnostics> {
     await this.halt()
     const final = (async () => {
       if (!this.observedAfterHelm) await this.observe('final')
       await this.collectLogs(true)
+      this.resources = await this.withReadiness(resources)
     })()
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<boolean>(resolve => {
@@ -295,10 +306,45 @@ export class ReleaseWatcher {
       ),
       observations: this.observations
     }
+    if (this.resources.length > 0) diagnostics.resources = this.resources
     if (this.verdict) diagnostics.verdict = this.verdict
     if (this.verification) diagnostics.verification = this.verification
     if (this.partial.size > 0) diagnostics.partial = `partial: ${[...this.partial].join('; ')}`
     return diagnostics
+  }
+
+  /** One read per custom kind and namespace (at most MAX_CUSTOM_READS), for their Ready conditions. */
+  private async withReadiness(resources: readonly ReleaseResource[]): Promise<ReleaseResource[]> {
+    const reader = this.options.kubectl
+    const custom = new Map<string, ReleaseResource[]>()
+    for (const r of resources) {
+      if (!isCustomResource(r.apiVersion)) continue
+      const key = `${kubectlResource(r.apiVersion, r.kind)} ${r.namespace}`
+      custom.set(key, [...(custom.get(key) ?? []), r])
+    }
+    const ready = new Map<string, string>()
+    for (const group of [...custom.values()].slice(0, MAX_CUSTOM_READS)) {
+      const first = group[0]
+      if (!first || !reader.getObjects) break
+      try {
+        const resource = kubectlResource(first.apiVersion, first.kind)
+        const items = await reader.getObjects<KubeItem>(
+          resource,
+          group.map(r => r.name),
+          first.namespace
+        )
+        for (const item of items) {
+          const condition = readyOf(item)
+          if (condition) ready.set(`${first.kind}/${first.namespace}/${item.metadata.name}`, condition)
+        }
+      } catch (error) {
+        this.note(`reading ${first.kind} objects failed`, error)
+      }
+    }
+    return resources.map(r => {
+      const condition = ready.get(`${r.kind}/${r.namespace}/${r.name}`)
+      return condition ? { ...r, ready: condition } : r
+    })
   }
 
   private note(why: string, error: unknown): void {

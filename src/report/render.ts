@@ -3,7 +3,14 @@
  * Pure: no @actions imports, no clock (the caller passes `now`), `\n` line endings only.
  */
 import type { HistoryEntry } from '../helm/outcome.js'
-import type { Diagnostics, EventRecord, LogTail, PodDiagnosis, WorkloadState } from '../kube/diagnostics.js'
+import type {
+  Diagnostics,
+  EventRecord,
+  LogTail,
+  PodDiagnosis,
+  ReleaseResource,
+  WorkloadState
+} from '../kube/diagnostics.js'
 import {
   age,
   cap,
@@ -362,6 +369,8 @@ function failureSections(m: Model, detail: Detail): string[] {
     }
     const logs = logSections(d.logs, detail, m.why?.focus)
     if (logs) sections.push('#### Logs\n\n' + logs)
+    const resources = resourcesSection(d.resources, detail)
+    if (resources) sections.push(resources)
   }
   if (detail.history > 0 && m.report.history.length > 0) {
     sections.push('#### Helm history\n\n' + historyTable(m.report.history, detail))
@@ -380,6 +389,8 @@ function successSections(m: Model, detail: Detail): string[] {
   sections.push(...testSections(m, detail))
   const workloads = m.diagnostics?.workloads ?? []
   if (workloads.length > 0) sections.push('#### Resources\n\n' + workloadTable(workloads, detail))
+  const resources = resourcesSection(m.diagnostics?.resources, detail)
+  if (resources) sections.push(resources)
   const t = m.report.timings
   sections.push(
     '#### Timings\n\n' +
@@ -483,6 +494,20 @@ function podRows(pods: PodDiagnosis[], detail: Detail): string[][] {
     }
   }
   return rows
+}
+
+/** The release's other objects (custom resources with their Ready condition), folded. */
+function resourcesSection(resources: ReleaseResource[] | undefined, detail: Detail): string | undefined {
+  if (!resources || resources.length === 0 || detail.history === 0) return undefined
+  const withReady = resources.some(r => r.ready !== undefined)
+  const rows = resources.map(r => [
+    cell(r.kind, 100),
+    cell(r.name, 200),
+    ...(withReady ? [r.ready ? cell(r.ready, detail.cellChars) : '–'] : [])
+  ])
+  const header = ['Kind', 'Name', ...(withReady ? ['Ready'] : [])]
+  const what = `${resources.length} other object${resources.length === 1 ? '' : 's'} of the release`
+  return `<details>\n<summary>${what}</summary>\n\n${table(header, rows, detail.podRows)}\n\n</details>`
 }
 
 /** Warnings in a table; Normal events (Pulled, Created, Scheduled…) folded under their count. */

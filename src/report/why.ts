@@ -223,12 +223,10 @@ function containerFound(
   const container = pod.containers.find(test)
   const focus = { pod: pod.name, ...(container ? { container: container.name } : {}) }
   // The kubelet's Failed event says why a pull failed; the container's own message only that it backs off.
+  const warnings = cls === 'image-pull' ? podEvents(d, pod.name).filter(e => e.type === 'Warning') : []
   const pullEvent =
-    cls === 'image-pull'
-      ? podEvents(d, pod.name).find(
-          e => e.type === 'Warning' && /pull|image/i.test(e.message) && e.reason !== 'BackOff'
-        )
-      : undefined
+    warnings.find(e => /^Failed to pull/i.test(e.message)) ??
+    warnings.find(e => /pull|image/i.test(e.message) && e.reason !== 'BackOff' && !/^Error: /.test(e.message))
   if (pullEvent) return { class: cls, focus, evidence: eventEvidence(pullEvent), text: pullEvent.message }
   const message = container?.message
   if (message) {
