@@ -54,7 +54,7 @@ export class KubectlClient implements KubeReader {
     const out = (await this.output(args)).trim()
     if (out === '') return []
     const parsed = JSON.parse(out) as KubeList<T> | T
-    return typeof parsed === 'object' && parsed !== null && 'items' in parsed ? parsed.items : [parsed as T]
+    return typeof parsed === 'object' && parsed !== null && 'items' in parsed ? parsed.items : [parsed]
   }
 
   async logs(

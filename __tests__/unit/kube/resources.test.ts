@@ -73,7 +73,7 @@ class Cluster implements KubeReader {
         kind: 'Widget',
         metadata: { name, uid: name },
         status: { conditions: [{ type: 'Ready', status, reason: 'Checked' }] }
-      }) as unknown as KubeItem
+      })
     return Promise.resolve([widget('a', 'True'), widget('b', 'False')] as T[])
   }
 }
