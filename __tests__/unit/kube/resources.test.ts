@@ -68,12 +68,11 @@ class Cluster implements KubeReader {
   }
   getObjects<T>(resource: string, names: readonly string[]): Promise<T[]> {
     this.reads.push(`${resource} ${names.join(' ')}`)
-    const widget = (name: string, status: string): KubeItem =>
-      ({
-        kind: 'Widget',
-        metadata: { name, uid: name },
-        status: { conditions: [{ type: 'Ready', status, reason: 'Checked' }] }
-      })
+    const widget = (name: string, status: string): KubeItem => ({
+      kind: 'Widget',
+      metadata: { name, uid: name },
+      status: { conditions: [{ type: 'Ready', status, reason: 'Checked' }] }
+    })
     return Promise.resolve([widget('a', 'True'), widget('b', 'False')] as T[])
   }
 }
