@@ -56029,18 +56029,17 @@ async function applyWatched(ctx, valuesFiles, prepared, newestBefore) {
     const resources = companion ? await attemptedResources(ctx, newestBefore) : [];
     return { result, startedAt, diagnostics: await companion?.stop(resources), verification };
 }
-/** The attempted revision's objects besides workloads, from its manifest; none when it cannot be read. */
+/**
+ * The attempted revision's objects besides workloads, from its manifest; none when it cannot be read. helm numbers
+ * revisions in sequence, so the attempt is the one after the newest before it (a rollback's copy comes later).
+ */
 async function attemptedResources(ctx, newestBefore) {
-    const target = targetOf(ctx.inputs);
     try {
-        const history = await ctx.helm.history(target);
-        const attempted = history.find(h => h.revision > newestBefore && !ROLLBACK.test(h.description));
-        if (!attempted)
-            return [];
-        const manifest = await ctx.helm.getManifest(target, attempted.revision);
+        const manifest = await ctx.helm.getManifest(targetOf(ctx.inputs), newestBefore + 1);
         return releaseResources(parseManifest(manifest, ctx.inputs.namespace || 'default'));
     }
     catch (error) {
+        // An install that was undone has no manifest left to read.
         ctx.log.debug(`the release's resources could not be read: ${error instanceof Error ? error.message : String(error)}`);
         return [];
     }

@@ -43,32 +43,34 @@ describe.each<[HelmVersion, string]>([
     }
   })
 
-  it.concurrent(
-    'a big release (60 replicas, 300 KB of env each: over 16 MiB per list) crash-looping: fail-fast fires, diagnostics stay',
-    async () => {
-      const ns = `${id}-big`
-      const values = join(harness().cluster.home, `big-${id}.yaml`)
-      const env: Record<string, string> = {
-        SIM_EXIT_CODE: '3',
-        SIM_NEVER_READY: '1',
-        SIM_LOG: 'boot\\nfatal: config'
+  // The list size is the watcher's concern, not helm's: one major (the default) is enough, and the run is heavy.
+  if (version === 'v4.1.4')
+    it.concurrent(
+      'a big release (60 replicas, 300 KB of env each: over 16 MiB per list) crash-looping: fail-fast fires, diagnostics stay',
+      async () => {
+        const ns = `${id}-big`
+        const values = join(harness().cluster.home, `big-${id}.yaml`)
+        const env: Record<string, string> = {
+          SIM_EXIT_CODE: '3',
+          SIM_NEVER_READY: '1',
+          SIM_LOG: 'boot\\nfatal: config'
+        }
+        for (let i = 0; i < 150; i++) env[`BLOB_${i}`] = 'x'.repeat(2_000)
+        // The progress deadline is 30 s real at the harness's time scale: on a loaded machine it could end the wait first.
+        await writeFile(values, JSON.stringify({ replicas: 60, progressDeadlineSeconds: 100000, env }))
+        const started = Date.now()
+        const run = await harness().deploy(version, { ...base(ns, 'big'), 'values-files': values })
+        expect(run.outputs.status).toBe('rolled-back')
+        expect(run.report?.diagnostics?.verdict?.rule).toBe('crash-loop')
+        expect(run.report?.diagnostics?.pods.length).toBeGreaterThanOrEqual(60)
+        expect(run.report?.diagnostics?.partial ?? '').not.toMatch(
+          /reading (deployments|replicasets|pods) failed/
+        )
+        expect(Buffer.byteLength(run.summary, 'utf8')).toBeLessThanOrEqual(1024 * 1024)
+        expect(run.summary).toContain('fatal: config')
+        expect(Date.now() - started).toBeLessThan(120_000)
       }
-      for (let i = 0; i < 150; i++) env[`BLOB_${i}`] = 'x'.repeat(2_000)
-      // The progress deadline is 30 s real at the harness's time scale: on a loaded machine it could end the wait first.
-      await writeFile(values, JSON.stringify({ replicas: 60, progressDeadlineSeconds: 100000, env }))
-      const started = Date.now()
-      const run = await harness().deploy(version, { ...base(ns, 'big'), 'values-files': values })
-      expect(run.outputs.status).toBe('rolled-back')
-      expect(run.report?.diagnostics?.verdict?.rule).toBe('crash-loop')
-      expect(run.report?.diagnostics?.pods.length).toBeGreaterThanOrEqual(60)
-      expect(run.report?.diagnostics?.partial ?? '').not.toMatch(
-        /reading (deployments|replicasets|pods) failed/
-      )
-      expect(Buffer.byteLength(run.summary, 'utf8')).toBeLessThanOrEqual(1024 * 1024)
-      expect(run.summary).toContain('fatal: config')
-      expect(Date.now() - started).toBeLessThan(120_000)
-    }
-  )
+    )
 
   it.concurrent(
     'a 20,000-line log with log-lines 10000: the newest lines are kept, the dropped ones counted',

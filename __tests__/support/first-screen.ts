@@ -51,6 +51,9 @@ export function firstScreen(markdown: string): string {
       .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<ip>')
       .replace(/\b\d+h \d+m \d+s\b|\b\d+m \d+s\b|\b\d+ min \d+ s\b|\b\d+(\.\d+)? (ms|s)\b/g, '<duration>')
       .replace(/\b\d+ restarts?\b/g, '<n> restarts')
+      // The kubelet alternates between the two while it backs off; the verdict may see either, after 2 pulls or more.
+      .replace(/\b(ErrImagePull|ImagePullBackOff)\b(?=, \d+ failed pulls)/g, '<pull state>')
+      .replace(/\b\d+ failed pulls\b/g, '<n> failed pulls')
       // An event's count ("…, 3 times") depends on how many times the watcher looked.
       .replace(/, \d+ times(?=:)/g, '')
       .trim()
