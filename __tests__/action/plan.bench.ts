@@ -14,7 +14,7 @@ beforeAll(async () => {
     await h.deploy(version, {
       chart: APP_CHART,
       release: 'web',
-      namespace: `plan-${version}`,
+      namespace: `plan-${version.replace(/\W/g, '')}`,
       'create-namespace': 'true'
     })
   }
@@ -34,7 +34,7 @@ for (const version of ['v3.17.1', 'v4.1.4'] as const) {
             'web',
             APP_CHART,
             '-n',
-            `plan-${version}`,
+            `plan-${version.replace(/\W/g, '')}`,
             '--set',
             'replicas=2',
             '--dry-run=server',
@@ -52,7 +52,7 @@ for (const version of ['v3.17.1', 'v4.1.4'] as const) {
         const run = await h.deploy(version, {
           chart: APP_CHART,
           release: 'web',
-          namespace: `plan-${version}`,
+          namespace: `plan-${version.replace(/\W/g, '')}`,
           mode: 'plan',
           set: 'replicas=2'
         })
