@@ -54038,7 +54038,7 @@ function classify(report) {
     if (HOOK.test(error))
         return { class: 'hook', evidence: helmEvidence(error) };
     if (TIMEOUT.test(error) && d)
-        return slowStart(d, report);
+        return slowStart(d);
     return { class: 'helm', evidence: helmEvidence(error || causeSentence(report)) };
 }
 function fromRule(rule, d, report) {
@@ -54201,7 +54201,7 @@ function eventFound(cls, d, test) {
     return event ? { class: cls, evidence: eventEvidence(event), text: event.message } : { class: cls };
 }
 /** A timeout with no crash: the pods that were still not Ready, for how long, and the probe's last failure. */
-function slowStart(d, report) {
+function slowStart(d) {
     // The new revision's pods; once helm's rollback deleted them they are all the evidence there is.
     const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.owner?.startsWith('Job/'));
     const lines = pods.slice(0, EVIDENCE_LINES - 1).map(p => {
@@ -54211,7 +54211,7 @@ function slowStart(d, report) {
     const probe = d.events.find(e => e.reason === 'Unhealthy');
     if (probe)
         lines.push(clip(`${probe.object}: ${probe.message}`));
-    const found = { class: 'slow-start', text: String(report.timings.helmMs ?? '') };
+    const found = { class: 'slow-start' };
     if (lines.length === 0)
         return found;
     const source = probe ? 'the new pods, and the last readiness probe failure' : 'the new pods';

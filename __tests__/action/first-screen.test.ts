@@ -56,7 +56,6 @@ async function brokenUpgrade(
       }
     }
   )
-  if (process.env.FS_DEBUG) await writeFile(`/tmp/fs-${ns}.md`, run.summary)
   const comments = github.commentsOn(pr)
   expect(comments).toHaveLength(1)
   return { run, comment: comments[0]?.body ?? '' }

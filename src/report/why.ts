@@ -118,7 +118,7 @@ function classify(report: DeployReport): Found {
   const fromPods = d ? fromState(d) : undefined
   if (fromPods) return fromPods
   if (HOOK.test(error)) return { class: 'hook', evidence: helmEvidence(error) }
-  if (TIMEOUT.test(error) && d) return slowStart(d, report)
+  if (TIMEOUT.test(error) && d) return slowStart(d)
   return { class: 'helm', evidence: helmEvidence(error || causeSentence(report)) }
 }
 
@@ -290,7 +290,7 @@ function eventFound(cls: FailureClass, d: Diagnostics, test: (e: EventRecord) =>
 }
 
 /** A timeout with no crash: the pods that were still not Ready, for how long, and the probe's last failure. */
-function slowStart(d: Diagnostics, report: DeployReport): Found {
+function slowStart(d: Diagnostics): Found {
   // The new revision's pods; once helm's rollback deleted them they are all the evidence there is.
   const pods = d.pods.filter(p => p.revision === 'new' && !p.ready && !p.owner?.startsWith('Job/'))
   const lines = pods.slice(0, EVIDENCE_LINES - 1).map(p => {
@@ -299,7 +299,7 @@ function slowStart(d: Diagnostics, report: DeployReport): Found {
   })
   const probe = d.events.find(e => e.reason === 'Unhealthy')
   if (probe) lines.push(clip(`${probe.object}: ${probe.message}`))
-  const found: Found = { class: 'slow-start', text: String(report.timings.helmMs ?? '') }
+  const found: Found = { class: 'slow-start' }
   if (lines.length === 0) return found
   const source = probe ? 'the new pods, and the last readiness probe failure' : 'the new pods'
   return { ...found, evidence: { kind: 'pods', source, lines } }
